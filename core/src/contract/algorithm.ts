@@ -1,0 +1,52 @@
+import type { Rollout } from './agent';
+
+export type Metrics = Record<string, number>;
+
+/** One set of batch-size words for every algorithm. */
+export interface BatchShape {
+  /** Distinct prompts drawn from the environment per iteration. */
+  promptsPerIteration: number;
+  /** Completions sampled per prompt (RLOO/GRPO need ≥ 2). Samples per iteration = prompts × samples. */
+  samplesPerPrompt: number;
+}
+
+/** Everything one online iteration produced before the update. */
+export interface Experience {
+  rollout: Rollout;
+  /** Combined reward-source score per sample (after weighting, normalising and clipping). */
+  scores: number[];
+  /** log π_ref of each response token (same shape as rollout.responseLogprobs). */
+  refLogprobs: number[][];
+  /** KL coefficient β from the KL controller for this iteration. */
+  beta: number;
+  iteration: number;
+}
+
+export interface UpdateResult {
+  metrics: Metrics;
+  /** Mean KL(π‖π_ref) per completion, in nats, fed to the KL controller. */
+  kl: number;
+}
+
+/** An algorithm state is saved to and restored from a checkpoint directory. */
+export interface Stateful {
+  saveState(dir: string): Promise<void>;
+  loadState(dir: string): Promise<void>;
+}
+
+/** RL from generated experience (PPO, RLOO, GRPO, REINFORCE). */
+export interface OnlineAlgorithm extends Stateful {
+  readonly mode: 'online';
+  readonly batch: BatchShape;
+  /** Whether the runner must fetch value-head estimates during the rollout. */
+  readonly needsValues: boolean;
+  update(exp: Experience): Promise<UpdateResult>;
+}
+
+/** Training from a fixed dataset (DPO). */
+export interface OfflineAlgorithm extends Stateful {
+  readonly mode: 'offline';
+  step(iteration: number): Promise<UpdateResult>;
+}
+
+export type Algorithm = OnlineAlgorithm | OfflineAlgorithm;

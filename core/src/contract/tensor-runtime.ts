@@ -1,0 +1,16 @@
+import type * as tfc from '@tensorflow/tfjs-core';
+
+/** The tfjs-core namespace. Plugins take it from {@link TensorRuntime.tf}, so that every package shares one engine. */
+export type TF = typeof tfc;
+
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | BackendName;
+
+/** What the runtime resolved: injected as `Tokens.Runtime`. */
+export interface TensorRuntime {
+  tf: TF;
+  /** The backend that is active, checked with `tf.getBackend()` after switching. */
+  backend: BackendName;
+  /** Native kernels that replaced stock ones on this backend (empty when none). */
+  nativeKernels: string[];
+}

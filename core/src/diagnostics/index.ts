@@ -1,0 +1,3 @@
+export * from './diagnostic';
+export * from './format';
+export * from './suggest';

@@ -1,0 +1,67 @@
+import type { DependencyContainer } from 'tsyringe';
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
+import type { PluginKind, PluginKindMap } from './kinds';
+import { CORE_API_VERSION } from './api-version';
+
+/** Options schemas are JSON Schema 2020-12 objects with `additionalProperties: false`. */
+export type OptionsSchema = JSONSchema & object;
+
+export interface FactoryContext<O> {
+  /** The plugin's options, validated against its schema with defaults filled in. */
+  options: O;
+  /** The run's child container: ask it for collaborators through `Tokens`. */
+  container: DependencyContainer;
+  /** Resolve a path written in the recipe (relative to the recipe file). */
+  resolvePath(p: string): string;
+  /** Where this plugin sits in the recipe, e.g. `/rewards/0`. For error messages. */
+  pointer: string;
+}
+
+export interface PluginDefinition<K extends PluginKind = PluginKind, O = any> {
+  kind: K;
+  /** Unique within its kind; what a recipe's `use:` names. Lowercase, dashes. */
+  name: string;
+  /** One line, shown by `rlhf plugins` and in the bundled schema. */
+  description: string;
+  /** JSON Schema for `options`; every property has a `description` (and a `default` where sensible). */
+  options: OptionsSchema;
+  /** For `job` plugins: the recipe slots the job reads (validated to be present). */
+  requires?: readonly string[];
+  create(ctx: FactoryContext<O>): PluginKindMap[K] | Promise<PluginKindMap[K]>;
+}
+
+/** The options type a schema describes; defaulted properties are present after validation. */
+export type OptionsOf<S> = S extends JSONSchema ? FromSchema<S, { keepDefaultedPropertiesOptional: false }> : never;
+
+export interface PluginDeclaration<K extends PluginKind, S, O> {
+  kind: K;
+  name: string;
+  description: string;
+  options: S;
+  requires?: readonly string[];
+  create(ctx: FactoryContext<O>): PluginKindMap[K] | Promise<PluginKindMap[K]>;
+}
+
+/**
+ * Declare a plugin. The options type is derived from the schema (one source of truth), with
+ * properties that have a `default` typed as present, because validation fills them in.
+ */
+export function definePlugin<K extends PluginKind, const S extends OptionsSchema, O = OptionsOf<S>>(
+  def: PluginDeclaration<K, S, O>,
+): PluginDefinition<K, O> {
+  const frozen: unknown = Object.freeze({ ...def });
+  return frozen as PluginDefinition<K, O>;
+}
+
+/** What a plugin package's default export must be. */
+export interface PluginPackage {
+  /** Marks the object as a plugin package (so a random module is told apart). */
+  readonly rlhfPluginPackage: true;
+  /** The core plugin API version this package targets, e.g. "1.0". */
+  readonly apiVersion: string;
+  readonly plugins: readonly PluginDefinition[];
+}
+
+export function definePackage(pkg: { apiVersion?: string; plugins: readonly PluginDefinition<any, any>[] }): PluginPackage {
+  return Object.freeze({ rlhfPluginPackage: true as const, apiVersion: pkg.apiVersion ?? CORE_API_VERSION, plugins: pkg.plugins });
+}

@@ -1,0 +1,84 @@
+import type { RewardContext, RewardSample, RewardSource } from '../contract/reward';
+import type { RewardProcessing } from '../recipe/types';
+
+export interface WeightedReward {
+  name: string;
+  weight: number;
+  source: RewardSource;
+}
+
+export interface CombinedScores {
+  /** Σ weight·score, then normalised and clipped as the recipe says. */
+  scores: number[];
+  /** Raw score of each source, by name. */
+  perSource: Record<string, number[]>;
+  details: Record<string, Array<number | string | null>>;
+}
+
+/** Running mean/variance (Welford), stored in checkpoints. */
+export class RunningMoments {
+  count = 0;
+  mean = 0;
+  m2 = 0;
+  update(xs: readonly number[]): void {
+    for (const x of xs) {
+      this.count += 1;
+      const d = x - this.mean;
+      this.mean += d / this.count;
+      this.m2 += d * (x - this.mean);
+    }
+  }
+  get std(): number {
+    return this.count > 1 ? Math.sqrt(this.m2 / (this.count - 1)) : 1;
+  }
+  getState(): { count: number; mean: number; m2: number } {
+    return { count: this.count, mean: this.mean, m2: this.m2 };
+  }
+  setState(s: { count: number; mean: number; m2: number }): void {
+    this.count = s.count;
+    this.mean = s.mean;
+    this.m2 = s.m2;
+  }
+}
+
+/** The recipe's weighted list of reward sources, combined into one scalar per sample. */
+export class RewardSet {
+  readonly moments = new RunningMoments();
+
+  constructor(
+    readonly sources: readonly WeightedReward[],
+    readonly processing: RewardProcessing = { normalize: false, clip: null },
+  ) {}
+
+  async score(samples: RewardSample[], ctx: RewardContext): Promise<CombinedScores> {
+    const perSource: Record<string, number[]> = {};
+    const details: Record<string, Array<number | string | null>> = {};
+    const combined = new Array<number>(samples.length).fill(0);
+    const results = await Promise.all(this.sources.map((s) => s.source.score(samples, ctx)));
+    results.forEach((res, i) => {
+      const { name, weight } = this.sources[i];
+      if (!Array.isArray(res.scores) || res.scores.length !== samples.length) {
+        throw new Error(`reward "${name}" returned ${Array.isArray(res.scores) ? res.scores.length : 'no'} scores for ${samples.length} samples`);
+      }
+      res.scores.forEach((v, j) => {
+        if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`reward "${name}" returned a non-finite score (${String(v)}) for sample ${j}`);
+        combined[j] += weight * v;
+      });
+      perSource[name] = res.scores;
+      for (const [k, v] of Object.entries(res.details ?? {})) details[`${name}/${k}`] = v;
+    });
+    let scores = combined;
+    if (this.processing.normalize) {
+      this.moments.update(combined);
+      const { mean, std } = this.moments;
+      scores = combined.map((x) => (x - mean) / (std > 1e-8 ? std : 1));
+    }
+    const clip = this.processing.clip;
+    if (clip !== null && clip !== undefined) scores = scores.map((x) => Math.max(-clip, Math.min(clip, x)));
+    return { scores, perSource, details };
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sources) await s.source.close?.();
+  }
+}
