@@ -11,3 +11,4 @@ export * from './runtime/rng';
 export * from './runtime/atomic';
 export * from './runtime/run-dir';
 export * from './runner/reward-set';
+export * from './runner/pack';
