@@ -1,0 +1,3 @@
+export * from './cuss';
+export * from './obscenity';
+export * from './scorers';
