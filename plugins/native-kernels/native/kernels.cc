@@ -1,0 +1,239 @@
+#include "kernels.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace rlhf {
+
+void BatchMatMul(const float* a, const float* b, float* c, int64_t batch, int64_t m, int64_t n,
+                 int64_t k, bool transA, bool transB, int64_t aStride, int64_t bStride,
+                 const int32_t* aIdx, const int32_t* bIdx) {
+  if (batch <= 0 || m <= 0 || n <= 0) return;
+  if (k <= 0) {  // an empty inner dimension: every dot product is an empty sum
+    std::memset(c, 0, sizeof(float) * static_cast<size_t>(batch * m * n));
+    return;
+  }
+  const int lda = static_cast<int>(transA ? m : k);
+  const int ldb = static_cast<int>(transB ? k : n);
+  const int ldc = static_cast<int>(n);
+  for (int64_t i = 0; i < batch; ++i) {
+    const int64_t ai = aIdx ? aIdx[i] : i;
+    const int64_t bi = bIdx ? bIdx[i] : i;
+    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
+                transB ? CblasTrans : CblasNoTrans, static_cast<int>(m), static_cast<int>(n),
+                static_cast<int>(k), 1.0f, a + ai * aStride, lda, b + bi * bStride, ldb, 0.0f,
+                c + i * m * n, ldc);
+  }
+}
+
+namespace {
+
+template <typename F>
+inline void Map(const float* __restrict x, float* __restrict y, int64_t n, F f) {
+  for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
+}
+
+// The same loop when input and output are the same buffer (no restrict).
+template <typename F>
+inline void MapAliased(const float* x, float* y, int64_t n, F f) {
+  for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
+}
+
+template <typename F>
+inline void Apply(const float* x, float* y, int64_t n, F f) {
+  if (x == y) MapAliased(x, y, n, f);
+  else Map(x, y, n, f);
+}
+
+}  // namespace
+
+void Unary(UnaryOp op, const float* x, float* y, int64_t n) {
+  switch (op) {
+    case UnaryOp::Exp: Apply(x, y, n, [](float v) { return std::exp(v); }); break;
+    case UnaryOp::Tanh: Apply(x, y, n, [](float v) { return std::tanh(v); }); break;
+    case UnaryOp::Log: Apply(x, y, n, [](float v) { return std::log(v); }); break;
+    case UnaryOp::Neg: Apply(x, y, n, [](float v) { return -v; }); break;
+    case UnaryOp::Sqrt: Apply(x, y, n, [](float v) { return std::sqrt(v); }); break;
+    case UnaryOp::Rsqrt: Apply(x, y, n, [](float v) { return 1.0f / std::sqrt(v); }); break;
+    case UnaryOp::Square: Apply(x, y, n, [](float v) { return v * v; }); break;
+    case UnaryOp::Sigmoid:
+      Apply(x, y, n, [](float v) { return 1.0f / (1.0f + std::exp(-v)); });
+      break;
+    case UnaryOp::Relu:
+      Apply(x, y, n, [](float v) { return std::isnan(v) ? v : (v > 0.0f ? v : 0.0f); });
+      break;
+    case UnaryOp::Abs: Apply(x, y, n, [](float v) { return std::fabs(v); }); break;
+    case UnaryOp::Reciprocal: Apply(x, y, n, [](float v) { return 1.0f / v; }); break;
+  }
+}
+
+namespace {
+
+struct AddF { static inline float f(float a, float b) { return a + b; } };
+struct SubF { static inline float f(float a, float b) { return a - b; } };
+struct MulF { static inline float f(float a, float b) { return a * b; } };
+struct DivF { static inline float f(float a, float b) { return a / b; } };
+// tfjs propagates NaN through maximum/minimum
+struct MaxF {
+  static inline float f(float a, float b) {
+    return (std::isnan(a) || std::isnan(b)) ? std::numeric_limits<float>::quiet_NaN()
+                                            : (a > b ? a : b);
+  }
+};
+struct MinF {
+  static inline float f(float a, float b) {
+    return (std::isnan(a) || std::isnan(b)) ? std::numeric_limits<float>::quiet_NaN()
+                                            : (a < b ? a : b);
+  }
+};
+struct SqDiffF {
+  static inline float f(float a, float b) {
+    const float d = a - b;
+    return d * d;
+  }
+};
+
+// The innermost loop in its four common stride patterns, so that the compiler vectorizes each.
+template <typename Op>
+inline void Inner(const float* a, const float* b, float* out, int64_t n, int64_t sa, int64_t sb) {
+  if (sa == 1 && sb == 1) {
+    for (int64_t i = 0; i < n; ++i) out[i] = Op::f(a[i], b[i]);
+  } else if (sa == 1 && sb == 0) {
+    const float bv = *b;
+    for (int64_t i = 0; i < n; ++i) out[i] = Op::f(a[i], bv);
+  } else if (sa == 0 && sb == 1) {
+    const float av = *a;
+    for (int64_t i = 0; i < n; ++i) out[i] = Op::f(av, b[i]);
+  } else {
+    for (int64_t i = 0; i < n; ++i) out[i] = Op::f(a[i * sa], b[i * sb]);
+  }
+}
+
+template <typename Op>
+void Walk(const float* a, const float* b, float* out, int32_t dim, int32_t rank,
+          const int64_t* shape, const int64_t* sa, const int64_t* sb, int64_t outStride) {
+  if (dim == rank - 1) {
+    Inner<Op>(a, b, out, shape[dim], sa[dim], sb[dim]);
+    return;
+  }
+  const int64_t innerOut = outStride / shape[dim];
+  for (int64_t i = 0; i < shape[dim]; ++i) {
+    Walk<Op>(a + i * sa[dim], b + i * sb[dim], out + i * innerOut, dim + 1, rank, shape, sa, sb,
+             innerOut);
+  }
+}
+
+template <typename Op>
+void RunBinary(const float* a, const float* b, float* out, int32_t rank, const int64_t* shape,
+               const int64_t* sa, const int64_t* sb) {
+  if (rank == 0) {
+    out[0] = Op::f(a[0], b[0]);
+    return;
+  }
+  int64_t total = 1;
+  for (int32_t d = 0; d < rank; ++d) total *= shape[d];
+  if (total == 0) return;
+  Walk<Op>(a, b, out, 0, rank, shape, sa, sb, total);
+}
+
+}  // namespace
+
+void Binary(BinaryOp op, const float* a, const float* b, float* out, int32_t rank,
+            const int64_t* shape, const int64_t* aStrides, const int64_t* bStrides) {
+  switch (op) {
+    case BinaryOp::Add: RunBinary<AddF>(a, b, out, rank, shape, aStrides, bStrides); break;
+    case BinaryOp::Sub: RunBinary<SubF>(a, b, out, rank, shape, aStrides, bStrides); break;
+    case BinaryOp::Mul: RunBinary<MulF>(a, b, out, rank, shape, aStrides, bStrides); break;
+    case BinaryOp::Div: RunBinary<DivF>(a, b, out, rank, shape, aStrides, bStrides); break;
+    case BinaryOp::Maximum: RunBinary<MaxF>(a, b, out, rank, shape, aStrides, bStrides); break;
+    case BinaryOp::Minimum: RunBinary<MinF>(a, b, out, rank, shape, aStrides, bStrides); break;
+    case BinaryOp::SquaredDifference:
+      RunBinary<SqDiffF>(a, b, out, rank, shape, aStrides, bStrides);
+      break;
+  }
+}
+
+namespace {
+
+// Sum of a contiguous run, eight partial sums so that the loop vectorizes without -ffast-math.
+inline float SumRun(const float* x, int64_t n) {
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int j = 0; j < 8; ++j) acc[j] += x[i + j];
+  }
+  float s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+  for (; i < n; ++i) s += x[i];
+  return s;
+}
+
+template <bool kMax>
+inline float ExtremeRun(const float* x, int64_t n) {
+  float best = x[0];
+  for (int64_t i = 1; i < n; ++i) {
+    const float v = x[i];
+    if (std::isnan(v)) return v;
+    if (kMax ? v > best : v < best) best = v;
+  }
+  return best;
+}
+
+}  // namespace
+
+void Reduce(ReduceOp op, const float* x, float* out, int64_t outer, int64_t reduce,
+            int64_t inner) {
+  const int64_t outSize = outer * inner;
+  if (outSize == 0) return;
+  if (reduce == 0) {  // reductions over an empty axis: the identity of each op
+    float v = 0.0f;
+    if (op == ReduceOp::Max) v = -std::numeric_limits<float>::infinity();
+    if (op == ReduceOp::Min) v = std::numeric_limits<float>::infinity();
+    if (op == ReduceOp::Mean) v = std::numeric_limits<float>::quiet_NaN();
+    std::fill(out, out + outSize, v);
+    return;
+  }
+  const bool isSum = op == ReduceOp::Sum || op == ReduceOp::Mean;
+  const float scale = op == ReduceOp::Mean ? 1.0f / static_cast<float>(reduce) : 1.0f;
+  if (inner == 1) {
+    for (int64_t o = 0; o < outer; ++o) {
+      const float* row = x + o * reduce;
+      float v;
+      if (isSum) v = SumRun(row, reduce) * scale;
+      else if (op == ReduceOp::Max) v = ExtremeRun<true>(row, reduce);
+      else v = ExtremeRun<false>(row, reduce);
+      out[o] = v;
+    }
+    return;
+  }
+  // inner > 1: accumulate whole rows, which vectorizes along `inner`
+  for (int64_t o = 0; o < outer; ++o) {
+    const float* src = x + o * reduce * inner;
+    float* __restrict dst = out + o * inner;
+    std::memcpy(dst, src, sizeof(float) * static_cast<size_t>(inner));
+    for (int64_t r = 1; r < reduce; ++r) {
+      const float* __restrict row = src + r * inner;
+      if (isSum) {
+        for (int64_t i = 0; i < inner; ++i) dst[i] += row[i];
+      } else if (op == ReduceOp::Max) {
+        for (int64_t i = 0; i < inner; ++i) {
+          const float v = row[i];
+          dst[i] = (v > dst[i] || std::isnan(v)) ? v : dst[i];
+        }
+      } else {
+        for (int64_t i = 0; i < inner; ++i) {
+          const float v = row[i];
+          dst[i] = (v < dst[i] || std::isnan(v)) ? v : dst[i];
+        }
+      }
+    }
+    if (op == ReduceOp::Mean) {
+      for (int64_t i = 0; i < inner; ++i) dst[i] *= scale;
+    }
+  }
+}
+
+}  // namespace rlhf

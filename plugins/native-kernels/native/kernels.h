@@ -1,0 +1,35 @@
+// Compute routines behind the native tfjs kernels. They know nothing of Node or tfjs: every
+// operand is a raw float pointer into the wasm backend's heap, shapes arrive already checked.
+#pragma once
+#include <cstdint>
+
+namespace rlhf {
+
+// Row-major batched C = op(A) * op(B). For batch i, A starts at a + aIndex(i) * aStride where
+// aIndex(i) = aIdx ? aIdx[i] : i (same for B). A stride of 0 broadcasts one matrix to every batch.
+void BatchMatMul(const float* a, const float* b, float* c, int64_t batch, int64_t m, int64_t n,
+                 int64_t k, bool transA, bool transB, int64_t aStride, int64_t bStride,
+                 const int32_t* aIdx, const int32_t* bIdx);
+
+enum class UnaryOp : int32_t {
+  Exp = 0, Tanh = 1, Log = 2, Neg = 3, Sqrt = 4, Rsqrt = 5, Square = 6, Sigmoid = 7, Relu = 8,
+  Abs = 9, Reciprocal = 10,
+};
+constexpr int32_t kUnaryOpCount = 11;
+void Unary(UnaryOp op, const float* x, float* y, int64_t n);
+
+enum class BinaryOp : int32_t {
+  Add = 0, Sub = 1, Mul = 2, Div = 3, Maximum = 4, Minimum = 5, SquaredDifference = 6,
+};
+constexpr int32_t kBinaryOpCount = 7;
+// out has `rank` dims of sizes shape[]; aStrides/bStrides give the element stride of each input
+// along each output dim (0 where that input is broadcast).
+void Binary(BinaryOp op, const float* a, const float* b, float* out, int32_t rank,
+            const int64_t* shape, const int64_t* aStrides, const int64_t* bStrides);
+
+enum class ReduceOp : int32_t { Sum = 0, Max = 1, Min = 2, Mean = 3 };
+constexpr int32_t kReduceOpCount = 4;
+// x viewed as [outer, reduce, inner], reduced over the middle axis into out [outer, inner].
+void Reduce(ReduceOp op, const float* x, float* out, int64_t outer, int64_t reduce, int64_t inner);
+
+}  // namespace rlhf

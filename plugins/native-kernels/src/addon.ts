@@ -1,0 +1,95 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** The functions the compiled addon exports (native/addon.cc). Offsets are byte offsets into `heap`. */
+export interface NativeAddon {
+  batchMatMul(
+    heap: ArrayBuffer,
+    aOffset: number,
+    bOffset: number,
+    outOffset: number,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    transposeA: boolean,
+    transposeB: boolean,
+    aBatchStride: number,
+    bBatchStride: number,
+    aBatchIndex: Int32Array | null,
+    bBatchIndex: Int32Array | null,
+  ): void;
+  unary(heap: ArrayBuffer, op: number, xOffset: number, outOffset: number, size: number): void;
+  binary(
+    heap: ArrayBuffer,
+    op: number,
+    aOffset: number,
+    bOffset: number,
+    outOffset: number,
+    shape: Int32Array,
+    aStrides: Int32Array,
+    bStrides: Int32Array,
+  ): void;
+  reduce(
+    heap: ArrayBuffer,
+    op: number,
+    xOffset: number,
+    outOffset: number,
+    outer: number,
+    reduceSize: number,
+    inner: number,
+  ): void;
+  setThreads(threads: number): void;
+  info(): { blas: string; threads: number };
+}
+
+/** The environment variable that turns the addon off: `RLHFJS_NATIVE_KERNELS=off`. */
+export const DISABLE_ENV = 'RLHFJS_NATIVE_KERNELS';
+
+/** How to get the addon built, appended to every reason it is off. */
+export const HOW_TO_ENABLE =
+  'apt-get install libopenblas-dev g++ make python3 && npm rebuild @rlhfjs/native-kernels';
+
+/** Where node-gyp puts the addon: the package root is one level above both src/ and dist/. */
+export const ADDON_PATH = path.resolve(__dirname, '..', 'build', 'Release', 'rlhf_native_kernels.node');
+
+export type AddonState = { ok: true; addon: NativeAddon } | { ok: false; why: string };
+
+let cached: AddonState | undefined;
+
+function load(): AddonState {
+  const flag = process.env[DISABLE_ENV];
+  if (flag !== undefined && ['off', '0', 'false', 'no'].includes(flag.trim().toLowerCase())) {
+    return { ok: false, why: `${DISABLE_ENV}=${flag} is set` };
+  }
+  if (process.platform === 'win32') {
+    return { ok: false, why: 'the addon is only built on Linux and macOS' };
+  }
+  if (!fs.existsSync(ADDON_PATH)) {
+    return { ok: false, why: `the addon was not built (${ADDON_PATH} is missing)` };
+  }
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const addon = require(ADDON_PATH) as NativeAddon;
+    for (const fn of ['batchMatMul', 'unary', 'binary', 'reduce', 'setThreads', 'info'] as const) {
+      if (typeof addon[fn] !== 'function') {
+        return { ok: false, why: `the addon at ${ADDON_PATH} is stale (no ${fn}())` };
+      }
+    }
+    return { ok: true, addon };
+  } catch (err) {
+    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    return { ok: false, why: `the addon failed to load (${message})` };
+  }
+}
+
+/** Loads the addon once per process; the environment variable is read at that first call. */
+export function loadAddon(): AddonState {
+  cached ??= load();
+  return cached;
+}
+
+/** Forgets the cached load result, so that the next call reads the environment again (tests). */
+export function resetAddonCacheForTests(): void {
+  cached = undefined;
+}

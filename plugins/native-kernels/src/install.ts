@@ -1,0 +1,172 @@
+import { HOW_TO_ENABLE, loadAddon } from './addon';
+import { batchMatMulKernel } from './kernels/batch-matmul';
+import { binaryKernels, unaryKernels } from './kernels/elementwise';
+import { identityKernel } from './kernels/identity';
+import { reduceKernels } from './kernels/reduce';
+import type { KernelArgs, NativeKernel } from './kernels/types';
+import { checkWasmInternals, initializedWasmBackend, type TF } from './wasm-internals';
+
+/**
+ * Every native kernel, in the order of their measured gain on a small GPT training step
+ * (bench/native): sgemm first, then the elementwise and reduction kernels, then Identity.
+ */
+export const NATIVE_KERNELS: readonly NativeKernel[] = [
+  batchMatMulKernel,
+  ...unaryKernels,
+  ...reduceKernels,
+  ...binaryKernels,
+  identityKernel,
+];
+
+/** The tfjs kernel names that have a native replacement. */
+export const NATIVE_KERNEL_NAMES: readonly string[] = NATIVE_KERNELS.map((k) => k.kernelName);
+
+export interface InstallOptions {
+  /** Kernel names to replace (default: all of {@link NATIVE_KERNEL_NAMES}). */
+  kernels?: string[];
+  /** OpenBLAS threads for BatchMatMul (default 1: a second thread gave no reliable gain on small models). */
+  threads?: number;
+}
+
+export interface InstallResult {
+  /** Kernels that now run natively on the wasm backend. */
+  installed: string[];
+  /** Why nothing was installed, when `installed` is empty for a reason other than an empty request. */
+  reason?: string;
+}
+
+/** An error in the arguments of {@link installNativeKernels}: names the field and how to fix it. */
+export class NativeKernelsError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly fix: string,
+    readonly field: string,
+  ) {
+    super(`${message}\n  fix: ${fix}`);
+    this.name = 'NativeKernelsError';
+  }
+}
+
+type KernelConfig = ReturnType<TF['getKernel']> & object;
+
+/** The stock configs we replaced, per tfjs engine registry (module-global in tfjs-core). */
+const replaced = new Map<string, KernelConfig>();
+const ours = new WeakSet<object>();
+
+/** The message every "off" reason is wrapped in. */
+export function offReason(why: string): string {
+  return `native kernels are off: ${why}; to turn them on: ${HOW_TO_ENABLE}`;
+}
+
+/** Whether the addon loads here. Never throws; the reason says why not and how to fix it. */
+export function nativeKernelsAvailable(): { ok: boolean; reason?: string } {
+  const state = loadAddon();
+  return state.ok ? { ok: true } : { ok: false, reason: offReason(state.why) };
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}
+
+function checkRequest(options: InstallOptions): NativeKernel[] {
+  const names = options.kernels ?? [...NATIVE_KERNEL_NAMES];
+  if (!Array.isArray(names)) {
+    throw new NativeKernelsError('native-kernels/bad-kernels', '`kernels` must be an array of kernel names', `use a subset of: ${NATIVE_KERNEL_NAMES.join(', ')}`, 'kernels');
+  }
+  const chosen: NativeKernel[] = [];
+  for (const name of names) {
+    const kernel = NATIVE_KERNELS.find((k) => k.kernelName === name);
+    if (kernel === undefined) {
+      const closest = [...NATIVE_KERNEL_NAMES].sort((p, q) => editDistance(String(name), p) - editDistance(String(name), q))[0];
+      throw new NativeKernelsError(
+        'native-kernels/unknown-kernel',
+        `unknown native kernel "${String(name)}". Did you mean "${closest}"?`,
+        `use kernel names from: ${NATIVE_KERNEL_NAMES.join(', ')}`,
+        'kernels',
+      );
+    }
+    if (!chosen.includes(kernel)) chosen.push(kernel);
+  }
+  const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
+    throw new NativeKernelsError('native-kernels/bad-threads', `threads must be an integer from 1 to 256, got ${String(threads)}`, 'set threads to 1 (the default) or the number of cores to give OpenBLAS', 'threads');
+  }
+  return chosen;
+}
+
+/**
+ * Replaces the chosen tfjs kernels of the wasm backend with native ones. Call it after
+ * `await tf.setBackend('wasm')`. Each native kernel hands inputs it does not cover (other dtypes,
+ * axis patterns) to the stock kernel, so results never depend on coverage. Idempotent.
+ * Returns the kernels installed; when the addon or the wasm internals are missing it installs
+ * nothing and says why (it throws only for bad arguments).
+ */
+export function installNativeKernels(tf: TF, options: InstallOptions = {}): InstallResult {
+  const chosen = checkRequest(options);
+  const state = loadAddon();
+  if (!state.ok) return { installed: [], reason: offReason(state.why) };
+  const backend = initializedWasmBackend(tf);
+  const broken = checkWasmInternals(backend);
+  if (broken !== undefined) return { installed: [], reason: offReason(broken) };
+  const { addon } = state;
+  addon.setThreads(options.threads ?? 1);
+
+  const installed: string[] = [];
+  for (const kernel of chosen) {
+    const current = tf.getKernel(kernel.kernelName, 'wasm');
+    if (current === undefined) continue; // this tfjs has no stock wasm kernel to fall back on
+    if (ours.has(current.kernelFunc)) {
+      installed.push(kernel.kernelName);
+      continue;
+    }
+    const stock = current;
+    const kernelFunc = (args: unknown) => kernel.run(args as KernelArgs, addon, tf) ?? stock.kernelFunc(args as Parameters<typeof stock.kernelFunc>[0]);
+    ours.add(kernelFunc);
+    tf.unregisterKernel(kernel.kernelName, 'wasm');
+    tf.registerKernel({
+      kernelName: kernel.kernelName,
+      backendName: 'wasm',
+      kernelFunc: kernelFunc as typeof stock.kernelFunc,
+      setupFunc: stock.setupFunc,
+      disposeFunc: stock.disposeFunc,
+    });
+    replaced.set(kernel.kernelName, stock);
+    installed.push(kernel.kernelName);
+  }
+  return { installed };
+}
+
+/** Puts the stock wasm kernels back (all, or the named ones). Returns the names restored. */
+export function uninstallNativeKernels(tf: TF, kernels?: string[]): string[] {
+  const restored: string[] = [];
+  for (const [name, stock] of [...replaced]) {
+    if (kernels !== undefined && !kernels.includes(name)) continue;
+    const current = tf.getKernel(name, 'wasm');
+    if (current !== undefined && ours.has(current.kernelFunc)) {
+      tf.unregisterKernel(name, 'wasm');
+      tf.registerKernel(stock);
+      restored.push(name);
+    }
+    replaced.delete(name);
+  }
+  return restored;
+}
+
+/** The native kernels active on the wasm backend right now. */
+export function installedNativeKernels(tf: TF): string[] {
+  return NATIVE_KERNEL_NAMES.filter((name) => {
+    const current = tf.getKernel(name, 'wasm');
+    return current !== undefined && ours.has(current.kernelFunc);
+  });
+}
