@@ -1,0 +1,161 @@
+/**
+ * A checkpoint directory: config.json + tokenizer.json + model.safetensors (+ extra files), written
+ * atomically. The layout is documented in docs/checkpoint-format.md.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DiagnosticError, atomicWriteDir } from '@rlhfjs/core';
+import { ByteBPETokenizer } from '../tokenizer/byte-bpe';
+import { encodeSafetensors, readSafetensors, type NamedTensor } from './safetensors';
+
+export const CONFIG_FILE = 'config.json';
+export const TOKENIZER_FILE = 'tokenizer.json';
+export const WEIGHTS_FILE = 'model.safetensors';
+const RESERVED = new Set([CONFIG_FILE, TOKENIZER_FILE, WEIGHTS_FILE]);
+
+export interface CheckpointContents {
+  /** Architecture and loader fields; see docs/checkpoint-format.md. */
+  config: object;
+  /** The tokenizer, or its tokenizer.json object. */
+  tokenizer: ByteBPETokenizer | object;
+  tensors: Map<string, NamedTensor>;
+  /** Other files (relative paths) to place in the directory, e.g. `training_state.json`. */
+  extraFiles?: Record<string, string | Uint8Array>;
+  /** String metadata stored in the safetensors header. */
+  metadata?: Record<string, string>;
+}
+
+export interface LoadedCheckpoint {
+  dir: string;
+  config: Record<string, unknown>;
+  tokenizer: ByteBPETokenizer;
+  tensors: Map<string, NamedTensor>;
+  metadata: Record<string, string>;
+}
+
+function toJsonText(value: unknown): string {
+  return JSON.stringify(value, null, 2) + '\n';
+}
+
+function checkExtraName(name: string): void {
+  const norm = path.posix.normalize(name.replace(/\\/g, '/'));
+  if (name.length === 0 || path.isAbsolute(name) || norm.startsWith('../') || norm === '..' || norm === '.') {
+    throw new TypeError(`extra checkpoint file "${name}" must be a relative path inside the checkpoint directory`);
+  }
+  if (RESERVED.has(norm)) throw new TypeError(`extra checkpoint file "${name}" would overwrite a file the checkpoint writes itself`);
+}
+
+/**
+ * Write a checkpoint directory. The directory appears complete or not at all: files are written into
+ * a temporary sibling that is renamed into place (an existing checkpoint there is replaced).
+ */
+export async function writeCheckpoint(dir: string, contents: CheckpointContents): Promise<void> {
+  const tokenizerJson = contents.tokenizer instanceof ByteBPETokenizer ? contents.tokenizer.toJSON() : contents.tokenizer;
+  const extras = Object.entries(contents.extraFiles ?? {});
+  for (const [name] of extras) checkExtraName(name);
+  const weights = encodeSafetensors(contents.tensors, { producer: '@rlhfjs/plugin-lm', ...contents.metadata });
+  await atomicWriteDir(dir, (tmp) => {
+    fs.writeFileSync(path.join(tmp, CONFIG_FILE), toJsonText(contents.config));
+    fs.writeFileSync(path.join(tmp, TOKENIZER_FILE), toJsonText(tokenizerJson));
+    fs.writeFileSync(path.join(tmp, WEIGHTS_FILE), weights);
+    for (const [name, data] of extras) {
+      const target = path.join(tmp, name);
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, data);
+    }
+  });
+}
+
+function readJson(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DiagnosticError({
+      code: 'checkpoint/missing-file',
+      message: code === 'ENOENT' ? `${file} does not exist` : `${file} cannot be read (${code ?? (e as Error).message})`,
+      file,
+      fix: 'A checkpoint directory holds config.json, tokenizer.json and model.safetensors; point at a complete one.',
+    });
+  }
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
+    return v as Record<string, unknown>;
+  } catch (e) {
+    const m = /position (\d+)/.exec((e as Error).message);
+    const line = m ? text.slice(0, Number(m[1])).split('\n').length : undefined;
+    throw new DiagnosticError({
+      code: 'checkpoint/bad-json',
+      message: `${file} is not a valid JSON object (${(e as Error).message})`,
+      file,
+      line,
+      fix: 'Restore the file from the run that wrote it, or write the checkpoint again.',
+    });
+  }
+}
+
+/** Read a checkpoint directory written by {@link writeCheckpoint}. */
+export function readCheckpoint(dir: string): LoadedCheckpoint {
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.statSync(dir);
+  } catch {
+    stat = undefined;
+  }
+  if (!stat) {
+    throw new DiagnosticError({
+      code: 'checkpoint/missing-dir',
+      message: `checkpoint directory ${dir} does not exist`,
+      file: dir,
+      fix: 'Check the path (relative paths in a recipe are resolved against the recipe file), or run the pretrain recipe first to create it.',
+    });
+  }
+  if (!stat.isDirectory()) {
+    throw new DiagnosticError({
+      code: 'checkpoint/not-a-dir',
+      message: `${dir} is a file, but a checkpoint is a directory`,
+      file: dir,
+      fix: `Point at the directory that holds ${CONFIG_FILE}, ${TOKENIZER_FILE} and ${WEIGHTS_FILE}.`,
+    });
+  }
+  const config = readJson(path.join(dir, CONFIG_FILE));
+  const tokFile = path.join(dir, TOKENIZER_FILE);
+  const tokJson = readJson(tokFile);
+  let tokenizer: ByteBPETokenizer;
+  try {
+    tokenizer = ByteBPETokenizer.fromJSON(tokJson);
+  } catch (e) {
+    if (DiagnosticError.is(e)) {
+      throw new DiagnosticError(e.diagnostics.map((d) => ({ ...d, file: tokFile, message: `${tokFile}: ${d.message}` })));
+    }
+    throw e;
+  }
+  const { tensors, metadata } = readSafetensors(path.join(dir, WEIGHTS_FILE));
+  return { dir, config, tokenizer, tensors, metadata };
+}
+
+/**
+ * Check that the checkpoint holds exactly the expected tensors with the expected shapes; throws one
+ * DiagnosticError listing every missing, unexpected or misshapen tensor.
+ */
+export function checkTensorShapes(file: string, tensors: Map<string, NamedTensor>, expected: Map<string, readonly number[]>): void {
+  const problems: string[] = [];
+  for (const [name, shape] of expected) {
+    const t = tensors.get(name);
+    if (!t) problems.push(`missing tensor "${name}" [${shape}]`);
+    else if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) problems.push(`tensor "${name}" has shape [${t.shape}], the model expects [${shape}]`);
+  }
+  for (const name of tensors.keys()) if (!expected.has(name)) problems.push(`unexpected tensor "${name}"`);
+  if (problems.length > 0) {
+    throw new DiagnosticError(
+      problems.map((p) => ({
+        code: 'checkpoint/shape-mismatch',
+        message: `${file}: ${p}`,
+        file,
+        fix: 'The weights do not match the architecture in config.json; load the checkpoint with the config it was saved with.',
+      })),
+    );
+  }
+}
