@@ -1,0 +1,13 @@
+import type { Argv } from 'yargs';
+import type { CliIO } from './main';
+
+export interface CommandHelpers {
+  io: CliIO;
+  out(s: string): void;
+  abs(p: string): string;
+  rel(p: string): string;
+  argv: string[];
+}
+
+/** Further commands (generate, eval, reproduce, report, init), each in its own file under commands/. */
+export const extraCommands: Array<(cli: Argv, h: CommandHelpers) => void> = [];

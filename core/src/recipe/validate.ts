@@ -1,0 +1,174 @@
+import * as path from 'node:path';
+import { DiagnosticError, type Diagnostic } from '../diagnostics';
+import { loadPackages, type LoadedPackage } from '../plugin/load-package';
+import { PluginRegistry } from '../plugin/registry';
+import type { PluginKind } from '../plugin/kinds';
+import { ajvToDiagnostics, compileCached, createAjv } from './ajv';
+import { applyOverrides, parseOverride } from './overrides';
+import { RecipeSource } from './source';
+import type { ResolvedRecipe, RewardRef, SlotRef } from './types';
+import { recipeSchema } from './envelope';
+
+export interface LoadRecipeOptions {
+  /** `--set path=value` texts, applied after parsing and validated like the file. */
+  overrides?: readonly string[];
+  /** Use this registry instead of loading the recipe's `plugins` (tests). */
+  registry?: PluginRegistry;
+  /** Folder that plugin packages and relative paths resolve from (default: the recipe's folder). */
+  baseDir?: string;
+}
+
+export interface LoadedRecipe {
+  recipe: ResolvedRecipe;
+  /** Folder that relative paths in the recipe resolve against. */
+  baseDir: string;
+  source: RecipeSource;
+  registry: PluginRegistry;
+  packages: LoadedPackage[];
+}
+
+const RL_REQUIRES = ['agent', 'environment', 'rewards', 'algorithm', 'klController'] as const;
+
+const SLOT_KIND: Record<string, PluginKind> = {
+  agent: 'agent',
+  environment: 'environment',
+  algorithm: 'algorithm',
+  klController: 'kl-controller',
+  rewards: 'reward',
+  loggers: 'logger',
+  scorers: 'scorer',
+};
+
+const envelopeAjv = createAjv(true);
+const validateEnvelope = envelopeAjv.compile(recipeSchema);
+
+/**
+ * The one path that `validate`, `train`, `reproduce` and `eval` share: read, parse, apply
+ * overrides, validate the envelope, load plugin packages, validate each slot's options against
+ * its plugin's schema (defaults filled in), collecting every problem before raising one error.
+ * No tensor backend is touched here.
+ */
+export async function loadRecipe(file: string, opts: LoadRecipeOptions = {}): Promise<LoadedRecipe> {
+  const { source, value } = RecipeSource.load(file);
+  return validateRecipeValue(source, value as Record<string, unknown>, opts);
+}
+
+export async function validateRecipeValue(source: RecipeSource, raw: Record<string, unknown>, opts: LoadRecipeOptions = {}): Promise<LoadedRecipe> {
+  const problems: Diagnostic[] = [];
+  const value = structuredClone(raw);
+
+  // --set overrides
+  const overrides = (opts.overrides ?? []).map(parseOverride);
+  const applied = applyOverrides(value, overrides);
+  for (const [p, flag] of applied.pointers) source.overridden.set(p, flag);
+  problems.push(...applied.problems);
+
+  // pass 1: the envelope
+  if (!validateEnvelope(value)) {
+    problems.push(...ajvToDiagnostics(validateEnvelope.errors ?? [], { prefix: '', rootSchema: recipeSchema }));
+  }
+  if (problems.length) throw locate(problems, source);
+
+  // the job and the slots it needs
+  const job: SlotRef = typeof value.job === 'string' ? { use: value.job, options: {} } : (value.job as SlotRef);
+
+  // plugin packages, resolved from the recipe's folder
+  let registry = opts.registry;
+  let packages: LoadedPackage[] = [];
+  if (!registry) {
+    registry = new PluginRegistry();
+    const res = await loadPackages(value.plugins as string[], opts.baseDir ?? source.dir);
+    packages = res.loaded;
+    problems.push(...res.problems.map((d) => ({ ...d, pointer: d.pointer ?? `/plugins/${(value.plugins as string[]).indexOf(d.plugin ?? '')}` })));
+    for (const pkg of packages) {
+      problems.push(...registry.addPackage(pkg.spec, pkg.exported, { version: pkg.version, path: pkg.entry }).map((d) => ({ ...d, pointer: `/plugins/${(value.plugins as string[]).indexOf(pkg.spec)}` })));
+    }
+    if (problems.length) throw locate(problems, source);
+  }
+
+  let required: readonly string[] = RL_REQUIRES;
+  if (job.use !== 'rl') {
+    const jp = registry.find('job', job.use);
+    const jobPointer = typeof value.job === 'string' ? '/job' : '/job/use';
+    if (!jp) {
+      const d = registry.unknown('job', job.use, jobPointer);
+      d.fix = `"rl" is the built-in RL loop; other jobs come from plugin packages. ${d.fix ?? ''}`;
+      problems.push(d);
+      required = [];
+    } else {
+      required = jp.def.requires ?? [];
+      problems.push(...validateOptions(registry, 'job', job, typeof value.job === 'string' ? '/job' : '/job', source));
+      if (typeof value.job === 'string') value.job = job;
+    }
+  }
+  for (const slot of required) {
+    const v = value[slot];
+    if (v === undefined || (Array.isArray(v) && v.length === 0)) {
+      const kind = SLOT_KIND[slot];
+      const names = kind ? registry.names(kind) : [];
+      problems.push({
+        code: 'recipe/missing-slot',
+        pointer: '',
+        message: `the ${job.use} job needs the slot "${slot}"${Array.isArray(v) ? ' with at least one entry' : ''}`,
+        fix: `add ${slot}:${Array.isArray(v) || slot === 'rewards' ? ' [ { use: <name> } ]' : ' { use: <name>, options: {...} }'}${names.length ? ` — ${kind} plugins available: ${names.join(', ')}` : ''}`,
+      });
+    }
+  }
+
+  // pass 2: each slot's options against its plugin's schema
+  for (const [slot, kind] of Object.entries(SLOT_KIND)) {
+    const v = value[slot];
+    if (v === undefined) continue;
+    if (Array.isArray(v)) v.forEach((ref: SlotRef, i) => problems.push(...validateOptions(registry, kind, ref, `/${slot}/${i}`, source)));
+    else problems.push(...validateOptions(registry, kind, v as SlotRef, `/${slot}`, source));
+  }
+  if (problems.length) throw locate(problems, source);
+
+  return { recipe: resolve(value, source, job), baseDir: opts.baseDir ?? source.dir, source, registry, packages };
+}
+
+function validateOptions(registry: PluginRegistry, kind: PluginKind, ref: SlotRef, pointer: string, source: RecipeSource): Diagnostic[] {
+  const found = registry.find(kind, ref.use);
+  if (!found) return [registry.unknown(kind, ref.use, `${pointer}/use`)];
+  ref.options ??= {};
+  const plugin = `${kind}/${ref.use}`;
+  let validate;
+  try {
+    validate = compileCached(found.def.options);
+  } catch (err) {
+    return [{ code: 'plugin/bad-schema', plugin, pointer, message: `the options schema of ${plugin} (from ${found.packageName}) does not compile: ${(err as Error).message}`, fix: `this is a bug in ${found.packageName}; report it to its authors` }];
+  }
+  if (validate(ref.options)) return [];
+  void source;
+  return ajvToDiagnostics(validate.errors ?? [], { prefix: `${pointer}/options`, plugin, rootSchema: found.def.options });
+}
+
+function resolve(value: Record<string, unknown>, source: RecipeSource, job: SlotRef): ResolvedRecipe {
+  const rewards = ((value.rewards as Array<Partial<RewardRef> & SlotRef>) ?? []).map((r, i, all) => {
+    const dup = all.filter((o) => (o.name ?? o.use) === (r.name ?? r.use)).length > 1;
+    return { use: r.use, options: r.options, weight: r.weight ?? 1, name: r.name ?? (dup ? `${r.use}-${i}` : r.use) };
+  });
+  const name = (value.name as string | undefined) ?? path.basename(source.file).replace(/\.(ya?ml|json)$/i, '');
+  return {
+    ...(value as object),
+    name,
+    job,
+    plugins: value.plugins as string[],
+    rewards,
+    loggers: (value.loggers as SlotRef[]) ?? [],
+    scorers: (value.scorers as SlotRef[]) ?? [],
+  } as ResolvedRecipe;
+}
+
+/** Attach file, line and column to each diagnostic. */
+export function locate(problems: Diagnostic[], source: RecipeSource): DiagnosticError {
+  return new DiagnosticError(
+    problems.map((d) => {
+      if (d.pointer === undefined) return { file: source.file, ...d };
+      const isKey = d.code === 'recipe/unknown-key';
+      const loc = source.locate(d.pointer, { key: isKey });
+      if (loc.viaOverride) return { ...d, file: `${source.file} (${loc.viaOverride})` };
+      return { ...d, file: source.file, line: loc.line, column: loc.column };
+    }),
+  );
+}

@@ -1,0 +1,98 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { buildRunContainer, createJob } from '../container/build';
+import { DiagnosticError } from '../diagnostics';
+import type { JobResult } from '../contract/job';
+import { loadRecipe, type LoadedRecipe } from '../recipe/validate';
+import { createTensorRuntime } from '../runtime/backend';
+import { buildManifest, type Manifest } from '../runtime/manifest';
+import { RUN_FILES, RunDirectory } from '../runtime/run-dir';
+import { RLJob } from './rl-job';
+
+export interface TrainOptions {
+  /** `--set path=value` overrides. */
+  overrides?: readonly string[];
+  /** Exact run directory (default: <outputDir>/<runName or name-timestamp>). */
+  out?: string;
+  /** The command line, for the manifest. */
+  command?: string[];
+  signal?: AbortSignal;
+  /** Called once the run directory exists (before the backend loads). */
+  onRunDir?: (dir: string) => void;
+}
+
+export interface TrainResult {
+  runDir: string;
+  result: JobResult;
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+/** Validate, create the run directory (resolved recipe first), load the backend, wire, run. */
+export async function train(recipeFile: string, opts: TrainOptions = {}): Promise<TrainResult> {
+  const loaded = await loadRecipe(recipeFile, { overrides: opts.overrides });
+  const { recipe } = loaded;
+  const dir = opts.out
+    ? path.resolve(opts.out)
+    : path.resolve(loaded.baseDir, recipe.runtime.outputDir, recipe.runtime.runName ?? `${recipe.name}-${timestamp()}`);
+  if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
+    throw new DiagnosticError({
+      code: 'run/exists',
+      file: dir,
+      message: `the run directory ${dir} already exists and is not empty`,
+      fix: `continue it with rlhf train --resume ${dir}, or choose another --out (nothing was overwritten)`,
+    });
+  }
+  const runDir = new RunDirectory(dir);
+  fs.mkdirSync(dir, { recursive: true });
+  runDir.writeJson(RUN_FILES.recipe, recipe);
+  opts.onRunDir?.(dir);
+  return execute(loaded, runDir, { resume: false, command: opts.command ?? process.argv, signal: opts.signal });
+}
+
+/** Continue a run from its last checkpoint, with the recipe it stored. */
+export async function resume(runPath: string, opts: Omit<TrainOptions, 'out'> = {}): Promise<TrainResult> {
+  const runDir = openRunDir(runPath);
+  const manifest = runDir.readJson<Manifest>(RUN_FILES.manifest);
+  const loaded = await loadStoredRecipe(runDir, manifest, opts.overrides);
+  if (opts.overrides?.length) runDir.writeJson(RUN_FILES.recipe, loaded.recipe);
+  return execute(loaded, runDir, { resume: true, command: opts.command ?? process.argv, signal: opts.signal, previous: manifest });
+}
+
+export function openRunDir(runPath: string): RunDirectory {
+  const dir = path.resolve(runPath);
+  const runDir = new RunDirectory(dir);
+  for (const f of [RUN_FILES.recipe, RUN_FILES.manifest]) {
+    if (!fs.existsSync(runDir.file(f))) {
+      throw new DiagnosticError({ code: 'run/not-a-run', file: dir, message: `${dir} is not a run directory (no ${f})`, fix: 'pass the folder that rlhf train created (it holds recipe.resolved.json and manifest.json)' });
+    }
+  }
+  return runDir;
+}
+
+/** The stored resolved recipe, validated again, with paths resolved where the original recipe lived. */
+export async function loadStoredRecipe(runDir: RunDirectory, manifest: Manifest, overrides?: readonly string[]): Promise<LoadedRecipe> {
+  const baseDir = fs.existsSync(manifest.recipeDir) ? manifest.recipeDir : path.dirname(runDir.path);
+  return loadRecipe(runDir.file(RUN_FILES.recipe), { overrides, baseDir });
+}
+
+async function execute(loaded: LoadedRecipe, runDir: RunDirectory, o: { resume: boolean; command: string[]; signal?: AbortSignal; previous?: Manifest }): Promise<TrainResult> {
+  const { recipe } = loaded;
+  const runtime = await createTensorRuntime(recipe.runtime);
+  const manifest = buildManifest(loaded, runtime, o.command);
+  if (o.previous) {
+    manifest.startedAt = o.previous.startedAt;
+    manifest.resumedAt = [...(o.previous.resumedAt ?? []), new Date().toISOString()];
+    if (o.previous.backend !== runtime.backend) {
+      process.stderr.write(`warning: this run started on backend ${o.previous.backend} and resumes on ${runtime.backend}; metrics may differ from an uninterrupted run\n`);
+    }
+  }
+  runDir.writeJson(RUN_FILES.manifest, manifest);
+  const container = await buildRunContainer(loaded, { runtime, runDir });
+  const job = recipe.job.use === 'rl' ? new RLJob() : await createJob(loaded, container);
+  const result = await job.run({ container, runDir: runDir.path, resume: o.resume, signal: o.signal });
+  runDir.writeJson(RUN_FILES.summary, { ...result.summary, finishedAt: new Date().toISOString() });
+  return { runDir: runDir.path, result };
+}

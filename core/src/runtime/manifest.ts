@@ -1,0 +1,57 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import type { LoadedRecipe } from '../recipe/validate';
+import type { TensorRuntime } from '../contract/tensor-runtime';
+
+export interface Manifest {
+  /** Version of the manifest layout. */
+  format: 1;
+  recipeFile: string;
+  /** Absolute folder the recipe's relative paths were resolved against. */
+  recipeDir: string;
+  recipeName: string;
+  job: string;
+  seed: number;
+  backend: string;
+  nativeKernels: string[];
+  versions: { node: string; core: string; tfjs: string; plugins: Record<string, string | undefined> };
+  platform: { os: string; arch: string; cpus: number; cpuModel: string };
+  command: string[];
+  startedAt: string;
+  /** Set when the run was resumed, once per resume. */
+  resumedAt?: string[];
+}
+
+function readVersion(pkgJson: string): string {
+  try {
+    return (JSON.parse(fs.readFileSync(pkgJson, 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function buildManifest(loaded: LoadedRecipe, runtime: TensorRuntime, command: string[]): Manifest {
+  const plugins: Record<string, string | undefined> = {};
+  for (const [name, info] of loaded.registry.packages) plugins[name] = info.version;
+  let tfjs = 'unknown';
+  try {
+    tfjs = readVersion(require.resolve('@tensorflow/tfjs-core/package.json'));
+  } catch {
+    // left as unknown
+  }
+  return {
+    format: 1,
+    recipeFile: path.resolve(loaded.source.file),
+    recipeDir: loaded.source.dir,
+    recipeName: loaded.recipe.name,
+    job: loaded.recipe.job.use,
+    seed: loaded.recipe.runtime.seed,
+    backend: runtime.backend,
+    nativeKernels: runtime.nativeKernels,
+    versions: { node: process.version, core: readVersion(path.join(__dirname, '..', '..', 'package.json')), tfjs, plugins },
+    platform: { os: `${os.platform()} ${os.release()}`, arch: os.arch(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown' },
+    command,
+    startedAt: new Date().toISOString(),
+  };
+}
