@@ -1,0 +1,126 @@
+import type * as tfc from '@tensorflow/tfjs-core';
+import { DiagnosticError, type Rng, type TF } from '@rlhfjs/core';
+import { checkTensorShapes, readCheckpoint, writeCheckpoint, CONFIG_FILE } from '../checkpoint/checkpoint';
+import type { NamedTensor } from '../checkpoint/safetensors';
+import * as path from 'node:path';
+import { MODEL_TYPE, validateConfig, type GPTConfig } from './config';
+import { GPTModel } from './gpt';
+import { weightShapes, type WeightArray } from './init';
+
+export const PACKAGE_NAME = '@rlhfjs/plugin-lm';
+
+/** config.json of a GPT checkpoint (Hugging Face GPT-2 field names where one exists). */
+export interface GPTCheckpointConfig {
+  model_type: typeof MODEL_TYPE;
+  vocab_size: number;
+  n_positions: number;
+  n_embd: number;
+  n_layer: number;
+  n_head: number;
+  n_inner: number;
+  tie_word_embeddings: boolean;
+  value_head: boolean;
+  activation_function: 'gelu_new';
+  layer_norm_epsilon: number;
+  dropout: number;
+  torch_dtype: 'float32';
+  /** Which plugin loads this checkpoint. */
+  rlhfjs: { package: string; agent: 'gpt' };
+  [extra: string]: unknown;
+}
+
+export function toCheckpointConfig(c: GPTConfig, extra: Record<string, unknown> = {}): GPTCheckpointConfig {
+  return {
+    model_type: MODEL_TYPE,
+    vocab_size: c.vocabSize,
+    n_positions: c.contextSize,
+    n_embd: c.dModel,
+    n_layer: c.nLayers,
+    n_head: c.nHeads,
+    n_inner: c.dMlp,
+    tie_word_embeddings: c.tieEmbeddings,
+    value_head: c.valueHead,
+    activation_function: 'gelu_new',
+    layer_norm_epsilon: 1e-5,
+    dropout: 0,
+    torch_dtype: 'float32',
+    ...extra,
+    rlhfjs: { package: PACKAGE_NAME, agent: 'gpt' },
+  };
+}
+
+export function fromCheckpointConfig(raw: Record<string, unknown>, file: string): GPTConfig {
+  if (raw.model_type !== MODEL_TYPE) {
+    throw new DiagnosticError({
+      code: 'lm/wrong-model-type',
+      message: `${file}: model_type is ${JSON.stringify(raw.model_type)}, but the gpt agent loads "${MODEL_TYPE}" checkpoints`,
+      file,
+      pointer: '/model_type',
+      fix: `Point the agent at a checkpoint written by @rlhfjs/plugin-lm (its config.json says "model_type": "${MODEL_TYPE}").`,
+    });
+  }
+  return validateConfig(
+    {
+      vocabSize: raw.vocab_size as number,
+      contextSize: raw.n_positions as number,
+      dModel: raw.n_embd as number,
+      nLayers: raw.n_layer as number,
+      nHeads: raw.n_head as number,
+      dMlp: raw.n_inner as number,
+      tieEmbeddings: raw.tie_word_embeddings as boolean,
+      valueHead: raw.value_head as boolean,
+      dropout: (raw.dropout as number) ?? 0,
+    },
+    { file },
+  );
+}
+
+/** Write a model as a self-contained checkpoint directory (atomically). */
+export async function saveModel(model: GPTModel, dir: string, extra: { config?: Record<string, unknown>; extraFiles?: Record<string, string | Uint8Array> } = {}): Promise<void> {
+  const tensors = new Map<string, NamedTensor>();
+  for (const [name, w] of await model.weightArrays()) tensors.set(name, { dtype: 'F32', shape: w.shape, data: w.data });
+  await writeCheckpoint(dir, {
+    config: toCheckpointConfig(model.config, extra.config),
+    tokenizer: model.tokenizer as never,
+    tensors,
+    extraFiles: extra.extraFiles,
+  });
+}
+
+export interface LoadPolicyOptions {
+  /** Add a freshly initialised value head (drawn from `rng`) when the checkpoint has none. */
+  valueHead?: boolean;
+  rng?: Rng;
+  trainable?: boolean;
+}
+
+/** Load a GPT policy from a checkpoint directory written by {@link saveModel}. */
+export function loadPolicy(dir: string, tf: TF, opts: LoadPolicyOptions = {}): GPTModel {
+  const ck = readCheckpoint(dir);
+  const file = path.join(dir, CONFIG_FILE);
+  const config = fromCheckpointConfig(ck.config, file);
+  if (ck.tokenizer.vocabSize > config.vocabSize) {
+    throw new DiagnosticError({
+      code: 'lm/tokenizer-mismatch',
+      message: `${dir}: the tokenizer has ${ck.tokenizer.vocabSize} tokens but config.json says vocab_size ${config.vocabSize}`,
+      file,
+      pointer: '/vocab_size',
+      fix: 'The tokenizer.json and the weights come from different runs; save them together again.',
+    });
+  }
+  const expected = new Map<string, readonly number[]>(weightShapes(config));
+  checkTensorShapes(path.join(dir, 'model.safetensors'), ck.tensors, expected);
+  const weights = new Map<string, WeightArray | tfc.Tensor>();
+  for (const [name, t] of ck.tensors) {
+    if (t.dtype !== 'F32') throw new DiagnosticError({ code: 'lm/bad-dtype', message: `${dir}: weight "${name}" is ${t.dtype}, expected F32`, file: dir, fix: 'Weights are stored as float32.' });
+    weights.set(name, { shape: t.shape, data: t.data as Float32Array });
+  }
+  const model = new GPTModel(tf, config, ck.tokenizer, weights, opts.trainable ?? true);
+  if (opts.valueHead && !config.valueHead) {
+    if (!opts.rng) throw new Error('loadPolicy: adding a value head needs an rng');
+    const withHead = model.withValueHead(opts.rng);
+    model.dispose();
+    return withHead;
+  }
+  return model;
+}

@@ -1,0 +1,105 @@
+/**
+ * Differentiable building blocks on tfjs-core that avoid the wasm backend's pitfalls
+ * (see the project's FACTS): matMul gradients with explicit transposes, an embedding lookup
+ * whose gradient is a one-hot matmul instead of the missing gather gradient, and token
+ * log-probs by one-hot × logSoftmax instead of a batched gather.
+ */
+import type * as tfc from '@tensorflow/tfjs-core';
+import type { TF } from '@rlhfjs/core';
+
+type GradFn = Parameters<TF['customGrad']>[0];
+
+/** Swap the last two axes (rank ≥ 2) with an explicit transpose. */
+export function swapLast(tf: TF, x: tfc.Tensor): tfc.Tensor {
+  const r = x.rank;
+  const perm = [...Array(r).keys()];
+  perm[r - 2] = r - 1;
+  perm[r - 1] = r - 2;
+  return tf.transpose(x, perm);
+}
+
+/**
+ * `a @ b` (no transpose flags) whose gradient uses explicit transposes:
+ * dA = dy @ bᵀ, dB = aᵀ @ dy. Operands of rank 2, or equal-rank batched operands.
+ */
+export function matMul(tf: TF, a: tfc.Tensor, b: tfc.Tensor): tfc.Tensor {
+  const f = tf.customGrad(((x: tfc.Tensor, y: tfc.Tensor, save: (t: tfc.Tensor[]) => void) => {
+    save([x, y]);
+    return {
+      value: tf.matMul(x, y),
+      gradFunc: (dy: tfc.Tensor, saved: tfc.Tensor[]) => {
+        const [sx, sy] = saved;
+        return [tf.matMul(dy, swapLast(tf, sy)), tf.matMul(swapLast(tf, sx), dy)];
+      },
+    };
+  }) as unknown as GradFn);
+  return f(a, b);
+}
+
+/** `x @ w + bias` for x [..., k], w [k, m]: flattened to one 2-D matmul. */
+export function linear(tf: TF, x: tfc.Tensor, w: tfc.Tensor, bias?: tfc.Tensor): tfc.Tensor {
+  const shape = x.shape;
+  const k = shape[shape.length - 1];
+  const m = w.shape[1] as number;
+  const flat = tf.reshape(x, [-1, k]);
+  let y = matMul(tf, flat, w);
+  if (bias) y = tf.add(y, bias);
+  return tf.reshape(y, [...shape.slice(0, -1), m]);
+}
+
+/**
+ * Rows of `table` [N, d] picked by `ids` (int32, any shape) → [...ids.shape, d].
+ * Forward is a gather (correct on every backend without batchDims); the gradient with respect to
+ * the table is oneHot(ids)ᵀ @ dy, so it trains where gather has no gradient.
+ */
+export function embed(tf: TF, table: tfc.Tensor, ids: tfc.Tensor): tfc.Tensor {
+  const n = table.shape[0];
+  const d = table.shape[1] as number;
+  const flatIds = tf.reshape(ids, [-1]) as tfc.Tensor1D;
+  const f = tf.customGrad(((w: tfc.Tensor, save: (t: tfc.Tensor[]) => void) => {
+    save([]);
+    return {
+      value: tf.gather(w, flatIds, 0),
+      gradFunc: (dy: tfc.Tensor) => {
+        const oh = tf.oneHot(flatIds, n, 1, 0, 'float32');
+        return [tf.matMul(tf.transpose(oh), dy)];
+      },
+    };
+  }) as unknown as GradFn);
+  return tf.reshape(f(table), [...ids.shape, d]);
+}
+
+/** LayerNorm over the last axis (eps 1e-5, as in GPT-2). */
+export function layerNorm(tf: TF, x: tfc.Tensor, gamma: tfc.Tensor, beta: tfc.Tensor, eps = 1e-5): tfc.Tensor {
+  const axis = x.rank - 1;
+  const mean = tf.mean(x, axis, true);
+  const centred = tf.sub(x, mean);
+  const variance = tf.mean(tf.square(centred), axis, true);
+  return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, eps))), gamma), beta);
+}
+
+/** GELU, tanh approximation (GPT-2's "gelu_new"). */
+export function gelu(tf: TF, x: tfc.Tensor): tfc.Tensor {
+  const c = Math.sqrt(2 / Math.PI);
+  const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), c);
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+}
+
+/**
+ * log p(target) from logits [..., V] and int32 targets [...]: sum(oneHot × logSoftmax).
+ * Optionally also the entropy −Σ p log p of each distribution.
+ */
+export function tokenLogprobs(
+  tf: TF,
+  logits: tfc.Tensor,
+  targets: tfc.Tensor,
+  wantEntropy = false,
+): { logprobs: tfc.Tensor; entropy?: tfc.Tensor } {
+  const V = logits.shape[logits.rank - 1];
+  const logp = tf.logSoftmax(logits);
+  const oh = tf.reshape(tf.oneHot(tf.reshape(targets, [-1]) as tfc.Tensor1D, V, 1, 0, 'float32'), logits.shape);
+  const lp = tf.sum(tf.mul(oh, logp), -1);
+  if (!wantEntropy) return { logprobs: lp };
+  const ent = tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), -1));
+  return { logprobs: lp, entropy: ent };
+}
