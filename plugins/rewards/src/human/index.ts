@@ -1,0 +1,6 @@
+export * from './labeller';
+export * from './keys';
+export * from './terminal';
+export * from './simulated';
+export * from './replay';
+export * from './web/server';
