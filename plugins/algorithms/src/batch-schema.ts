@@ -1,0 +1,80 @@
+import { DiagnosticError, type BatchShape } from '@rlhfjs/core';
+
+/**
+ * The batch-size words, defined once and used by every algorithm (spread into each options
+ * schema). A "sample" is one completion of one prompt.
+ */
+export const batchProperties = {
+  promptsPerIteration: {
+    type: 'integer',
+    minimum: 1,
+    default: 16,
+    description:
+      'Distinct prompts drawn from the environment per iteration. Samples per iteration = promptsPerIteration × samplesPerPrompt.',
+  },
+  samplesPerPrompt: {
+    type: 'integer',
+    minimum: 1,
+    default: 1,
+    description: 'Completions sampled per prompt; the samples of one prompt form a group (RLOO and GRPO need at least 2).',
+  },
+  minibatchSize: {
+    type: 'integer',
+    minimum: 1,
+    description:
+      'Samples (completions) per gradient step. Must divide promptsPerIteration × samplesPerPrompt. Leave it out to take all samples of the iteration in one step.',
+  },
+  epochs: {
+    type: 'integer',
+    minimum: 1,
+    default: 1,
+    description: 'Passes over the samples of one iteration, each in a new random order of minibatches.',
+  },
+} as const;
+
+/** Shared optimiser settings (also one definition for every algorithm). */
+export const optimizerProperties = {
+  maxGradNorm: {
+    type: ['number', 'null'],
+    exclusiveMinimum: 0,
+    default: 1,
+    description: 'Clip gradients to this global L2 norm before each Adam step; null turns clipping off.',
+  },
+} as const;
+
+export interface BatchOptions {
+  promptsPerIteration: number;
+  samplesPerPrompt: number;
+  minibatchSize?: number;
+  epochs: number;
+}
+
+/** The runner-facing shape, plus the resolved minibatch size; checks that the sizes fit together. */
+export function resolveBatch(o: BatchOptions, plugin: string, pointer: string, minSamplesPerPrompt = 1): BatchShape & { minibatchSize: number; epochs: number; samples: number } {
+  const samples = o.promptsPerIteration * o.samplesPerPrompt;
+  if (o.samplesPerPrompt < minSamplesPerPrompt) {
+    throw new DiagnosticError({
+      code: 'recipe/invalid-option',
+      message: `samplesPerPrompt is ${o.samplesPerPrompt}, but ${plugin} compares the samples of one prompt with each other`,
+      fix: `set samplesPerPrompt to ${minSamplesPerPrompt} or more (4 is common)`,
+      plugin,
+      pointer: `${pointer}/options/samplesPerPrompt`,
+    });
+  }
+  const minibatchSize = o.minibatchSize ?? samples;
+  if (samples % minibatchSize !== 0) {
+    throw new DiagnosticError({
+      code: 'recipe/invalid-option',
+      message: `minibatchSize ${minibatchSize} does not divide the ${samples} samples of an iteration (promptsPerIteration ${o.promptsPerIteration} × samplesPerPrompt ${o.samplesPerPrompt})`,
+      fix: `choose a divisor of ${samples} (e.g. ${largestDivisorAtMost(samples, minibatchSize)}) or leave minibatchSize out`,
+      plugin,
+      pointer: `${pointer}/options/minibatchSize`,
+    });
+  }
+  return { promptsPerIteration: o.promptsPerIteration, samplesPerPrompt: o.samplesPerPrompt, minibatchSize, epochs: o.epochs, samples };
+}
+
+function largestDivisorAtMost(n: number, k: number): number {
+  for (let d = Math.min(n, k); d > 1; d--) if (n % d === 0) return d;
+  return 1;
+}

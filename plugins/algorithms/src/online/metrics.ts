@@ -1,0 +1,18 @@
+import { mean, std } from '../math/stats';
+
+/** Metrics every online algorithm reports, from the numbers of one iteration. */
+export function iterationMetrics(scores: readonly number[], oldLogprobs: readonly number[][], refLogprobs: readonly number[][], beta: number): { metrics: Record<string, number>; kl: number } {
+  // k1 summed over a completion's tokens: an unbiased estimate of KL(π‖π_ref) per completion
+  const perCompletion = oldLogprobs.map((row, i) => row.reduce((a, lp, t) => a + lp - refLogprobs[i][t], 0));
+  const kl = mean(perCompletion);
+  return {
+    kl,
+    metrics: {
+      'score/mean': mean(scores),
+      'score/std': std(scores),
+      'kl/mean': kl,
+      'kl/beta': beta,
+      'response/length': mean(oldLogprobs.map((r) => r.length)),
+    },
+  };
+}

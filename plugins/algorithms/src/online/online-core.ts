@@ -1,0 +1,188 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
+import {
+  disposePacked,
+  packRollout,
+  responseColumns,
+  toColumns,
+  writeJsonAtomic,
+  type ForwardOutput,
+  type PackedRollout,
+  type PolicyModel,
+  type Rng,
+  type RngState,
+  type Rollout,
+  type TF,
+} from '@rlhfjs/core';
+import { PolicyOptimizer, type LossTerms } from '../train/policy-optimizer';
+
+export interface MinibatchContext {
+  /** Sample indices of this minibatch, in the order of the packed rows. */
+  rows: number[];
+  packed: PackedRollout;
+  /** The policy's differentiable forward pass over the minibatch. */
+  out: ForwardOutput;
+  /** Per-token numbers of every sample (ragged) laid onto the minibatch's response columns: [B, T-1]. */
+  tokens(ragged: readonly number[][]): Tensor2D;
+  /** One number per sample of the minibatch: [B]. */
+  samples(values: readonly number[]): Tensor1D;
+  /** The same, as a [B, 1] column that broadcasts over tokens. */
+  column(values: readonly number[]): Tensor2D;
+}
+
+export interface EpochResult {
+  /** Mean over the minibatch steps taken of every reported value. */
+  means: Record<string, number>;
+  /** Gradient steps applied. */
+  steps: number;
+  /** True when a step was vetoed (PPO's approx-KL early stop). */
+  stopped: boolean;
+}
+
+export interface OnlineCoreSettings {
+  plugin: string;
+  learningRate: number;
+  maxGradNorm: number | null;
+  minibatchSize: number;
+  epochs: number;
+}
+
+const STATE_FILE = 'algorithm-state.json';
+
+/**
+ * What every online algorithm needs besides its own maths: the no-gradient forward pass over a
+ * rollout, epochs over shuffled minibatches with one optimiser step each, and the checkpointed
+ * state (optimiser, random stream, the algorithm's own numbers). Algorithms hold one (composition).
+ */
+export class OnlineCore {
+  readonly optimizer: PolicyOptimizer;
+  readonly padId: number;
+
+  constructor(
+    readonly tf: TF,
+    readonly policy: PolicyModel,
+    readonly rng: Rng,
+    readonly settings: OnlineCoreSettings,
+  ) {
+    this.padId = policy.tokenizer.padId;
+    this.optimizer = new PolicyOptimizer(tf, policy, { learningRate: settings.learningRate, maxGradNorm: settings.maxGradNorm, plugin: settings.plugin });
+  }
+
+  /**
+   * log π(a_t|s_t) (and V(s_t)) of every response token under the current weights, before any
+   * update: the "old" policy of the ratio. Recomputed with the training forward pass (as TRL
+   * does) rather than taken from generation, so that temperature or a KV cache cannot bias it.
+   */
+  forwardNoGrad(rollout: Pick<Rollout, 'promptIds' | 'responseIds'>, want: { values?: boolean } = {}): { logprobs: number[][]; values?: number[][] } {
+    const tf = this.tf;
+    const n = rollout.responseIds.length;
+    const logprobs: number[][] = [];
+    const values: number[][] = [];
+    const chunk = Math.max(1, this.settings.minibatchSize);
+    for (let s = 0; s < n; s += chunk) {
+      const rows = range(s, Math.min(n, s + chunk));
+      const packed = packRollout(tf, rollout, this.padId, rows);
+      try {
+        const [lp, v] = tf.tidy(() => {
+          const out = this.policy.forward(packed.batch, { values: want.values });
+          if (want.values && !out.values) throw new Error(`${this.settings.plugin}: the policy returned no values; it needs a value head`);
+          return [out.logprobs.arraySync(), out.values?.arraySync()] as const;
+        });
+        logprobs.push(...responseColumns(lp, packed));
+        if (v) values.push(...responseColumns(v, packed));
+      } finally {
+        disposePacked(packed);
+      }
+    }
+    return want.values ? { logprobs, values } : { logprobs };
+  }
+
+  /**
+   * `epochs` passes over the samples in shuffled minibatches; `loss` builds each step's loss from
+   * the minibatch's forward pass. A veto from `shouldApply` ends the whole loop.
+   */
+  runEpochs(
+    rollout: Pick<Rollout, 'promptIds' | 'responseIds'>,
+    iteration: number,
+    want: { values?: boolean; entropy?: boolean },
+    loss: (mb: MinibatchContext) => LossTerms,
+    shouldApply?: (values: Record<string, number>) => boolean,
+  ): EpochResult {
+    const tf = this.tf;
+    const n = rollout.responseIds.length;
+    const size = Math.min(this.settings.minibatchSize, n);
+    const sums: Record<string, number> = {};
+    let count = 0;
+    let steps = 0;
+    let stopped = false;
+    for (let epoch = 0; epoch < this.settings.epochs && !stopped; epoch++) {
+      const order = this.rng.shuffle(range(0, n));
+      for (let s = 0; s < n && !stopped; s += size) {
+        const rows = order.slice(s, s + size);
+        const packed = packRollout(tf, rollout, this.padId, rows);
+        try {
+          const W = packed.length - 1;
+          const res = this.optimizer.step(
+            () => {
+              const out = this.policy.forward(packed.batch, want);
+              return loss({
+                rows,
+                packed,
+                out,
+                tokens: (ragged) => tf.tensor2d(toColumns(rows.map((i) => ragged[i]), packed), [rows.length, W]),
+                samples: (v) => tf.tensor1d(rows.map((i) => v[i])),
+                column: (v) => tf.tensor2d(rows.map((i) => v[i]), [rows.length, 1]),
+              });
+            },
+            iteration,
+            shouldApply,
+          );
+          for (const [k, v] of Object.entries(res.values)) sums[k] = (sums[k] ?? 0) + v;
+          count += 1;
+          if (res.applied) steps += 1;
+          else stopped = true;
+        } finally {
+          disposePacked(packed);
+        }
+      }
+    }
+    const means: Record<string, number> = {};
+    for (const [k, v] of Object.entries(sums)) means[k] = v / Math.max(1, count);
+    return { means, steps, stopped };
+  }
+
+  async saveState(dir: string, extra: Record<string, unknown>): Promise<void> {
+    fs.mkdirSync(dir, { recursive: true });
+    await this.optimizer.save(dir);
+    writeJsonAtomic(path.join(dir, STATE_FILE), { algorithm: this.settings.plugin, rng: this.rng.getState(), ...extra });
+  }
+
+  /** Restores the optimiser and the random stream; returns the algorithm's own saved fields. */
+  async loadState(dir: string): Promise<Record<string, unknown>> {
+    const file = path.join(dir, STATE_FILE);
+    if (!fs.existsSync(file)) throw new Error(`${this.settings.plugin}: no ${STATE_FILE} in ${dir}`);
+    const state = JSON.parse(fs.readFileSync(file, 'utf8')) as { algorithm: string; rng: RngState } & Record<string, unknown>;
+    if (state.algorithm !== this.settings.plugin) {
+      throw new Error(`${file} holds the state of ${state.algorithm}, but the recipe's algorithm is ${this.settings.plugin}`);
+    }
+    await this.optimizer.load(dir);
+    this.rng.setState(state.rng);
+    return state;
+  }
+}
+
+export function range(a: number, b: number): number[] {
+  const out: number[] = [];
+  for (let i = a; i < b; i++) out.push(i);
+  return out;
+}
+
+/** Repeat each sample's number over its response tokens. */
+export function broadcastToTokens(perSample: readonly number[], lengths: readonly number[][]): number[][] {
+  return lengths.map((row, i) => row.map(() => perSample[i]));
+}
+
+export function disposeAll(tf: TF, ts: Tensor[]): void {
+  tf.dispose(ts);
+}
