@@ -1,0 +1,220 @@
+/**
+ * ms per training step of a small GPT (bench/native/tiny-gpt.ts): stock tfjs wasm against wasm with
+ * native kernels, added group by group, and PyTorch (1 thread) running the same model. All
+ * configurations run in one process, interleaved round by round, and the medians are compared.
+ *
+ *   bench/native/run.sh [--rounds 5] [--steps 4] [--warmup 2] [--no-torch] [--profile] [--all-only]
+ */
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as NativeKernels from '../../plugins/native-kernels/dist';
+import { BENCH_CONFIG, makeBatch, TinyGpt } from './tiny-gpt';
+
+// the built package (npx tsc -b plugins/native-kernels); this file runs from bench/native/dist
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const nk = require(path.resolve(__dirname, '..', '..', '..', 'plugins', 'native-kernels', 'dist')) as typeof NativeKernels;
+const { installNativeKernels, nativeBlasInfo, nativeKernelsAvailable, uninstallNativeKernels } = nk;
+
+interface Options {
+  rounds: number;
+  steps: number;
+  warmup: number;
+  torch: boolean;
+  profile: boolean;
+  allOnly: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { rounds: 5, steps: 4, warmup: 2, torch: true, profile: false, allOnly: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const num = () => {
+      const v = Number(argv[++i]);
+      if (!Number.isInteger(v) || v < 1) throw new Error(`${a} needs a positive integer`);
+      return v;
+    };
+    if (a === '--rounds') o.rounds = num();
+    else if (a === '--steps') o.steps = num();
+    else if (a === '--warmup') o.warmup = num();
+    else if (a === '--no-torch') o.torch = false;
+    else if (a === '--profile') o.profile = true;
+    else if (a === '--all-only') o.allOnly = true;
+    else throw new Error(`unknown argument ${a} (known: --rounds N --steps N --warmup N --no-torch --profile --all-only)`);
+  }
+  return o;
+}
+
+/** The kernel groups in the order they were added, each measured on top of the previous ones. */
+const GROUPS: { label: string; kernels: string[] }[] = [
+  { label: '+ BatchMatMul', kernels: ['BatchMatMul'] },
+  { label: '+ unary (Exp, Tanh, Log, Neg, Sqrt, Rsqrt, Square, ...)', kernels: ['Exp', 'Tanh', 'Log', 'Neg', 'Sqrt', 'Rsqrt', 'Square', 'Sigmoid', 'Relu', 'Abs', 'Reciprocal'] },
+  { label: '+ reductions (Sum, Max, Min, Mean)', kernels: ['Sum', 'Max', 'Min', 'Mean'] },
+  { label: '+ broadcast binary (Add, Sub, Multiply, RealDiv, ...)', kernels: ['Add', 'Sub', 'Multiply', 'RealDiv', 'Maximum', 'Minimum', 'SquaredDifference'] },
+  { label: '+ Identity (no copy)', kernels: ['Identity'] },
+];
+
+interface Setup {
+  label: string;
+  kernels: string[] | null; // null: stock wasm
+  model: TinyGpt;
+  times: number[];
+  step: number;
+  lastLoss: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function activate(kernels: string[] | null): void {
+  uninstallNativeKernels(tf);
+  if (kernels === null) return;
+  const { installed, reason } = installNativeKernels(tf, { kernels });
+  if (installed.length !== kernels.length) throw new Error(`native kernels not installed: ${reason ?? installed.join(',')}`);
+}
+
+function runSteps(s: Setup, n: number, record: boolean): void {
+  activate(s.kernels);
+  for (let i = 0; i < n; i++) {
+    const { ids, targets } = makeBatch(tf, BENCH_CONFIG, s.step++);
+    const t0 = performance.now();
+    s.lastLoss = s.model.step(ids, targets);
+    const dt = performance.now() - t0;
+    ids.dispose();
+    targets.dispose();
+    if (record) s.times.push(dt);
+  }
+}
+
+class TorchWorker {
+  private readonly proc: ChildProcessWithoutNullStreams;
+  private readonly lines: AsyncIterableIterator<string>;
+  constructor(python: string) {
+    this.proc = spawn(python, [path.join(__dirname, '..', 'torch_step.py'), '--server'], { stdio: 'pipe' });
+    this.proc.stderr.on('data', (d: Buffer) => process.stderr.write(`[torch] ${d.toString()}`));
+    this.lines = readline.createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
+  }
+  async ask(cmd: string): Promise<{ times?: number[]; loss?: number; ready?: boolean; threads?: number; version?: string }> {
+    this.proc.stdin.write(`${cmd}\n`);
+    const { value, done } = await this.lines.next();
+    if (done) throw new Error('the PyTorch worker exited');
+    return JSON.parse(value as string);
+  }
+  close(): void {
+    this.proc.stdin.end('quit\n');
+  }
+}
+
+/** The python that has torch, or null with the reason. */
+function findTorch(): { python: string } | { skip: string } {
+  for (const python of ['/usr/bin/python3', 'python3']) {
+    const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+    if (r.status === 0) return { python };
+  }
+  return { skip: 'PyTorch not found (apt-get install -y python3-torch)' };
+}
+
+function profileOneStep(s: Setup): Promise<void> {
+  activate(s.kernels);
+  const { ids, targets } = makeBatch(tf, BENCH_CONFIG, 10_000);
+  return tf
+    .profile(() => {
+      s.model.step(ids, targets);
+    })
+    .then((info) => {
+      const byName = new Map<string, { ms: number; calls: number }>();
+      for (const k of info.kernels) {
+        const e = byName.get(k.name) ?? { ms: 0, calls: 0 };
+        e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+        e.calls += 1;
+        byName.set(k.name, e);
+      }
+      const rows = [...byName].sort((a, b) => b[1].ms - a[1].ms);
+      const total = rows.reduce((t, [, e]) => t + e.ms, 0);
+      const calls = rows.reduce((t, [, e]) => t + e.calls, 0);
+      console.log(`\nkernel profile, ${s.label}: ${calls} kernel calls, ${total.toFixed(1)} ms inside kernels`);
+      for (const [name, e] of rows.slice(0, 14)) console.log(`  ${name.padEnd(20)} ${e.ms.toFixed(1).padStart(8)} ms  ${String(e.calls).padStart(5)} calls`);
+      ids.dispose();
+      targets.dispose();
+    });
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  // tfjs-core's CommonJS build registers no gradients; the @tensorflow/tfjs bundle registers them
+  // in the global registry that this tfjs-core shares
+  if (tf.getGradient('Sum') === undefined) require('@tensorflow/tfjs');
+  require('@tensorflow/tfjs-backend-wasm');
+  await tf.setBackend('wasm');
+  if (tf.getBackend() !== 'wasm') throw new Error(`wanted the wasm backend, got ${tf.getBackend()}`);
+  const avail = nativeKernelsAvailable();
+  if (!avail.ok) throw new Error(avail.reason);
+  const cfg = BENCH_CONFIG;
+  console.log(`model: vocab ${cfg.vocab}, d ${cfg.dModel}, ${cfg.layers} layers, ${cfg.heads} heads, seq ${cfg.seq}, batch ${cfg.batch}, Adam`);
+  console.log(`native: ${JSON.stringify(nativeBlasInfo())}`);
+
+  const setups: Setup[] = [];
+  const make = (label: string, kernels: string[] | null, explicit: boolean) =>
+    setups.push({ label, kernels, model: new TinyGpt(tf, { ...cfg, explicitTransposeGrad: explicit }), times: [], step: 0, lastLoss: NaN });
+  make('wasm stock (explicit-transpose matmul grads)', null, true);
+  const all: string[] = [];
+  for (const g of GROUPS) {
+    all.push(...g.kernels);
+    if (!opts.allOnly || all.length === GROUPS.flatMap((x) => x.kernels).length) make(g.label, [...all], false);
+  }
+
+  let torch: TorchWorker | null = null;
+  const torchTimes: number[] = [];
+  let torchLoss = NaN;
+  if (opts.torch) {
+    const found = findTorch();
+    if ('skip' in found) console.log(`PyTorch: skipped, ${found.skip}`);
+    else {
+      torch = new TorchWorker(found.python);
+      const hello = await torch.ask('hello');
+      console.log(`PyTorch ${hello.version}, ${hello.threads} thread(s)`);
+      await torch.ask(`run ${opts.warmup}`);
+    }
+  }
+
+  for (const s of setups) runSteps(s, opts.warmup, false);
+  for (let r = 0; r < opts.rounds; r++) {
+    for (const s of setups) runSteps(s, opts.steps, true);
+    if (torch) {
+      const res = await torch.ask(`run ${opts.steps}`);
+      torchTimes.push(...(res.times ?? []));
+      torchLoss = res.loss ?? NaN;
+    }
+    process.stdout.write(`round ${r + 1}/${opts.rounds}: ${setups.map((s) => median(s.times).toFixed(0)).join(' / ')}${torch ? ` / torch ${median(torchTimes).toFixed(0)}` : ''} ms\n`);
+  }
+  torch?.close();
+
+  const base = median(setups[0].times);
+  const torchMed = torchTimes.length ? median(torchTimes) : NaN;
+  console.log(`\nmedian ms/step over ${opts.rounds} rounds x ${opts.steps} steps (interleaved; 2 shared cores, expect noise)`);
+  console.log(`${'setup'.padEnd(58)} ${'ms/step'.padStart(8)} ${'vs stock'.padStart(9)} ${'vs torch'.padStart(9)}  loss`);
+  for (const s of setups) {
+    const m = median(s.times);
+    console.log(`${s.label.padEnd(58)} ${m.toFixed(1).padStart(8)} ${(base / m).toFixed(2).padStart(8)}x ${(Number.isNaN(torchMed) ? '-' : (m / torchMed).toFixed(2) + 'x').padStart(9)}  ${s.lastLoss.toFixed(4)}`);
+  }
+  if (!Number.isNaN(torchMed)) {
+    console.log(`${'PyTorch 1 thread'.padEnd(58)} ${torchMed.toFixed(1).padStart(8)} ${(base / torchMed).toFixed(2).padStart(8)}x ${'1.00x'.padStart(9)}  ${torchLoss.toFixed(4)}`);
+  }
+  console.log('(vs stock: speed-up over stock wasm; vs torch: times slower than PyTorch)');
+
+  if (opts.profile) {
+    await profileOneStep(setups[0]);
+    await profileOneStep(setups[setups.length - 1]);
+  }
+  uninstallNativeKernels(tf);
+  for (const s of setups) s.model.dispose();
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
