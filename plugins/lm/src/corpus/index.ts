@@ -1,0 +1,12 @@
+export { corpusSpecSchema, resolveCorpusSpec } from './spec';
+export type { CorpusSpec, CorpusSpecInput, CorpusSourceSpec, CorpusSourceName, OversampleRule } from './spec';
+export { loadCorpus } from './load';
+export type { CorpusItem, LoadedCorpus, LoadCorpusOptions, SourceStats } from './load';
+export { loadBrown, brownLineToText, detokenize, stripTag } from './brown';
+export type { BrownDocument } from './brown';
+export { loadNlpCorpus, normalizeSpace } from './nlp-corpus';
+export type { CorpusSentence } from './nlp-corpus';
+export { WordListMatcher, cussRatings } from './lexicon';
+export { readTextRecords, resolveFormat } from './text-file';
+export type { TextRecord, ReadTextOptions, TextFileFormat } from './text-file';
+export { hash32, unitHash } from './hash';
