@@ -154,7 +154,7 @@ export class DPO implements OfflineAlgorithm {
       logRatio = (v['rewards/chosen'] + v['rewards/rejected']) / (2 * this.s.beta);
       return {
         kl: logRatio,
-        metrics: { ...v, 'kl/mean': logRatio, 'data/epoch': this.epoch, 'time/update_s': (performance.now() - t0) / 1000 },
+        metrics: { ...v, 'kl/mean': logRatio, 'data/epoch': this.epoch, 'perf/algorithm_s': (performance.now() - t0) / 1000 },
       };
     } finally {
       disposePacked(packed);

@@ -57,7 +57,7 @@ export class GRPO implements OnlineAlgorithm {
         ...metrics,
         ...res.means,
         'advantage/abs_mean': mean(adv.map(Math.abs)),
-        'time/update_s': (performance.now() - t0) / 1000,
+        'perf/algorithm_s': (performance.now() - t0) / 1000,
       },
     };
   }

@@ -80,8 +80,8 @@ export class PPO implements OnlineAlgorithm {
         explained_variance: explainedVariance(flatten(oldValues), flatten(returns)),
         'ppo/steps': res.steps,
         'ppo/early_stop': res.stopped ? 1 : 0,
-        'time/forward_s': (tForward - t0) / 1000,
-        'time/update_s': (performance.now() - t0) / 1000,
+        'perf/old_logprobs_s': (tForward - t0) / 1000,
+        'perf/algorithm_s': (performance.now() - t0) / 1000,
       },
     };
   }

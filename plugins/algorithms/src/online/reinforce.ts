@@ -60,7 +60,7 @@ export class Reinforce implements OnlineAlgorithm {
         ...res.means,
         'reward/mean': mean(R),
         baseline: usedBaseline,
-        'time/update_s': (performance.now() - t0) / 1000,
+        'perf/algorithm_s': (performance.now() - t0) / 1000,
       },
     };
   }

@@ -58,7 +58,7 @@ export class RLOO implements OnlineAlgorithm {
         ...res.means,
         'reward/mean': mean(R),
         'advantage/abs_mean': mean(adv.map(Math.abs)),
-        'time/update_s': (performance.now() - t0) / 1000,
+        'perf/algorithm_s': (performance.now() - t0) / 1000,
       },
     };
   }
