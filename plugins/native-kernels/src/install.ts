@@ -53,6 +53,24 @@ type KernelConfig = ReturnType<TF['getKernel']> & object;
 /** The stock configs we replaced, per tfjs engine registry (module-global in tfjs-core). */
 const replaced = new Map<string, KernelConfig>();
 const ours = new WeakSet<object>();
+const counts = { native: new Map<string, number>(), stock: new Map<string, number>() };
+
+function bump(map: Map<string, number>, name: string): void {
+  map.set(name, (map.get(name) ?? 0) + 1);
+}
+
+/**
+ * How many calls each installed kernel ran natively and how many it handed to the stock kernel
+ * (inputs it does not cover), since the process started or the last reset. Shows the coverage.
+ */
+export function nativeKernelCounts(reset = false): { native: Record<string, number>; stock: Record<string, number> } {
+  const out = { native: Object.fromEntries(counts.native), stock: Object.fromEntries(counts.stock) };
+  if (reset) {
+    counts.native.clear();
+    counts.stock.clear();
+  }
+  return out;
+}
 
 /** The message every "off" reason is wrapped in. */
 export function offReason(why: string): string {
@@ -131,7 +149,16 @@ export function installNativeKernels(tf: TF, options: InstallOptions = {}): Inst
       continue;
     }
     const stock = current;
-    const kernelFunc = (args: unknown) => kernel.run(args as KernelArgs, addon, tf) ?? stock.kernelFunc(args as Parameters<typeof stock.kernelFunc>[0]);
+    const name = kernel.kernelName;
+    const kernelFunc = (args: unknown) => {
+      const out = kernel.run(args as KernelArgs, addon, tf);
+      if (out !== null) {
+        bump(counts.native, name);
+        return out;
+      }
+      bump(counts.stock, name);
+      return stock.kernelFunc(args as Parameters<typeof stock.kernelFunc>[0]);
+    };
     ours.add(kernelFunc);
     tf.unregisterKernel(kernel.kernelName, 'wasm');
     tf.registerKernel({

@@ -12,10 +12,17 @@ export type TensorInfo = tfc.TensorInfo;
  */
 export interface WasmBackendInternals {
   wasm: { HEAPU8: Uint8Array };
-  dataIdMap: { get(dataId: object): { memoryOffset: number; shape: number[]; dtype: string; id: number } | undefined };
+  dataIdMap: {
+    get(dataId: object): { memoryOffset: number; shape: number[]; dtype: string; id: number } | undefined;
+    has(dataId: object): boolean;
+  };
   makeOutput(shape: number[], dtype: tfc.DataType): TensorInfo;
   incRef(dataId: object): void;
   disposeData(dataId: object, force?: boolean): boolean;
+}
+
+function tagOf(x: unknown): string {
+  return Object.prototype.toString.call(x).slice(8, -1);
 }
 
 /** The wasm backend if it is registered and initialized, without starting an initialization. */
@@ -52,8 +59,9 @@ export function checkWasmInternals(backend: unknown): string | undefined {
   if (b == null) return 'the wasm backend is not initialized (await tf.setBackend("wasm") first)';
   const wasm = b.wasm as Partial<WasmBackendInternals['wasm']> | undefined;
   if (wasm == null) return 'tfjs-backend-wasm moved its module: backend.wasm is missing';
-  if (!(wasm.HEAPU8 instanceof Uint8Array)) return 'backend.wasm.HEAPU8 is not a Uint8Array';
-  if (!(wasm.HEAPU8.buffer instanceof ArrayBuffer)) {
+  // tag checks rather than instanceof: the heap may come from another realm (jest's vm sandbox)
+  if (tagOf(wasm.HEAPU8) !== 'Uint8Array') return 'backend.wasm.HEAPU8 is not a Uint8Array';
+  if (tagOf(wasm.HEAPU8.buffer) !== 'ArrayBuffer') {
     return 'the wasm heap is a SharedArrayBuffer (threaded wasm build), which the addon does not read';
   }
   if (typeof b.dataIdMap?.get !== 'function') return 'backend.dataIdMap.get is missing';

@@ -1,0 +1,75 @@
+/**
+ * With the addon unavailable (RLHFJS_NATIVE_KERNELS=off stands in for a failed build), nothing
+ * throws: availability says why and how to turn the kernels on, installing is a no-op that says
+ * the same, and tfjs keeps its stock kernels.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { resetAddonCacheForTests } from './addon';
+import { installNativeKernels, installedNativeKernels, nativeBlasInfo, nativeKernelsAvailable, NativeKernelsError, NATIVE_KERNEL_NAMES } from './index';
+
+const FIX = 'to turn them on: apt-get install libopenblas-dev g++ make python3 && npm rebuild @rlhfjs/native-kernels';
+let saved: string | undefined;
+
+beforeAll(async () => {
+  require('@tensorflow/tfjs-backend-wasm');
+  await tf.setBackend('wasm');
+  if (tf.getBackend() !== 'wasm') throw new Error(`wasm backend did not start (got ${tf.getBackend()})`);
+  saved = process.env.RLHFJS_NATIVE_KERNELS;
+  process.env.RLHFJS_NATIVE_KERNELS = 'off';
+  resetAddonCacheForTests();
+});
+
+afterAll(() => {
+  if (saved === undefined) delete process.env.RLHFJS_NATIVE_KERNELS;
+  else process.env.RLHFJS_NATIVE_KERNELS = saved;
+  resetAddonCacheForTests();
+});
+
+describe('native kernels unavailable', () => {
+  it('reports off with the reason and the fix, without throwing', () => {
+    expect(nativeKernelsAvailable()).toEqual({
+      ok: false,
+      reason: `native kernels are off: RLHFJS_NATIVE_KERNELS=off is set; ${FIX}`,
+    });
+    expect(nativeBlasInfo()).toBeNull();
+  });
+
+  it('installs nothing, says why, and leaves the stock kernels registered', () => {
+    const before = NATIVE_KERNEL_NAMES.map((n) => tf.getKernel(n, 'wasm')?.kernelFunc);
+    const result = installNativeKernels(tf);
+    expect(result.installed).toEqual([]);
+    expect(result.reason).toContain('RLHFJS_NATIVE_KERNELS=off');
+    expect(result.reason).toContain(FIX);
+    expect(NATIVE_KERNEL_NAMES.map((n) => tf.getKernel(n, 'wasm')?.kernelFunc)).toEqual(before);
+    expect(installedNativeKernels(tf)).toEqual([]);
+  });
+
+  it('still computes with the stock kernels', () => {
+    const out = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5, 6], [7, 8]])).arraySync());
+    expect(out).toEqual([[19, 22], [43, 50]]);
+  });
+
+  it('still rejects bad arguments, naming the field and the closest kernel', () => {
+    expect(() => installNativeKernels(tf, { kernels: ['BatchMatmul'] })).toThrow(NativeKernelsError);
+    expect(() => installNativeKernels(tf, { kernels: ['BatchMatmul'] })).toThrow(/unknown native kernel "BatchMatmul". Did you mean "BatchMatMul"\?/);
+    expect(() => installNativeKernels(tf, { threads: 0 })).toThrow(/threads must be an integer/);
+  });
+
+  it('reports a missing build in the same words', () => {
+    delete process.env.RLHFJS_NATIVE_KERNELS;
+    resetAddonCacheForTests();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const fs = require('node:fs') as typeof import('node:fs');
+    const spy = jest.spyOn(fs, 'existsSync').mockReturnValue(false);
+    try {
+      const state = nativeKernelsAvailable();
+      expect(state.ok).toBe(false);
+      expect(state.reason).toMatch(/^native kernels are off: the addon was not built \(.*rlhf_native_kernels\.node is missing\); /);
+      expect(state.reason).toContain(FIX);
+    } finally {
+      spy.mockRestore();
+      process.env.RLHFJS_NATIVE_KERNELS = 'off';
+      resetAddonCacheForTests();
+    }
+  });
+});
