@@ -33,6 +33,8 @@ export interface LoadedCorpus {
   heldOut: string[];
   /** The held-out sentences with their ids and sources (same order as `heldOut`). */
   heldOutItems: CorpusItem[];
+  /** The distinct training sentences with their ids, in source order, before weights and oversampling. */
+  trainItems: CorpusItem[];
   stats: SourceStats[];
 }
 
@@ -114,6 +116,7 @@ export function loadCorpus(input: CorpusSpecInput | CorpusSpec, opts: LoadCorpus
 
   const train: string[] = [];
   const heldOutItems: CorpusItem[] = [];
+  const trainItems: CorpusItem[] = [];
   const stats: SourceStats[] = [];
   spec.sources.forEach((src, index) => {
     const items = sourceItems(src, index, opts);
@@ -125,6 +128,7 @@ export function loadCorpus(input: CorpusSpecInput | CorpusSpec, opts: LoadCorpus
         continue;
       }
       st.train++;
+      trainItems.push(it);
       let factor = 1;
       for (const r of rules) {
         if (r.times > factor && (!r.sources || r.sources.has(src.name)) && r.match(it.text)) factor = r.times;
@@ -138,5 +142,5 @@ export function loadCorpus(input: CorpusSpecInput | CorpusSpec, opts: LoadCorpus
     stats.push(st);
   });
   new Rng(spec.seed).fork('corpus-order').shuffle(train);
-  return { train, heldOut: heldOutItems.map((it) => it.text), heldOutItems, stats };
+  return { train, heldOut: heldOutItems.map((it) => it.text), heldOutItems, trainItems, stats };
 }
