@@ -1,5 +1,9 @@
 import type { Argv } from 'yargs';
 import type { CliIO } from './main';
+import { registerReproduce } from './commands/reproduce';
+import { registerReport } from './commands/report';
+import { registerEval } from './commands/eval';
+import { registerGenerate } from './commands/generate';
 
 export interface CommandHelpers {
   io: CliIO;
@@ -10,4 +14,9 @@ export interface CommandHelpers {
 }
 
 /** Further commands (generate, eval, reproduce, report, init), each in its own file under commands/. */
-export const extraCommands: Array<(cli: Argv, h: CommandHelpers) => void> = [];
+export const extraCommands: Array<(cli: Argv, h: CommandHelpers) => void> = [
+  registerReproduce,
+  registerReport,
+  registerEval,
+  registerGenerate,
+];

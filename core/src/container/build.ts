@@ -4,6 +4,7 @@ import { DiagnosticError } from '../diagnostics';
 import type { TensorRuntime } from '../contract/tensor-runtime';
 import type { Agent } from '../contract/agent';
 import type { Logger } from '../contract/logger';
+import type { Scorer } from '../contract/reward';
 import type { Job } from '../contract/job';
 import type { PluginKind, PluginKindMap } from '../plugin/kinds';
 import type { LoadedRecipe } from '../recipe/validate';
@@ -18,6 +19,8 @@ export interface BuildOptions {
   runDir?: RunDirectory;
   /** Folder that relative paths in the recipe are resolved against (default: the recipe's folder). */
   baseDir?: string;
+  /** Build only these slots (e.g. agent, environment and scorers for an evaluation). Default: all present. */
+  only?: readonly string[];
 }
 
 /**
@@ -58,7 +61,8 @@ export async function buildRunContainer(loaded: LoadedRecipe, opts: BuildOptions
     }
   };
 
-  if (recipe.agent) {
+  const want = (slot: string): boolean => !opts.only || opts.only.includes(slot);
+  if (recipe.agent && want('agent')) {
     const agent: Agent = await create('agent', recipe.agent, '/agent');
     c.registerInstance(Tokens.Agent, agent);
     c.registerInstance(Tokens.Policy, agent.policy);
@@ -66,10 +70,10 @@ export async function buildRunContainer(loaded: LoadedRecipe, opts: BuildOptions
     // The KL reference is the policy as it was built, before any update.
     let reference: ReturnType<typeof agent.policy.frozenCopy> | undefined;
     c.register(Tokens.Reference, { useFactory: () => (reference ??= agent.policy.frozenCopy()) });
-    if (recipe.job.use === 'rl') c.resolve(Tokens.Reference);
+    if (recipe.job.use === 'rl' && !opts.only) c.resolve(Tokens.Reference);
   }
-  if (recipe.environment) c.registerInstance(Tokens.Environment, await create('environment', recipe.environment, '/environment'));
-  if (recipe.rewards.length) {
+  if (recipe.environment && want('environment')) c.registerInstance(Tokens.Environment, await create('environment', recipe.environment, '/environment'));
+  if (recipe.rewards.length && want('rewards')) {
     const sources = [];
     for (let i = 0; i < recipe.rewards.length; i++) {
       const r = recipe.rewards[i];
@@ -77,11 +81,14 @@ export async function buildRunContainer(loaded: LoadedRecipe, opts: BuildOptions
     }
     c.registerInstance(Tokens.Rewards, new RewardSet(sources, recipe.rewardProcessing));
   }
-  if (recipe.klController) c.registerInstance(Tokens.KLController, await create('kl-controller', recipe.klController, '/klController'));
-  if (recipe.algorithm) c.registerInstance(Tokens.Algorithm, await create('algorithm', recipe.algorithm, '/algorithm'));
+  if (recipe.klController && want('klController')) c.registerInstance(Tokens.KLController, await create('kl-controller', recipe.klController, '/klController'));
+  if (recipe.algorithm && want('algorithm')) c.registerInstance(Tokens.Algorithm, await create('algorithm', recipe.algorithm, '/algorithm'));
   const loggers: Logger[] = [];
-  for (let i = 0; i < recipe.loggers.length; i++) loggers.push(await create('logger', recipe.loggers[i], `/loggers/${i}`));
+  if (want('loggers')) for (let i = 0; i < recipe.loggers.length; i++) loggers.push(await create('logger', recipe.loggers[i], `/loggers/${i}`));
   c.registerInstance(Tokens.Loggers, loggers);
+  const scorers: Scorer[] = [];
+  if (want('scorers')) for (let i = 0; i < recipe.scorers.length; i++) scorers.push(await create('scorer', recipe.scorers[i], `/scorers/${i}`));
+  c.registerInstance(Tokens.Scorers, scorers);
   return c;
 }
 

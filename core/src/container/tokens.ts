@@ -9,6 +9,7 @@ import type { Environment } from '../contract/environment';
 import type { Algorithm } from '../contract/algorithm';
 import type { KLController } from '../contract/kl-controller';
 import type { Logger } from '../contract/logger';
+import type { Scorer } from '../contract/reward';
 import type { Rng } from '../runtime/rng';
 import type { RunDirectory } from '../runtime/run-dir';
 import type { ResolvedRecipe } from '../recipe/types';
@@ -40,6 +41,8 @@ export const Tokens = {
   Rewards: token<RewardSet>('Rewards'),
   KLController: token<KLController>('KLController'),
   Algorithm: token<Algorithm>('Algorithm'),
+  /** The evaluation scorers of the `scorers` slot. */
+  Scorers: token<Scorer[]>('Scorers'),
   /** The metric sinks of the `loggers` slot. */
   Loggers: token<Logger[]>('Loggers'),
 } as const;

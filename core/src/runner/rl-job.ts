@@ -22,8 +22,6 @@ interface LoopState {
   rewardMoments: { count: number; mean: number; m2: number } | null;
 }
 
-/** Keys that measure time, not learning: excluded when runs are compared. */
-export const TIMING_PREFIXES = ['perf/', 'time'];
 
 /**
  * The RL loop: rollout → score → update → KL controller → log → checkpoint. Everything it

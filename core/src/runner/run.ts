@@ -52,6 +52,17 @@ export async function train(recipeFile: string, opts: TrainOptions = {}): Promis
   return execute(loaded, runDir, { resume: false, command: opts.command ?? process.argv, signal: opts.signal });
 }
 
+/** Run an already validated recipe into a new, empty run directory. */
+export async function trainLoaded(loaded: LoadedRecipe, dir: string, opts: { command?: string[]; signal?: AbortSignal } = {}): Promise<TrainResult> {
+  if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
+    throw new DiagnosticError({ code: 'run/exists', file: dir, message: `the run directory ${dir} already exists and is not empty`, fix: 'choose another --out (nothing was overwritten)' });
+  }
+  const runDir = new RunDirectory(dir);
+  fs.mkdirSync(dir, { recursive: true });
+  runDir.writeJson(RUN_FILES.recipe, loaded.recipe);
+  return execute(loaded, runDir, { resume: false, command: opts.command ?? process.argv, signal: opts.signal });
+}
+
 /** Continue a run from its last checkpoint, with the recipe it stored. */
 export async function resume(runPath: string, opts: Omit<TrainOptions, 'out'> = {}): Promise<TrainResult> {
   const runDir = openRunDir(runPath);
