@@ -57,7 +57,7 @@ describe('recipe validation', () => {
     expect(recipe.klController!.options).toEqual({ target: 6 });
     expect(recipe.rewards).toEqual([{ use: 'length-bonus', name: 'length-bonus', weight: 2, options: { scale: 0.5, cap: { max: 3 } } }]);
     expect(recipe.runtime).toMatchObject({ backend: 'wasm', seed: 7, steps: 3, checkpointEvery: 10, outputDir: 'runs', nativeKernels: 'allow' });
-    expect(recipe.rewardProcessing).toEqual({ normalize: false, clip: null });
+    expect(recipe.rewardProcessing).toEqual({ normalize: false, clip: null, shuffle: false });
   });
 
   test('JSON recipes go through the same path and get positions too', async () => {

@@ -79,7 +79,7 @@ export async function buildRunContainer(loaded: LoadedRecipe, opts: BuildOptions
       const r = recipe.rewards[i];
       sources.push({ name: r.name, weight: r.weight, source: await create('reward', r, `/rewards/${i}`) });
     }
-    c.registerInstance(Tokens.Rewards, new RewardSet(sources, recipe.rewardProcessing));
+    c.registerInstance(Tokens.Rewards, new RewardSet(sources, recipe.rewardProcessing, recipe.runtime.seed));
   }
   if (recipe.klController && want('klController')) c.registerInstance(Tokens.KLController, await create('kl-controller', recipe.klController, '/klController'));
   if (recipe.algorithm && want('algorithm')) c.registerInstance(Tokens.Algorithm, await create('algorithm', recipe.algorithm, '/algorithm'));

@@ -18,6 +18,8 @@ export interface RewardProcessing {
   normalize: boolean;
   /** Clip the combined (possibly normalised) score to [-clip, clip]; null for none. */
   clip: number | null;
+  /** Control runs: permute the combined scores within each batch (seeded by runtime.seed and the step). */
+  shuffle: boolean;
 }
 
 export interface RuntimeSettings {

@@ -1,5 +1,6 @@
 import type { RewardContext, RewardSample, RewardSource } from '../contract/reward';
 import type { RewardProcessing } from '../recipe/types';
+import { Rng } from '../runtime/rng';
 
 export interface WeightedReward {
   name: string;
@@ -47,7 +48,9 @@ export class RewardSet {
 
   constructor(
     readonly sources: readonly WeightedReward[],
-    readonly processing: RewardProcessing = { normalize: false, clip: null },
+    readonly processing: RewardProcessing = { normalize: false, clip: null, shuffle: false },
+    /** Seeds the control permutation (with the step), so a resumed run permutes the same way. */
+    readonly seed = 0,
   ) {}
 
   async score(samples: RewardSample[], ctx: RewardContext): Promise<CombinedScores> {
@@ -68,10 +71,14 @@ export class RewardSet {
       for (const [k, v] of Object.entries(res.details ?? {})) details[`${name}/${k}`] = v;
     });
     let scores = combined;
+    if (this.processing.shuffle) {
+      const rng = new Rng((this.seed ^ Math.imul(ctx.step + 1, 0x9e3779b1)) >>> 0).fork('reward-shuffle');
+      scores = rng.shuffle([...combined]);
+    }
     if (this.processing.normalize) {
-      this.moments.update(combined);
+      this.moments.update(scores);
       const { mean, std } = this.moments;
-      scores = combined.map((x) => (x - mean) / (std > 1e-8 ? std : 1));
+      scores = scores.map((x) => (x - mean) / (std > 1e-8 ? std : 1));
     }
     const clip = this.processing.clip;
     if (clip !== null && clip !== undefined) scores = scores.map((x) => Math.max(-clip, Math.min(clip, x)));

@@ -1,0 +1,27 @@
+/**
+ * The plugin conformance kit: `import { testPluginPackage } from '@rlhfjs/core/testing'`.
+ * Kept out of the main entry so that a run never loads it.
+ */
+import 'reflect-metadata';
+
+export {
+  testPluginPackage,
+  checkPluginPackage,
+  checkPackageExport,
+  checkPackageJson,
+  checkOptionsSchema,
+  checkDefaults,
+  checkFactory,
+  buildPlugin,
+  pluginsOf,
+  rangeAdmits,
+  cpuRuntime,
+  minimalRecipe,
+  PLUGIN_PACKAGE_NAME,
+  PLUGIN_KEYWORD,
+  type ConformanceOptions,
+  type CheckResult,
+  type PackageJsonLike,
+  type BuiltPlugin,
+} from './conformance';
+export { checkContract, SAMPLE_BATCH, CALL_TIMEOUT_MS } from './contract-checks';
