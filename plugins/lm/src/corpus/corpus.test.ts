@@ -126,6 +126,11 @@ describe('loadCorpus', () => {
     const hook = loadCorpus({ sources: [{ name: 'file', path: file }], heldOutFraction: 0, seed: 1 }, { oversample: (it) => (it.text.includes('ship') ? 4 : 1), filter: (it) => !it.text.includes('number 3') });
     expect(hook.train.filter((s) => s.includes('ship'))).toHaveLength(4);
     expect(hook.train.some((s) => s.includes('number 3'))).toBe(false);
+    // a rule can hold out more of the sentences it matches (here: all of them), without touching the rest
+    const held = loadCorpus({ sources: [{ name: 'file', path: file }], heldOutFraction: 0, seed: 1, oversample: [{ words: ['poop'], times: 3, heldOutFraction: 0.9 }] });
+    const poopHeld = ['what a load of poop this is', 'the poop deck of the ship'].filter((t) => unitHash(1, t) < 0.9);
+    expect(held.heldOut).toEqual(poopHeld);
+    expect(held.train).toHaveLength(400 - poopHeld.length + 2 * (2 - poopHeld.length));
     // a rule limited to other sources does nothing here
     const other = loadCorpus({ sources: [{ name: 'file', path: file }], heldOutFraction: 0, seed: 1, oversample: [{ words: ['poop'], times: 3, sources: ['nlp-corpus'] }] });
     expect(other.train).toHaveLength(400);

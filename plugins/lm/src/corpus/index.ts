@@ -10,3 +10,5 @@ export { WordListMatcher, cussRatings } from './lexicon';
 export { readTextRecords, resolveFormat } from './text-file';
 export type { TextRecord, ReadTextOptions, TextFileFormat } from './text-file';
 export { hash32, unitHash } from './hash';
+export { buildEvalPrompts, writeEvalPrompts, countByKind } from './eval-prompts';
+export type { EvalPrompt, EvalPromptKind, EvalPromptOptions } from './eval-prompts';

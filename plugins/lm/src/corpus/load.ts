@@ -111,7 +111,12 @@ export function loadCorpus(input: CorpusSpecInput | CorpusSpec, opts: LoadCorpus
         fix: 'Add `lexicon: cuss` or a `words` list, or remove the rule.',
       });
     }
-    return { times: r.times, sources: r.sources ? new Set<string>(r.sources) : undefined, match: (t: string) => parts.some((p) => p.matches(t)) };
+    return {
+      times: r.times,
+      heldOutFraction: r.heldOutFraction,
+      sources: r.sources ? new Set<string>(r.sources) : undefined,
+      match: (t: string) => parts.some((p) => p.matches(t)),
+    };
   });
 
   const train: string[] = [];
@@ -121,8 +126,12 @@ export function loadCorpus(input: CorpusSpecInput | CorpusSpec, opts: LoadCorpus
   spec.sources.forEach((src, index) => {
     const items = sourceItems(src, index, opts);
     const st: SourceStats = { source: src.name === 'file' ? `file:${src.path}` : src.name, sentences: items.length, train: 0, heldOut: 0, trainRows: 0, oversampled: 0 };
+    const applicable = rules.filter((r) => !r.sources || r.sources.has(src.name));
     for (const it of items) {
-      if (unitHash(spec.seed, it.splitKey) < spec.heldOutFraction) {
+      const matched = applicable.filter((r) => r.match(it.text));
+      let fraction = spec.heldOutFraction;
+      if (src.name !== 'brown') for (const r of matched) fraction = Math.max(fraction, r.heldOutFraction ?? 0);
+      if (unitHash(spec.seed, it.splitKey) < fraction) {
         heldOutItems.push(it);
         st.heldOut++;
         continue;
@@ -130,9 +139,7 @@ export function loadCorpus(input: CorpusSpecInput | CorpusSpec, opts: LoadCorpus
       st.train++;
       trainItems.push(it);
       let factor = 1;
-      for (const r of rules) {
-        if (r.times > factor && (!r.sources || r.sources.has(src.name)) && r.match(it.text)) factor = r.times;
-      }
+      for (const r of matched) factor = Math.max(factor, r.times);
       if (opts.oversample) factor = Math.max(factor, opts.oversample(it));
       if (factor > 1) st.oversampled++;
       const n = copies(src.weight * factor, spec.seed, it.id);

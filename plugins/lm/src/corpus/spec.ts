@@ -66,6 +66,13 @@ export const corpusSpecSchema = {
             items: { type: 'string', enum: ['brown', 'nlp-corpus', 'file'] },
             description: 'Apply the rule only to these sources (default: all).',
           },
+          heldOutFraction: {
+            type: 'number',
+            minimum: 0,
+            maximum: 0.9,
+            description:
+              'Hold out matching sentences at this rate instead of the spec\'s heldOutFraction (when larger), so that evaluation prompts can be cut from enough of them. Applies to sentence-split sources (nlp-corpus, file); Brown is split by whole documents.',
+          },
         },
       },
     },
@@ -83,7 +90,7 @@ export interface CorpusSpecInput {
   sources: Array<{ name: CorpusSourceName; path?: string; format?: 'auto' | 'lines' | 'jsonl'; field?: string; weight?: number; limit?: number }>;
   heldOutFraction?: number;
   seed?: number;
-  oversample?: Array<{ lexicon?: 'cuss'; minRating?: number; words?: string[]; times: number; sources?: CorpusSourceName[] }>;
+  oversample?: Array<{ lexicon?: 'cuss'; minRating?: number; words?: string[]; times: number; sources?: CorpusSourceName[]; heldOutFraction?: number }>;
 }
 
 /** Fill the schema's defaults (for callers that did not go through the recipe validator). */
