@@ -2,6 +2,9 @@
  * The tokenizer.json we write must give the same ids in Hugging Face's own implementation
  * (`@huggingface/tokenizers`, the JavaScript port of the Rust `tokenizers` library).
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Rng } from '@rlhfjs/core';
 import { ByteBPETokenizer, END_OF_TEXT } from './byte-bpe';
 
@@ -28,7 +31,10 @@ describe('tokenizer.json compatibility with @huggingface/tokenizers', () => {
   const texts: string[] = [];
   for (let i = 0; i < 30; i++) texts.push(...TRAIN);
   const ours = ByteBPETokenizer.train(texts, { vocabSize: 700 });
-  const theirs = new HfTokenizer(JSON.parse(JSON.stringify(ours.toJSON())), {});
+  // through a saved tokenizer.json file, as a user of the checkpoint would load it
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rlhfjs-tok-')), 'tokenizer.json');
+  fs.writeFileSync(file, JSON.stringify(ours.toJSON(), null, 2));
+  const theirs = new HfTokenizer(JSON.parse(fs.readFileSync(file, 'utf8')), {});
 
   const check = (s: string): void => {
     const hf = theirs.encode(s, { add_special_tokens: false });
