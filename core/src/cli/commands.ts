@@ -19,4 +19,5 @@ export const extraCommands: Array<(cli: Argv, h: CommandHelpers) => void> = [
   registerReport,
   registerEval,
   registerGenerate,
+  (cli, h) => (require('./commands/init') as typeof import('./commands/init')).registerInit(cli, h),
 ];

@@ -9,6 +9,7 @@ import { CORE_API_VERSION, isCompatible } from '../plugin/api-version';
 import { PluginRegistry } from '../plugin/registry';
 import { createAjv } from '../recipe/ajv';
 import type { ResolvedRecipe } from '../recipe/types';
+import { recipeSchema } from '../recipe/envelope';
 import { Tokens } from '../container/tokens';
 import { Rng } from '../runtime/rng';
 import { RunDirectory } from '../runtime/run-dir';
@@ -273,18 +274,14 @@ export function cpuRuntime(): Promise<TensorRuntime> {
   return runtimePromise;
 }
 
-/** A resolved recipe with the envelope's defaults, for plugins that read `Tokens.Recipe`. */
+let envelopeValidator: ReturnType<ReturnType<typeof createAjv>['compile']> | undefined;
+
+/** A resolved recipe with the envelope's defaults (filled in by the envelope schema itself), for plugins that read `Tokens.Recipe`. */
 export function minimalRecipe(runDir: string): ResolvedRecipe {
-  return {
-    name: 'conformance',
-    job: { use: 'rl', options: {} },
-    plugins: [],
-    rewards: [],
-    rewardProcessing: { normalize: false, clip: null },
-    loggers: [],
-    scorers: [],
-    runtime: { backend: 'cpu', seed: 0, steps: 1, outputDir: runDir, checkpointEvery: 0, keepCheckpoints: 1, nativeKernels: 'forbid', threads: 0 },
-  };
+  envelopeValidator ??= createAjv(true).compile(recipeSchema);
+  const value: Record<string, unknown> = { name: 'conformance', plugins: [], runtime: { backend: 'cpu', seed: 0, steps: 1, outputDir: runDir } };
+  if (!envelopeValidator(value)) throw new Error(`the conformance recipe does not validate: ${JSON.stringify(envelopeValidator.errors)}`);
+  return { ...value, job: { use: 'rl', options: {} }, rewards: [], loggers: [], scorers: [] } as unknown as ResolvedRecipe;
 }
 
 /**
