@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { container as rootContainer } from 'tsyringe';
-import { DiagnosticError, Rng, Tokens, compileCached, type Environment, type Tokenizer } from '@rlhfjs/core';
+import { DiagnosticError, Rng, Tokens, compileCached, type Tokenizer } from '@rlhfjs/core';
 import { ByteBPETokenizer } from '../tokenizer/byte-bpe';
 import { promptsEnvironment } from './prompts-plugin';
 import { PromptEnvironment } from './prompt-environment';
@@ -22,7 +22,7 @@ function write(name: string, content: string): string {
 /** Validate options against the plugin's schema (defaults filled, as the recipe loader does) and build. */
 async function build(options: Record<string, unknown>, tokenizer?: Tokenizer): Promise<PromptEnvironment> {
   const validate = compileCached(promptsEnvironment.options);
-  const opts = JSON.parse(JSON.stringify(options));
+  const opts = JSON.parse(JSON.stringify(options)) as Parameters<typeof promptsEnvironment.create>[0]['options'];
   if (!validate(opts)) throw new Error(`schema rejected ${JSON.stringify(options)}: ${JSON.stringify(validate.errors)}`);
   const c = rootContainer.createChildContainer();
   if (tokenizer) c.register(Tokens.Tokenizer, { useValue: tokenizer });
@@ -156,7 +156,7 @@ describe('prompts environment: bad input', () => {
 
 describe('prompts environment: order and resume', () => {
   const lines = Array.from({ length: 10 }, (_, i) => `p${i}`);
-  const make = async (): Promise<Environment> => build({ path: write('ten.txt', lines.join('\n')), heldOutFraction: 0 });
+  const make = async (): Promise<PromptEnvironment> => build({ path: write('ten.txt', lines.join('\n')), heldOutFraction: 0 });
 
   it('serves every prompt once per epoch in a seeded order and reshuffles each epoch', async () => {
     const env = await make();

@@ -9,7 +9,6 @@ import { Rng } from '@rlhfjs/core';
 import { ByteBPETokenizer, END_OF_TEXT } from './byte-bpe';
 
 // the package is ESM with a CommonJS build that node's `require` condition selects
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { Tokenizer: HfTokenizer } = require('@huggingface/tokenizers') as {
   Tokenizer: new (json: object, config: object) => {
     encode(text: string, opts?: { add_special_tokens?: boolean }): { ids: number[]; tokens: string[] };
