@@ -12,3 +12,14 @@ export async function cpuTf(): Promise<typeof tf> {
 }
 
 export { tf };
+
+/** The tfjs namespace on the wasm backend (one thread), checked. */
+export async function wasmTf(): Promise<typeof tf> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('@tensorflow/tfjs-backend-wasm');
+  await tf.setBackend('wasm');
+  await tf.ready();
+  if (tf.getBackend() !== 'wasm') throw new Error(`expected the wasm backend, got ${tf.getBackend()}`);
+  ensureGradients(tf);
+  return tf;
+}
