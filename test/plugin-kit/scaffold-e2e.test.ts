@@ -1,0 +1,119 @@
+/**
+ * The whole life of a third-party plugin: scaffold it with `rlhf init plugin`, build it and run its
+ * own tests (its jest config, its conformance test) with no edits, `npm pack` it, install the
+ * tarballs into a separate project next to a recipe that names them, then `rlhf validate` and
+ * `rlhf train` through the project's own node_modules/.bin/rlhf. Offline: core and the built-in
+ * plugin packages are installed from this workspace's folders.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { REPO, buildPackages, linkDevDependencies, rlhf, sh } from './kit-helpers';
+
+const NPM_OFFLINE = ['--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'];
+const KINDS = { polite: 'reward', prompts: 'environment', halving: 'kl-controller', wordcount: 'job' } as const;
+
+let root: string;
+const tarballs: Record<string, string> = {};
+
+beforeAll(() => {
+  buildPackages(['core', 'plugins/lm', 'plugins/algorithms']);
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'rlhf-plugin-kit-'));
+}, 180_000);
+afterAll(() => {
+  if (root) fs.rmSync(root, { recursive: true, force: true });
+});
+
+describe('rlhf init plugin → npm test → npm pack → install → rlhf validate / train', () => {
+  test('each scaffold builds and passes its own tests as written', async () => {
+    for (const [name, kind] of Object.entries(KINDS)) {
+      const res = await rlhf(['init', 'plugin', name, '--kind', kind, '--dir', root], REPO);
+      expect(res.err).toBe('');
+      expect(res.code).toBe(0);
+      expect(res.out).toContain(`created rlhf-plugin-${name} (${kind} plugin "${name}")`);
+      const dir = path.join(root, `rlhf-plugin-${name}`);
+      const pj = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+      const coreVersion = JSON.parse(fs.readFileSync(path.join(REPO, 'core', 'package.json'), 'utf8')).version;
+      expect(pj).toMatchObject({
+        name: `rlhf-plugin-${name}`,
+        main: 'dist/index.js',
+        keywords: ['rlhf-plugin', 'rlhfjs'],
+        peerDependencies: { '@rlhfjs/core': `^${coreVersion}` },
+        devDependencies: { '@rlhfjs/core': coreVersion },
+      });
+      linkDevDependencies(dir);
+      // npm test = tsc build + jest with the package's own jest.config.js
+      const t = sh('npm', ['test', '--silent'], dir);
+      const report = t.stdout + t.stderr;
+      expect(report).toMatch(/Tests:\s+\d+ passed, \d+ total/);
+      expect(report).toContain('PASS src/conformance.test.ts');
+      expect(report).toContain('PASS src/behaviour.test.ts');
+      expect(fs.existsSync(path.join(dir, 'dist', 'index.d.ts'))).toBe(true);
+      const packed = sh('npm', ['pack', '--ignore-scripts', '--offline', '--silent', '--pack-destination', root], dir);
+      tarballs[name] = path.join(root, packed.stdout.trim().split('\n').pop()!);
+      expect(fs.existsSync(tarballs[name])).toBe(true);
+    }
+  }, 150_000);
+
+  test('installed from tarballs into another project, the plugins validate and train: a job, and a 2-step RL run', async () => {
+    expect(Object.keys(tarballs)).toHaveLength(4);
+    const proj = path.join(root, 'project');
+    fs.mkdirSync(proj);
+    fs.writeFileSync(path.join(proj, 'package.json'), JSON.stringify({ name: 'experiment', version: '1.0.0', private: true }));
+    sh('npm', ['install', ...NPM_OFFLINE, ...Object.values(tarballs), path.join(REPO, 'core'), path.join(REPO, 'plugins', 'lm'), path.join(REPO, 'plugins', 'algorithms')], proj);
+    // installed as a user would have it: a real copy of the plugin, core as the peer
+    expect(fs.lstatSync(path.join(proj, 'node_modules', 'rlhf-plugin-polite')).isSymbolicLink()).toBe(false);
+    expect(fs.existsSync(path.join(proj, 'node_modules', 'rlhf-plugin-polite', 'dist', 'index.js'))).toBe(true);
+    const bin = path.join(proj, 'node_modules', '.bin', 'rlhf');
+
+    fs.writeFileSync(
+      path.join(proj, 'count.yaml'),
+      'plugins: [rlhf-plugin-wordcount]\njob: { use: wordcount, options: { texts: ["one two three", "four five"] } }\nruntime: { backend: cpu, steps: 1 }\n',
+    );
+    fs.writeFileSync(
+      path.join(proj, 'rl.yaml'),
+      [
+        'plugins: [rlhf-plugin-polite, rlhf-plugin-prompts, rlhf-plugin-halving, "@rlhfjs/plugin-lm", "@rlhfjs/plugin-algorithms"]',
+        'agent:',
+        '  use: gpt',
+        '  options:',
+        '    init: { contextSize: 32, dModel: 16, nLayers: 1, nHeads: 2, dMlp: 32, tokenizer: { corpus: { sources: [ { name: brown, limit: 200 } ] }, vocabSize: 300 } }',
+        '    sampling: { maxNewTokens: 6 }',
+        'environment: { use: prompts, options: { heldOut: 1 } }',
+        'rewards:',
+        '  - { use: polite, options: { word: e, wholeWord: false } }',
+        'algorithm: { use: reinforce, options: { promptsPerIteration: 2, samplesPerPrompt: 2 } }',
+        'klController: { use: halving, options: { initial: 0.2, decay: 0.5, min: 0.01 } }',
+        'runtime: { backend: cpu, steps: 2, seed: 1 }',
+        '',
+      ].join('\n'),
+    );
+
+    const v = sh(bin, ['validate', 'count.yaml', 'rl.yaml'], proj);
+    expect(v.stdout).toContain('ok  count.yaml  (job wordcount');
+    expect(v.stdout).toMatch(/ok {2}rl\.yaml {2}\(job rl; agent=gpt, environment=prompts, algorithm=reinforce, klController=halving, rewards=polite;/);
+
+    const plugins = sh(bin, ['plugins', '--kind', 'reward'], proj);
+    expect(plugins.stdout).toContain('polite  (rlhf-plugin-polite@0.1.0)');
+    expect(plugins.stdout).toMatch(/word: string = "please" {2}The word to look for/);
+
+    const job = sh(bin, ['train', 'count.yaml', '--out', 'runs/count'], proj);
+    expect(job.stdout).toContain('"words": 5');
+    const rows = fs.readFileSync(path.join(proj, 'runs', 'count', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((r) => r.words)).toEqual([3, 2]);
+
+    const rl = sh(bin, ['train', 'rl.yaml', '--out', 'runs/rl'], proj, { timeout: 120_000 });
+    expect(rl.stdout).toContain('run finished: runs/rl');
+    const metrics = fs.readFileSync(path.join(proj, 'runs', 'rl', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(metrics).toHaveLength(2);
+    // the scaffolded KL controller set beta: 0.2, then 0.2 * 0.5
+    expect(metrics.map((m) => m['kl/beta'])).toEqual([0.2, 0.1]);
+    // the scaffolded reward scored what the policy generated: 1 when the completion holds an "e"
+    const samples = fs.readFileSync(path.join(proj, 'runs', 'rl', 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(samples.length).toBeGreaterThan(0);
+    for (const s of samples) expect(s.score).toBe(/e/i.test(s.completion) ? 1 : 0);
+    // the scaffolded environment served its own prompts (the held-out last one never)
+    const served = new Set(samples.map((s) => s.prompt));
+    expect([...served].every((p) => ['The weather today is', 'My favourite meal is', 'On weekends I like to', 'The best book I read was', 'A good friend is someone who'].includes(p))).toBe(true);
+  }, 150_000);
+});
