@@ -60,8 +60,9 @@ export function checkWasmInternals(backend: unknown): string | undefined {
   const wasm = b.wasm as Partial<WasmBackendInternals['wasm']> | undefined;
   if (wasm == null) return 'tfjs-backend-wasm moved its module: backend.wasm is missing';
   // tag checks rather than instanceof: the heap may come from another realm (jest's vm sandbox)
-  if (tagOf(wasm.HEAPU8) !== 'Uint8Array') return 'backend.wasm.HEAPU8 is not a Uint8Array';
-  if (tagOf(wasm.HEAPU8.buffer) !== 'ArrayBuffer') {
+  const heap = wasm.HEAPU8;
+  if (heap === undefined || tagOf(heap) !== 'Uint8Array') return 'backend.wasm.HEAPU8 is not a Uint8Array';
+  if (tagOf(heap.buffer) !== 'ArrayBuffer') {
     return 'the wasm heap is a SharedArrayBuffer (threaded wasm build), which the addon does not read';
   }
   if (typeof b.dataIdMap?.get !== 'function') return 'backend.dataIdMap.get is missing';
