@@ -12,3 +12,4 @@ export type { TextRecord, ReadTextOptions, TextFileFormat } from './text-file';
 export { hash32, unitHash } from './hash';
 export { buildEvalPrompts, writeEvalPrompts, countByKind } from './eval-prompts';
 export type { EvalPrompt, EvalPromptKind, EvalPromptOptions } from './eval-prompts';
+export { evalPromptsJob, EvalPromptsJob, evalPromptsOptionsSchema } from './eval-prompts-job';
