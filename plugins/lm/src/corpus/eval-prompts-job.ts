@@ -27,6 +27,12 @@ export const evalPromptsOptionsSchema = {
     minPromptWords: { type: 'integer', minimum: 1, default: 3, description: 'Fewest words in a prompt.' },
     maxPromptWords: { type: 'integer', minimum: 1, default: 16, description: 'Most words in a prompt (longer openings keep their last words).' },
     seed: { type: 'integer', default: 1234, description: 'Seed of the selection and the cut positions.' },
+    split: {
+      type: 'string',
+      enum: ['heldOut', 'train'],
+      default: 'heldOut',
+      description: 'Cut held-out sentences (evaluation prompts, unseen in pretraining with the same corpus spec) or training sentences (RL training prompts that never overlap the evaluation ones).',
+    },
   },
 } as const;
 

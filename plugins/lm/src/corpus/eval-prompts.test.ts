@@ -47,6 +47,15 @@ describe('evaluation prompts', () => {
     expect(boosted['before-lexicon-word']).toBeGreaterThan(40);
   });
 
+  it('cuts training sentences instead when asked, never overlapping the held-out prompts', () => {
+    const corpus = { sources: [{ name: 'file' as const, path: file }], heldOutFraction: 0.5, seed: 8 };
+    const evalSet = buildEvalPrompts({ corpus, count: 30, brownShare: 0 });
+    const trainSet = buildEvalPrompts({ corpus, count: 30, brownShare: 0, split: 'train' });
+    expect(trainSet.length).toBeGreaterThan(10);
+    const evalSentences = new Set(evalSet.map((p) => p.prompt + p.continuation));
+    expect(trainSet.filter((p) => evalSentences.has(p.prompt + p.continuation))).toEqual([]);
+  });
+
   it('writes JSONL that the prompts environment reads', () => {
     const prompts = buildEvalPrompts({ corpus: { sources: [{ name: 'file', path: file }], heldOutFraction: 0.5, seed: 2 }, count: 10, brownShare: 0 });
     const out = path.join(dir, 'eval.jsonl');

@@ -46,6 +46,11 @@ export interface EvalPromptOptions {
   maxPromptWords?: number;
   /** Seed of the selection and of the cut positions. Default 1234. */
   seed?: number;
+  /**
+   * Which corpus sentences to cut: "heldOut" (default; unseen by a model pretrained on the same spec,
+   * for evaluation) or "train" (for RL training prompts that never overlap the evaluation prompts).
+   */
+  split?: 'heldOut' | 'train';
 }
 
 interface Resolved {
@@ -111,8 +116,9 @@ export function buildEvalPrompts(options: EvalPromptOptions, loadOpts: LoadCorpu
       .sort((a, b) => a.h - b.h || (a.it.id < b.it.id ? -1 : 1))
       .map((x) => x.it);
 
-  const informal = order(corpus.heldOutItems.filter((it) => it.source !== 'brown'));
-  const brown = order(corpus.heldOutItems.filter((it) => it.source === 'brown'));
+  const pool = options.split === 'train' ? corpus.trainItems : corpus.heldOutItems;
+  const informal = order(pool.filter((it) => it.source !== 'brown'));
+  const brown = order(pool.filter((it) => it.source === 'brown'));
   const seen = new Set<string>();
   const used = new Set<string>();
   const out: EvalPrompt[] = [];
@@ -150,7 +156,7 @@ export function buildEvalPrompts(options: EvalPromptOptions, loadOpts: LoadCorpu
   if (out.length === 0) {
     throw new DiagnosticError({
       code: 'corpus/no-eval-prompts',
-      message: `no evaluation prompts could be cut from ${corpus.heldOutItems.length} held-out sentences`,
+      message: `no evaluation prompts could be cut from ${pool.length} ${options.split === 'train' ? 'training' : 'held-out'} sentences`,
       pointer: loadOpts.pointer,
       plugin: loadOpts.plugin,
       fix: 'Raise the corpus heldOutFraction (the prompts come from held-out sentences only) or lower minPromptWords.',
