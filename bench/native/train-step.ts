@@ -53,6 +53,7 @@ const GROUPS: { label: string; kernels: string[] }[] = [
   { label: '+ reductions (Sum, Max, Min, Mean)', kernels: ['Sum', 'Max', 'Min', 'Mean'] },
   { label: '+ broadcast binary (Add, Sub, Multiply, RealDiv, ...)', kernels: ['Add', 'Sub', 'Multiply', 'RealDiv', 'Maximum', 'Minimum', 'SquaredDifference'] },
   { label: '+ Identity (no copy)', kernels: ['Identity'] },
+  { label: '+ copies (Cast, SplitV, Slice, Concat, Transpose)', kernels: ['Cast', 'SplitV', 'Slice', 'Concat', 'Transpose'] },
 ];
 
 interface Setup {

@@ -81,6 +81,17 @@ class Args {
     return static_cast<const int32_t*>(data);
   }
 
+  // `count` bytes at byte offset `offset` inside the heap.
+  uint8_t* Bytes(uint8_t* heap, int64_t offset, int64_t count, const char* what) {
+    if (offset < 0 || count < 0 ||
+        static_cast<uint64_t>(offset) + static_cast<uint64_t>(count) > heapLength_) {
+      throw ArgError{std::string(what) + ": " + std::to_string(count) + " bytes at byte " +
+                     std::to_string(offset) + " fall outside the wasm heap (" +
+                     std::to_string(heapLength_) + " bytes)"};
+    }
+    return heap + offset;
+  }
+
   // A float32 operand of `count` elements at byte offset `offset` inside the heap.
   float* Floats(uint8_t* heap, int64_t offset, int64_t count, const char* what) {
     if (offset < 0 || count < 0 || offset % 4 != 0 ||
@@ -216,6 +227,54 @@ napi_value Reduce(napi_env env, napi_callback_info info) {
   });
 }
 
+// stridedCopy(heap, srcOff, dstOff, shape, srcStrides, dstStrides): Int32Arrays, 4-byte elements
+napi_value StridedCopy(napi_env env, napi_callback_info info) {
+  return Guard(env, [&]() {
+    Args args(env, info, 6);
+    uint8_t* heap = args.Heap(0);
+    size_t rank = 0, rs = 0, rd = 0;
+    const int32_t* shape32 = args.Int32s(3, &rank);
+    const int32_t* ss32 = args.Int32s(4, &rs);
+    const int32_t* ds32 = args.Int32s(5, &rd);
+    if (rs != rank || rd != rank) throw ArgError{"shape and strides differ in length"};
+    std::vector<int64_t> shape(rank), ss(rank), ds(rank);
+    int64_t total = 1, sLast = 0, dLast = 0;
+    for (size_t d = 0; d < rank; ++d) {
+      shape[d] = shape32[d];
+      ss[d] = ss32[d];
+      ds[d] = ds32[d];
+      if (shape[d] < 0 || ss[d] < 0 || ds[d] < 0) throw ArgError{"negative shape or stride"};
+      total *= shape[d];
+      if (shape[d] > 0) {
+        sLast += (shape[d] - 1) * ss[d];
+        dLast += (shape[d] - 1) * ds[d];
+      }
+    }
+    const bool empty = total == 0;
+    const float* src = args.Floats(heap, args.Int(1), empty ? 0 : sLast + 1, "src");
+    float* dst = args.Floats(heap, args.Int(2), empty ? 0 : dLast + 1, "dst");
+    rlhf::StridedCopy4(reinterpret_cast<const uint32_t*>(src), reinterpret_cast<uint32_t*>(dst),
+                       static_cast<int32_t>(rank), shape.data(), ss.data(), ds.data());
+    return Undefined(env);
+  });
+}
+
+// cast(heap, kind, xOff, outOff, n)
+napi_value Cast(napi_env env, napi_callback_info info) {
+  return Guard(env, [&]() {
+    Args args(env, info, 5);
+    uint8_t* heap = args.Heap(0);
+    const int64_t kind = args.Int(1), n = args.Int(4);
+    if (kind < 0 || kind >= rlhf::kCastKindCount) throw ArgError{"unknown cast " + std::to_string(kind)};
+    const auto k = static_cast<rlhf::CastKind>(kind);
+    const int64_t inBytes = k == rlhf::CastKind::BoolToFloat ? 1 : 4;
+    const int64_t outBytes = (k == rlhf::CastKind::FloatToBool || k == rlhf::CastKind::Int32ToBool) ? 1 : 4;
+    const void* x = args.Bytes(heap, args.Int(2), n * inBytes, "x");
+    void* out = args.Bytes(heap, args.Int(3), n * outBytes, "out");
+    rlhf::Cast(k, x, out, n);
+    return Undefined(env);
+  });
+}
 // setThreads(n): OpenBLAS threads for BatchMatMul
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   return Guard(env, [&]() {
@@ -245,6 +304,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"stridedCopy", nullptr, StridedCopy, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"cast", nullptr, Cast, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

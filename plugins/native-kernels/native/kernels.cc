@@ -278,4 +278,80 @@ void Reduce(ReduceOp op, const float* x, float* out, int64_t outer, int64_t redu
   }
 }
 
+namespace {
+
+void CopyWalk(const uint32_t* src, uint32_t* dst, int32_t dim, int32_t rank, const int64_t* shape,
+              const int64_t* ss, const int64_t* ds) {
+  const int64_t n = shape[dim];
+  if (dim == rank - 1) {
+    if (ss[dim] == 1 && ds[dim] == 1) {
+      std::memcpy(dst, src, sizeof(uint32_t) * static_cast<size_t>(n));
+    } else {
+      for (int64_t i = 0; i < n; ++i) dst[i * ds[dim]] = src[i * ss[dim]];
+    }
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    CopyWalk(src + i * ss[dim], dst + i * ds[dim], dim + 1, rank, shape, ss, ds);
+  }
+}
+
+// JavaScript ToInt32: NaN and infinities to 0, truncate, wrap modulo 2^32
+inline int32_t ToInt32(float v) {
+  if (v > -2147483648.0f && v < 2147483648.0f) return static_cast<int32_t>(v);
+  if (!std::isfinite(v)) return 0;
+  double m = std::fmod(std::trunc(static_cast<double>(v)), 4294967296.0);
+  if (m < 0) m += 4294967296.0;
+  return static_cast<int32_t>(static_cast<uint32_t>(m));
+}
+
+}  // namespace
+
+void StridedCopy4(const uint32_t* src, uint32_t* dst, int32_t rank, const int64_t* shape,
+                  const int64_t* srcStrides, const int64_t* dstStrides) {
+  if (rank == 0) {
+    dst[0] = src[0];
+    return;
+  }
+  for (int32_t d = 0; d < rank; ++d) {
+    if (shape[d] == 0) return;
+  }
+  CopyWalk(src, dst, 0, rank, shape, srcStrides, dstStrides);
+}
+
+void Cast(CastKind kind, const void* x, void* out, int64_t n) {
+  switch (kind) {
+    case CastKind::Int32ToFloat: {
+      const int32_t* __restrict in = static_cast<const int32_t*>(x);
+      float* __restrict o = static_cast<float*>(out);
+      for (int64_t i = 0; i < n; ++i) o[i] = static_cast<float>(in[i]);
+      break;
+    }
+    case CastKind::BoolToFloat: {
+      const uint8_t* __restrict in = static_cast<const uint8_t*>(x);
+      float* __restrict o = static_cast<float*>(out);
+      for (int64_t i = 0; i < n; ++i) o[i] = static_cast<float>(in[i]);
+      break;
+    }
+    case CastKind::FloatToInt32: {
+      const float* __restrict in = static_cast<const float*>(x);
+      int32_t* __restrict o = static_cast<int32_t*>(out);
+      for (int64_t i = 0; i < n; ++i) o[i] = ToInt32(in[i]);
+      break;
+    }
+    case CastKind::FloatToBool: {
+      const float* __restrict in = static_cast<const float*>(x);
+      uint8_t* __restrict o = static_cast<uint8_t*>(out);
+      for (int64_t i = 0; i < n; ++i) o[i] = in[i] != 0.0f ? 1 : 0;
+      break;
+    }
+    case CastKind::Int32ToBool: {
+      const int32_t* __restrict in = static_cast<const int32_t*>(x);
+      uint8_t* __restrict o = static_cast<uint8_t*>(out);
+      for (int64_t i = 0; i < n; ++i) o[i] = in[i] != 0 ? 1 : 0;
+      break;
+    }
+  }
+}
+
 }  // namespace rlhf

@@ -32,4 +32,18 @@ constexpr int32_t kReduceOpCount = 4;
 // x viewed as [outer, reduce, inner], reduced over the middle axis into out [outer, inner].
 void Reduce(ReduceOp op, const float* x, float* out, int64_t outer, int64_t reduce, int64_t inner);
 
+// Copies a strided view of 4-byte elements (float32 or int32): Slice, Concat, SplitV and Transpose
+// are all this copy with different strides. Strides are in elements.
+void StridedCopy4(const uint32_t* src, uint32_t* dst, int32_t rank, const int64_t* shape,
+                  const int64_t* srcStrides, const int64_t* dstStrides);
+
+enum class CastKind : int32_t {
+  Int32ToFloat = 0, BoolToFloat = 1, FloatToInt32 = 2, FloatToBool = 3, Int32ToBool = 4,
+};
+constexpr int32_t kCastKindCount = 5;
+// float32 and int32 elements are 4 bytes, bool 1 byte. FloatToInt32 truncates like JavaScript's
+// ToInt32 (what the stock wasm kernel does through TypedArray.set). To bool is x != 0 (NaN gives
+// 1), as on the cpu backend; stock wasm instead wraps the value modulo 256.
+void Cast(CastKind kind, const void* x, void* out, int64_t n);
+
 }  // namespace rlhf

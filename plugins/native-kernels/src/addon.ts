@@ -39,6 +39,15 @@ export interface NativeAddon {
     reduceSize: number,
     inner: number,
   ): void;
+  stridedCopy(
+    heap: ArrayBuffer,
+    srcOffset: number,
+    dstOffset: number,
+    shape: Int32Array,
+    srcStrides: Int32Array,
+    dstStrides: Int32Array,
+  ): void;
+  cast(heap: ArrayBuffer, kind: number, xOffset: number, outOffset: number, size: number): void;
   setThreads(threads: number): void;
   info(): { blas: string; threads: number };
 }
@@ -71,7 +80,7 @@ function load(): AddonState {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const addon = require(ADDON_PATH) as NativeAddon;
-    for (const fn of ['batchMatMul', 'unary', 'binary', 'reduce', 'setThreads', 'info'] as const) {
+    for (const fn of ['batchMatMul', 'unary', 'binary', 'reduce', 'stridedCopy', 'cast', 'setThreads', 'info'] as const) {
       if (typeof addon[fn] !== 'function') {
         return { ok: false, why: `the addon at ${ADDON_PATH} is stale (no ${fn}())` };
       }

@@ -1,5 +1,6 @@
 import { HOW_TO_ENABLE, loadAddon } from './addon';
 import { batchMatMulKernel } from './kernels/batch-matmul';
+import { castKernel, concatKernel, sliceKernel, splitVKernel, transposeKernel } from './kernels/copy';
 import { binaryKernels, unaryKernels } from './kernels/elementwise';
 import { identityKernel } from './kernels/identity';
 import { reduceKernels } from './kernels/reduce';
@@ -8,7 +9,8 @@ import { checkWasmInternals, initializedWasmBackend, type TF } from './wasm-inte
 
 /**
  * Every native kernel, in the order of their measured gain on a small GPT training step
- * (bench/native): sgemm first, then the elementwise and reduction kernels, then Identity.
+ * (bench/native): sgemm first, then the elementwise and reduction kernels, then Identity and the
+ * copies (Cast, SplitV, Slice, Concat, Transpose).
  */
 export const NATIVE_KERNELS: readonly NativeKernel[] = [
   batchMatMulKernel,
@@ -16,6 +18,11 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   ...reduceKernels,
   ...binaryKernels,
   identityKernel,
+  castKernel,
+  splitVKernel,
+  sliceKernel,
+  concatKernel,
+  transposeKernel,
 ];
 
 /** The tfjs kernel names that have a native replacement. */

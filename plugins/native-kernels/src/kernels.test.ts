@@ -296,3 +296,91 @@ describeNative('Identity', () => {
     expectClose(native, twice);
   });
 });
+
+describeNative('copy kernels (Slice, SplitV, Concat, Transpose) and Cast', () => {
+  it('Slice over inner, outer and middle regions, int32, and empty sizes', () => {
+    const cases: [number[], number[], number[]][] = [
+      [[6, 9], [1, 2], [3, 4]],
+      [[6, 9], [0, 3], [-1, 3]],
+      [[4, 5, 6], [1, 0, 2], [2, 5, 3]],
+      [[4, 5, 6], [0, 2, 0], [4, 1, 6]],
+      [[7], [3], [4]],
+      [[3, 4], [1, 1], [0, 2]],
+    ];
+    for (const [shape, begin, size] of cases) {
+      const { stock, native } = stockThenNative(['Slice'], () => tf.slice(values(shape, 2), begin, size));
+      expectClose(native, stock, 0, 0);
+    }
+    installNativeKernels(tf, { kernels: ['Slice'] });
+    const ints = tf.tidy(() => tf.slice(tf.tensor2d([[1, 2, 3], [4, 5, 6]], [2, 3], 'int32'), [0, 1], [2, 2]).arraySync());
+    expect(ints).toEqual([[2, 3], [5, 6]]);
+  });
+
+  it('SplitV into equal parts and given sizes along each axis', () => {
+    for (const [shape, splits, axis] of [[[6, 12], 3, 1], [[6, 12], [1, 2, 3], 0], [[2, 3, 8], [5, 0, 3], 2]] as [number[], number | number[], number][]) {
+      uninstallNativeKernels(tf);
+      const stock = tf.tidy(() => tf.split(values(shape, 3), splits, axis).map(read));
+      installNativeKernels(tf, { kernels: ['SplitV'] });
+      nativeKernelCounts(true);
+      const native = tf.tidy(() => tf.split(values(shape, 3), splits, axis).map(read));
+      expect(nativeKernelCounts(true).native.SplitV).toBe(1);
+      expect(native.length).toBe(stock.length);
+      native.forEach((n, i) => expectClose(n, stock[i], 0, 0));
+    }
+  });
+
+  it('Concat along each axis, with an empty input and int32', () => {
+    const cases: [number[][], number][] = [
+      [[[2, 3], [2, 5]], 1],
+      [[[2, 3], [4, 3], [1, 3]], 0],
+      [[[2, 3, 4], [2, 1, 4], [2, 0, 4]], 1],
+      [[[3], [2]], 0],
+    ];
+    for (const [shapes, axis] of cases) {
+      const { stock, native } = stockThenNative(['Concat'], () => tf.concat(shapes.map((s, i) => values(s, 30 + i)), axis));
+      expectClose(native, stock, 0, 0);
+    }
+    installNativeKernels(tf, { kernels: ['Concat'] });
+    const ints = tf.tidy(() => tf.concat([tf.tensor1d([1, 2], 'int32'), tf.tensor1d([3], 'int32')]).arraySync());
+    expect(ints).toEqual([1, 2, 3]);
+  });
+
+  it('Transpose with the permutations of attention heads, matrices and reversals', () => {
+    const cases: [number[], number[]][] = [
+      [[3, 5], [1, 0]],
+      [[2, 6, 4, 3], [0, 2, 1, 3]],
+      [[2, 4, 6, 3], [0, 2, 1, 3]],
+      [[2, 3, 4], [2, 1, 0]],
+      [[2, 3, 4], [0, 1, 2]],
+      [[1, 5, 1], [2, 1, 0]],
+      [[0, 3], [1, 0]],
+    ];
+    for (const [shape, perm] of cases) {
+      const { stock, native } = stockThenNative(['Transpose'], () => tf.transpose(values(shape, 6), perm));
+      expectClose(native, stock, 0, 0);
+    }
+  });
+
+  it('Cast int32 and bool to float32, float32 to int32 (truncating), and same-dtype without a copy', () => {
+    const xs = [-3.7, -0.5, 0, 0.9, 2.5, 1e10, -1e10, NaN, Infinity];
+    const { stock, native } = stockThenNative(['Cast'], () => tf.cast(tf.tensor1d(xs), 'int32'));
+    expect(Array.from(native.data)).toEqual(Array.from(stock.data));
+    expect(Array.from(native.data).slice(0, 5)).toEqual([-3, 0, 0, 0, 2]);
+    const fromInt = stockThenNative(['Cast'], () => tf.cast(tf.tensor1d([-7, 0, 123456789], 'int32'), 'float32'));
+    expectClose(fromInt.native, fromInt.stock, 0, 0);
+    const fromBool = stockThenNative(['Cast'], () => tf.cast(tf.tensor1d([1, 0, 1, 1, 0], 'bool'), 'float32'));
+    expect(Array.from(fromBool.native.data)).toEqual([1, 0, 1, 1, 0]);
+    installNativeKernels(tf, { kernels: ['Cast'] });
+    const before = tf.memory().numDataBuffers;
+    const x = tf.tensor1d([1, 2]);
+    const y = tf.cast(x, 'float32');
+    expect(tf.memory().numDataBuffers - before).toBe(1);
+    tf.dispose([x, y]);
+    // to bool is x != 0 as on the cpu backend (stock wasm wraps modulo 256: 256 -> 0, -1 -> 255)
+    expect(tf.tidy(() => Array.from(tf.cast(tf.tensor1d([0, 2, -1, 256, 0.25]), 'bool').dataSync()))).toEqual([0, 1, 1, 1, 1]);
+    expect(tf.tidy(() => Array.from(tf.cast(tf.tensor1d([0, 7, 256], 'int32'), 'bool').dataSync()))).toEqual([0, 1, 1]);
+    nativeKernelCounts(true);
+    expect(tf.tidy(() => tf.cast(tf.tensor1d([true, false], 'bool'), 'int32').arraySync())).toEqual([1, 0]);
+    expect(nativeKernelCounts(true).stock.Cast).toBe(1); // bool to int32 stays stock
+  });
+});
