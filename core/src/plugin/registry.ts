@@ -77,7 +77,7 @@ export class PluginRegistry {
       message: `unknown ${kind} plugin "${name}".${hint ? ' ' + hint : ''}`,
       fix: names.length
         ? `registered ${kind} plugins: ${names.join(', ')}. A plugin from another package needs that package in the recipe's plugins list`
-        : `no package in the recipe's plugins list provides a ${kind} plugin; add one (rlhf plugins lists the installed ones)`,
+        : `no package in the recipe's plugins list provides ${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} plugin; add one (rlhf plugins lists the installed ones)`,
     };
   }
 }
