@@ -180,3 +180,34 @@ describe('weights', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('on the wasm backend', () => {
+  it('gives the cpu backend\'s log-probs and gradients (1e-4)', async () => {
+    require('@tensorflow/tfjs-backend-wasm');
+    const m = tinyModel(tf, { valueHead: true });
+    const run = () => {
+      const p = batchOf([[5, 9, 13, 2, 7], [4, 8]], m.tokenizer.padId);
+      const lp = m.forward(p.batch).logprobs.dataSync().slice();
+      const { grads } = tf.variableGrads(() => {
+        const out = m.forward(p.batch, { values: true });
+        return tf.add(tf.neg(tf.sum(tf.mul(out.logprobs, p.responseMask))), tf.sum(out.values!)) as tf.Scalar;
+      }, m.trainableVariables());
+      const g = Object.values(grads).map((t) => t.dataSync().slice());
+      return { lp, g };
+    };
+    const onCpu = run();
+    expect(await tf.setBackend('wasm')).toBe(true);
+    expect(tf.getBackend()).toBe('wasm');
+    try {
+      const onWasm = run();
+      expect(maxDiff(onCpu.lp, onWasm.lp)).toBeLessThan(1e-4);
+      expect(onCpu.lp.every((v) => v < 0 && v > -20)).toBe(true);
+      onCpu.g.forEach((g, i) => expect(maxDiff(g, onWasm.g[i])).toBeLessThan(1e-4));
+      // the embedding gradient is not all zeros (a broken one-hot reads as zeros on wasm)
+      expect(onWasm.g.some((g) => g.some((v) => Math.abs(v) > 1e-6))).toBe(true);
+    } finally {
+      await tf.setBackend('cpu');
+      m.dispose();
+    }
+  });
+});

@@ -49,24 +49,38 @@ export function linear(tf: TF, x: tfc.Tensor, w: tfc.Tensor, bias?: tfc.Tensor):
 
 /**
  * Rows of `table` [N, d] picked by `ids` (int32, any shape) → [...ids.shape, d].
- * Forward is a gather (correct on every backend without batchDims); the gradient with respect to
- * the table is oneHot(ids)ᵀ @ dy, so it trains where gather has no gradient.
+ * Forward is a gather (correct on every backend without batchDims). The gradient with respect to
+ * the table is the scatter-add of dy's rows into the picked rows (what oneHot(ids)ᵀ @ dy computes),
+ * done on the host: it costs O(ids · d) instead of a [N × ids] one-hot matmul, and needs no
+ * gather gradient (the wasm backend has none).
  */
 export function embed(tf: TF, table: tfc.Tensor, ids: tfc.Tensor): tfc.Tensor {
   const n = table.shape[0];
   const d = table.shape[1] as number;
   const flatIds = tf.reshape(ids, [-1]) as tfc.Tensor1D;
   const f = tf.customGrad(((w: tfc.Tensor, save: (t: tfc.Tensor[]) => void) => {
-    save([]);
+    // the ids must be saved: tensors made in the forward pass are freed before the backward pass
+    save([flatIds]);
     return {
       value: tf.gather(w, flatIds, 0),
-      gradFunc: (dy: tfc.Tensor) => {
-        const oh = tf.oneHot(flatIds, n, 1, 0, 'float32');
-        return [tf.matMul(tf.transpose(oh), dy)];
-      },
+      gradFunc: (dy: tfc.Tensor, saved: tfc.Tensor[]) => [scatterRows(tf, saved[0].dataSync() as Int32Array, dy, n, d)],
     };
   }) as unknown as GradFn);
   return tf.reshape(f(table), [...ids.shape, d]);
+}
+
+/** out[ids[j]] += rows[j] for a [N, d] output (host-side scatter-add, float64 accumulation). */
+export function scatterRows(tf: TF, ids: ArrayLike<number>, rows: tfc.Tensor, n: number, d: number): tfc.Tensor2D {
+  const src = rows.dataSync() as Float32Array;
+  const acc = new Float64Array(n * d);
+  for (let j = 0; j < ids.length; j++) {
+    const id = ids[j];
+    if (id < 0 || id >= n) throw new Error(`embedding id ${id} is outside the table of ${n} rows`);
+    const o = id * d;
+    const s = j * d;
+    for (let k = 0; k < d; k++) acc[o + k] += src[s + k];
+  }
+  return tf.tensor2d(Float32Array.from(acc), [n, d], 'float32');
 }
 
 /** LayerNorm over the last axis (eps 1e-5, as in GPT-2). */
@@ -81,7 +95,8 @@ export function layerNorm(tf: TF, x: tfc.Tensor, gamma: tfc.Tensor, beta: tfc.Te
 /** GELU, tanh approximation (GPT-2's "gelu_new"). */
 export function gelu(tf: TF, x: tfc.Tensor): tfc.Tensor {
   const c = Math.sqrt(2 / Math.PI);
-  const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), c);
+  // x³ as x·x·x: Pow (and its gradient) is slow on the wasm backend
+  const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), c);
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
 }
 
@@ -97,9 +112,18 @@ export function tokenLogprobs(
 ): { logprobs: tfc.Tensor; entropy?: tfc.Tensor } {
   const V = logits.shape[logits.rank - 1];
   const logp = tf.logSoftmax(logits);
-  const oh = tf.reshape(tf.oneHot(tf.reshape(targets, [-1]) as tfc.Tensor1D, V, 1, 0, 'float32'), logits.shape);
+  const oh = tf.reshape(oneHotF32(tf, tf.reshape(targets, [-1]) as tfc.Tensor1D, V), logits.shape);
   const lp = tf.sum(tf.mul(oh, logp), -1);
   if (!wantEntropy) return { logprobs: lp };
   const ent = tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), -1));
   return { logprobs: lp, entropy: ent };
+}
+
+/**
+ * A float32 one-hot matrix. Built as int32 and cast: the wasm backend's OneHot kernel ignores the
+ * dtype argument and writes int32 values into a tensor labelled float32 (tfjs 4.22), so
+ * `tf.oneHot(..., 'float32')` reads back as garbage there.
+ */
+export function oneHotF32(tf: TF, ids: tfc.Tensor1D, depth: number): tfc.Tensor2D {
+  return tf.tidy(() => tf.cast(tf.oneHot(tf.cast(ids, 'int32') as tfc.Tensor1D, depth), 'float32')) as tfc.Tensor2D;
 }
