@@ -39,7 +39,11 @@ describe('dpo plugin', () => {
     expect(before.margin).toBeCloseTo(0, 5);
     expect(before.loss).toBeCloseTo(Math.log(2), 5);
     const margins: number[] = [];
-    for (let i = 0; i < 30; i++) margins.push((await dpo.step(i)).metrics['rewards/margin']);
+    for (let i = 0; i < 30; i++) {
+      const before = tf.memory().numTensors;
+      margins.push((await dpo.step(i)).metrics['rewards/margin']);
+      if (i > 1) expect(tf.memory().numTensors).toBe(before); // no tensor leaks once Adam's moments exist
+    }
     const after = dpo.evaluate();
     expect(after.margin).toBeGreaterThan(1);
     expect(after.loss).toBeLessThan(before.loss - 0.2);

@@ -112,6 +112,17 @@ describe('ppo plugin', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('leaves no tensors behind after an update', async () => {
+    const policy = BigramPolicy.create(tf, new Rng(8), { valueHead: true });
+    const ppo = await createPlugin<OnlineAlgorithm>(ppoPlugin, { promptsPerIteration: 8, minibatchSize: 4, learningRate: 0.01 }, testContainer(tf, policy));
+    const ref = policy.frozenCopy();
+    await ppo.update(await experience(tf, policy, ref, 1)); // the first step creates Adam's moments
+    const exp = await experience(tf, policy, ref, 2);
+    const before = tf.memory().numTensors;
+    await ppo.update(exp);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('needs a value head and sizes that fit together', async () => {
     const noHead = BigramPolicy.create(tf, new Rng(7));
     await expect(createPlugin(ppoPlugin, {}, testContainer(tf, noHead))).rejects.toMatchObject({ diagnostics: [{ code: 'recipe/needs-value-head' }] });
