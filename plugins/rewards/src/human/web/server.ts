@@ -61,6 +61,7 @@ export class WebLabeller implements Labeller {
   readonly info: LabellerInfo;
   readonly token = randomBytes(24).toString('base64url');
   private server: http.Server | undefined;
+  private starting: Promise<void> | undefined;
   private port = 0;
   private items: LabelItem[] = [];
   private history: string[] = [];
@@ -77,7 +78,7 @@ export class WebLabeller implements Labeller {
 
   /** Start listening (idempotent); returns the page URL with the token. */
   async start(): Promise<string> {
-    if (!this.server) {
+    this.starting ??= (async () => {
       const server = http.createServer((req, res) => void this.handle(req, res));
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -86,7 +87,8 @@ export class WebLabeller implements Labeller {
       this.server = server;
       this.port = (server.address() as AddressInfo).port;
       this.options.onUrl?.(this.url);
-    }
+    })();
+    await this.starting;
     return this.url;
   }
 
@@ -130,8 +132,10 @@ export class WebLabeller implements Labeller {
 
   async close(): Promise<void> {
     this.settle();
+    await this.starting?.catch(() => undefined);
     const s = this.server;
     this.server = undefined;
+    this.starting = undefined;
     if (s) {
       s.closeAllConnections();
       await new Promise<void>((resolve) => s.close(() => resolve()));
