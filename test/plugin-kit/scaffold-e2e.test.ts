@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { REPO, buildPackages, linkDevDependencies, rlhf, sh } from './kit-helpers';
 
 const NPM_OFFLINE = ['--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'];
-const KINDS = { polite: 'reward', prompts: 'environment', halving: 'kl-controller', wordcount: 'job' } as const;
+const KINDS = { polite: 'reward', 'fixed-prompts': 'environment', halving: 'kl-controller', wordcount: 'job' } as const;
 
 let root: string;
 const tarballs: Record<string, string> = {};
@@ -73,13 +73,13 @@ describe('rlhf init plugin → npm test → npm pack → install → rlhf valida
     fs.writeFileSync(
       path.join(proj, 'rl.yaml'),
       [
-        'plugins: [rlhf-plugin-polite, rlhf-plugin-prompts, rlhf-plugin-halving, "@rlhfjs/plugin-lm", "@rlhfjs/plugin-algorithms"]',
+        'plugins: [rlhf-plugin-polite, rlhf-plugin-fixed-prompts, rlhf-plugin-halving, "@rlhfjs/plugin-lm", "@rlhfjs/plugin-algorithms"]',
         'agent:',
         '  use: gpt',
         '  options:',
         '    init: { contextSize: 32, dModel: 16, nLayers: 1, nHeads: 2, dMlp: 32, tokenizer: { corpus: { sources: [ { name: brown, limit: 200 } ] }, vocabSize: 300 } }',
         '    sampling: { maxNewTokens: 6 }',
-        'environment: { use: prompts, options: { heldOut: 1 } }',
+        'environment: { use: fixed-prompts, options: { heldOut: 1 } }',
         'rewards:',
         '  - { use: polite, options: { word: e, wholeWord: false } }',
         'algorithm: { use: reinforce, options: { promptsPerIteration: 2, samplesPerPrompt: 2 } }',
@@ -91,7 +91,7 @@ describe('rlhf init plugin → npm test → npm pack → install → rlhf valida
 
     const v = sh(bin, ['validate', 'count.yaml', 'rl.yaml'], proj);
     expect(v.stdout).toContain('ok  count.yaml  (job wordcount');
-    expect(v.stdout).toMatch(/ok {2}rl\.yaml {2}\(job rl; agent=gpt, environment=prompts, algorithm=reinforce, klController=halving, rewards=polite;/);
+    expect(v.stdout).toMatch(/ok {2}rl\.yaml {2}\(job rl; agent=gpt, environment=fixed-prompts, algorithm=reinforce, klController=halving, rewards=polite;/);
 
     const plugins = sh(bin, ['plugins', '--kind', 'reward'], proj);
     expect(plugins.stdout).toContain('polite  (rlhf-plugin-polite@0.1.0)');
@@ -116,4 +116,16 @@ describe('rlhf init plugin → npm test → npm pack → install → rlhf valida
     const served = new Set(samples.map((s) => s.prompt));
     expect([...served].every((p) => ['The weather today is', 'My favourite meal is', 'On weekends I like to', 'The best book I read was', 'A good friend is someone who'].includes(p))).toBe(true);
   }, 150_000);
+
+  test('the guide\'s example package (examples/rlhf-plugin-keywords) builds and passes its tests against core\'s published API', async () => {
+    const dir = path.join(root, 'rlhf-plugin-keywords');
+    fs.cpSync(path.join(REPO, 'examples', 'rlhf-plugin-keywords'), dir, { recursive: true, filter: (src) => !/[\\/](node_modules|dist)$/.test(src) });
+    linkDevDependencies(dir);
+    const t = sh('npm', ['test', '--silent'], dir);
+    expect(t.stdout + t.stderr).toMatch(/Tests:\s+\d+ passed, \d+ total/);
+    const listed = await rlhf(['plugins', '--plugin', '.'], dir);
+    expect(listed.code).toBe(0);
+    expect(listed.out).toMatch(/reward\n {2}keyword-bonus {2}\(\.@0\.1\.0\)/); // a path names the package by its spec
+    expect(listed.out).toMatch(/scorer\n {2}distinct-words {2}\(\.@0\.1\.0\)/);
+  }, 90_000);
 });
