@@ -39,6 +39,11 @@ export const BENCH_CONFIG: TinyGptConfig = {
   explicitTransposeGrad: true,
 };
 
+export interface TinyGptOps {
+  gelu?: (tf: TF, x: Tensor) => Tensor;
+  layerNorm?: (tf: TF, x: Tensor, gamma: Tensor, beta: Tensor) => Tensor;
+}
+
 interface Block {
   ln1g: tfc.Variable; ln1b: tfc.Variable;
   wqkv: tfc.Variable; bqkv: tfc.Variable;
@@ -70,7 +75,15 @@ export class TinyGpt {
   private readonly matmulT: (a: Tensor, b: Tensor) => Tensor;
   private seedCounter: number;
 
-  constructor(private readonly tf: TF, readonly cfg: TinyGptConfig) {
+  /**
+   * `ops` swaps in other implementations of GELU and LayerNorm (the fused ones of
+   * @rlhfjs/native-kernels); the defaults are the composed stock ops.
+   */
+  constructor(
+    private readonly tf: TF,
+    readonly cfg: TinyGptConfig,
+    private readonly ops: TinyGptOps = {},
+  ) {
     this.seedCounter = cfg.seed * 1000;
     const d = cfg.dModel;
     const std = 0.02;
@@ -125,6 +138,7 @@ export class TinyGpt {
 
   private layerNorm(x: Tensor, g: Tensor, b: Tensor): Tensor {
     const tf = this.tf;
+    if (this.ops.layerNorm) return this.ops.layerNorm(tf, x, g, b);
     const mean = tf.mean(x, -1, true);
     const xc = tf.sub(x, mean);
     const variance = tf.mean(tf.square(xc), -1, true);
@@ -133,6 +147,7 @@ export class TinyGpt {
 
   private gelu(x: Tensor): Tensor {
     const tf = this.tf;
+    if (this.ops.gelu) return this.ops.gelu(tf, x);
     const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
     return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
   }

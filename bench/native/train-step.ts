@@ -15,7 +15,7 @@ import { BENCH_CONFIG, makeBatch, TinyGpt } from './tiny-gpt';
 // the built package (npx tsc -b plugins/native-kernels); this file runs from bench/native/dist
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const nk = require(path.resolve(__dirname, '..', '..', '..', 'plugins', 'native-kernels', 'dist')) as typeof NativeKernels;
-const { installNativeKernels, nativeBlasInfo, nativeKernelsAvailable, uninstallNativeKernels } = nk;
+const { installNativeKernels, nativeBlasInfo, nativeKernelsAvailable, uninstallNativeKernels, geluTanh, layerNorm } = nk;
 
 interface Options {
   rounds: number;
@@ -54,6 +54,7 @@ const GROUPS: { label: string; kernels: string[] }[] = [
   { label: '+ broadcast binary (Add, Sub, Multiply, RealDiv, ...)', kernels: ['Add', 'Sub', 'Multiply', 'RealDiv', 'Maximum', 'Minimum', 'SquaredDifference'] },
   { label: '+ Identity (no copy)', kernels: ['Identity'] },
   { label: '+ copies (Cast, SplitV, Slice, Concat, Transpose)', kernels: ['Cast', 'SplitV', 'Slice', 'Concat', 'Transpose'] },
+  { label: '+ fused GELU and LayerNorm ops', kernels: ['FusedGelu', 'FusedLayerNorm'] },
 ];
 
 interface Setup {
@@ -159,14 +160,19 @@ async function main(): Promise<void> {
   console.log(`native: ${JSON.stringify(nativeBlasInfo())}`);
 
   const setups: Setup[] = [];
-  const make = (label: string, kernels: string[] | null, explicit: boolean) =>
-    setups.push({ label, kernels, model: new TinyGpt(tf, { ...cfg, explicitTransposeGrad: explicit }), times: [], step: 0, lastLoss: NaN });
+  const make = (label: string, kernels: string[] | null, explicit: boolean) => {
+    // the fused ops only where their kernels are installed (they would fall back to stock ops anyway)
+    const fused = kernels?.includes('FusedGelu') === true ? { gelu: geluTanh, layerNorm } : {};
+    setups.push({ label, kernels, model: new TinyGpt(tf, { ...cfg, explicitTransposeGrad: explicit }, fused), times: [], step: 0, lastLoss: NaN });
+  };
   make('wasm stock (explicit-transpose matmul grads)', null, true);
   const all: string[] = [];
   for (const g of GROUPS) {
     all.push(...g.kernels);
     if (!opts.allOnly || all.length === GROUPS.flatMap((x) => x.kernels).length) make(g.label, [...all], false);
   }
+  // the same, with the explicit-transpose gradients a model written for stock wasm uses
+  make('all native, explicit-transpose matmul grads', [...all], true);
 
   let torch: TorchWorker | null = null;
   const torchTimes: number[] = [];

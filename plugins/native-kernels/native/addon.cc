@@ -56,6 +56,14 @@ class Args {
     return v;
   }
 
+  double Double(size_t i) {
+    double v = 0;
+    if (napi_get_value_double(env_, argv_[i], &v) != napi_ok) {
+      throw ArgError{"argument " + std::to_string(i) + " must be a number"};
+    }
+    return v;
+  }
+
   bool Bool(size_t i) {
     bool v = false;
     if (napi_get_value_bool(env_, argv_[i], &v) != napi_ok) {
@@ -275,6 +283,70 @@ napi_value Cast(napi_env env, napi_callback_info info) {
     return Undefined(env);
   });
 }
+// gelu(heap, xOff, yOff, n) and geluGrad(heap, dyOff, xOff, dxOff, n)
+napi_value Gelu(napi_env env, napi_callback_info info) {
+  return Guard(env, [&]() {
+    Args args(env, info, 4);
+    uint8_t* heap = args.Heap(0);
+    const int64_t n = args.Int(3);
+    const float* x = args.Floats(heap, args.Int(1), n, "x");
+    float* y = args.Floats(heap, args.Int(2), n, "out");
+    rlhf::GeluTanh(x, y, n);
+    return Undefined(env);
+  });
+}
+
+napi_value GeluGrad(napi_env env, napi_callback_info info) {
+  return Guard(env, [&]() {
+    Args args(env, info, 5);
+    uint8_t* heap = args.Heap(0);
+    const int64_t n = args.Int(4);
+    const float* dy = args.Floats(heap, args.Int(1), n, "dy");
+    const float* x = args.Floats(heap, args.Int(2), n, "x");
+    float* dx = args.Floats(heap, args.Int(3), n, "dx");
+    rlhf::GeluTanhGrad(dy, x, dx, n);
+    return Undefined(env);
+  });
+}
+
+// layerNorm(heap, xOff, gammaOff, betaOff, yOff, meanOff, rstdOff, rows, d, eps)
+napi_value LayerNorm(napi_env env, napi_callback_info info) {
+  return Guard(env, [&]() {
+    Args args(env, info, 10);
+    uint8_t* heap = args.Heap(0);
+    const int64_t rows = args.Int(7), d = args.Int(8);
+    if (rows < 0 || d < 1) throw ArgError{"layerNorm needs rows >= 0 and d >= 1"};
+    const float* x = args.Floats(heap, args.Int(1), rows * d, "x");
+    const float* g = args.Floats(heap, args.Int(2), d, "gamma");
+    const float* b = args.Floats(heap, args.Int(3), d, "beta");
+    float* y = args.Floats(heap, args.Int(4), rows * d, "y");
+    float* mean = args.Floats(heap, args.Int(5), rows, "mean");
+    float* rstd = args.Floats(heap, args.Int(6), rows, "rstd");
+    rlhf::LayerNorm(x, g, b, y, mean, rstd, rows, d, static_cast<float>(args.Double(9)));
+    return Undefined(env);
+  });
+}
+
+// layerNormGrad(heap, dyOff, xOff, gammaOff, meanOff, rstdOff, dxOff, dgammaOff, dbetaOff, rows, d)
+napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
+  return Guard(env, [&]() {
+    Args args(env, info, 11);
+    uint8_t* heap = args.Heap(0);
+    const int64_t rows = args.Int(9), d = args.Int(10);
+    if (rows < 0 || d < 1) throw ArgError{"layerNormGrad needs rows >= 0 and d >= 1"};
+    const float* dy = args.Floats(heap, args.Int(1), rows * d, "dy");
+    const float* x = args.Floats(heap, args.Int(2), rows * d, "x");
+    const float* g = args.Floats(heap, args.Int(3), d, "gamma");
+    const float* mean = args.Floats(heap, args.Int(4), rows, "mean");
+    const float* rstd = args.Floats(heap, args.Int(5), rows, "rstd");
+    float* dx = args.Floats(heap, args.Int(6), rows * d, "dx");
+    float* dg = args.Floats(heap, args.Int(7), d, "dgamma");
+    float* db = args.Floats(heap, args.Int(8), d, "dbeta");
+    rlhf::LayerNormGrad(dy, x, g, mean, rstd, dx, dg, db, rows, d);
+    return Undefined(env);
+  });
+}
+
 // setThreads(n): OpenBLAS threads for BatchMatMul
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   return Guard(env, [&]() {
@@ -306,6 +378,10 @@ napi_value Init(napi_env env, napi_value exports) {
       {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"stridedCopy", nullptr, StridedCopy, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"cast", nullptr, Cast, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gelu", nullptr, Gelu, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"geluGrad", nullptr, GeluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"layerNorm", nullptr, LayerNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"layerNormGrad", nullptr, LayerNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

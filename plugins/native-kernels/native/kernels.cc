@@ -354,4 +354,80 @@ void Cast(CastKind kind, const void* x, void* out, int64_t n) {
   }
 }
 
+namespace {
+constexpr float kGeluC = 0.7978845608028654f;  // sqrt(2 / pi)
+constexpr float kGeluA = 0.044715f;
+}  // namespace
+
+void GeluTanh(const float* __restrict x, float* __restrict y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = x[i];
+    const float t = FastTanh(kGeluC * (v + kGeluA * v * v * v));
+    y[i] = 0.5f * v * (1.0f + t);
+  }
+}
+
+void GeluTanhGrad(const float* __restrict dy, const float* __restrict x, float* __restrict dx,
+                  int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = x[i];
+    const float t = FastTanh(kGeluC * (v + kGeluA * v * v * v));
+    const float du = kGeluC * (1.0f + 3.0f * kGeluA * v * v);
+    dx[i] = dy[i] * (0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * du);
+  }
+}
+
+void LayerNorm(const float* x, const float* gamma, const float* beta, float* y, float* mean,
+               float* rstd, int64_t rows, int64_t d, float eps) {
+  const float invD = 1.0f / static_cast<float>(d);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* __restrict xr = x + r * d;
+    float* __restrict yr = y + r * d;
+    const float m = SumRun(xr, d) * invD;
+    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t i = 0;
+    for (; i + 8 <= d; i += 8) {
+      for (int j = 0; j < 8; ++j) {
+        const float c = xr[i + j] - m;
+        acc[j] += c * c;
+      }
+    }
+    float ss = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for (; i < d; ++i) ss += (xr[i] - m) * (xr[i] - m);
+    const float rs = 1.0f / std::sqrt(ss * invD + eps);
+    for (int64_t k = 0; k < d; ++k) yr[k] = (xr[k] - m) * rs * gamma[k] + beta[k];
+    mean[r] = m;
+    rstd[r] = rs;
+  }
+}
+
+void LayerNormGrad(const float* dy, const float* x, const float* gamma, const float* mean,
+                   const float* rstd, float* dx, float* dgamma, float* dbeta, int64_t rows,
+                   int64_t d) {
+  std::fill(dgamma, dgamma + d, 0.0f);
+  std::fill(dbeta, dbeta + d, 0.0f);
+  const float invD = 1.0f / static_cast<float>(d);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* __restrict dyr = dy + r * d;
+    const float* __restrict xr = x + r * d;
+    float* __restrict dxr = dx + r * d;
+    const float m = mean[r], rs = rstd[r];
+    // sums of dxhat and dxhat * xhat over the row, with dxhat = dy * gamma
+    float s1 = 0.0f, s2 = 0.0f;
+    for (int64_t k = 0; k < d; ++k) {
+      const float xh = (xr[k] - m) * rs;
+      const float g = dyr[k] * gamma[k];
+      s1 += g;
+      s2 += g * xh;
+      dgamma[k] += dyr[k] * xh;
+      dbeta[k] += dyr[k];
+    }
+    const float a = s1 * invD, b = s2 * invD;
+    for (int64_t k = 0; k < d; ++k) {
+      const float xh = (xr[k] - m) * rs;
+      dxr[k] = rs * (dyr[k] * gamma[k] - a - xh * b);
+    }
+  }
+}
+
 }  // namespace rlhf

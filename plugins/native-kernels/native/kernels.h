@@ -46,4 +46,17 @@ constexpr int32_t kCastKindCount = 5;
 // 1), as on the cpu backend; stock wasm instead wraps the value modulo 256.
 void Cast(CastKind kind, const void* x, void* out, int64_t n);
 
+// Fused GELU, tanh approximation: y = 0.5 x (1 + tanh(c (x + 0.044715 x^3))), c = sqrt(2/pi),
+// and its gradient dx = dy * dy/dx.
+void GeluTanh(const float* x, float* y, int64_t n);
+void GeluTanhGrad(const float* dy, const float* x, float* dx, int64_t n);
+
+// Fused LayerNorm over the last axis of x [rows, d]: y = (x - mean) * rstd * gamma + beta, with
+// rstd = 1 / sqrt(var + eps) (biased variance). mean and rstd [rows] are kept for the gradient.
+void LayerNorm(const float* x, const float* gamma, const float* beta, float* y, float* mean,
+               float* rstd, int64_t rows, int64_t d, float eps);
+void LayerNormGrad(const float* dy, const float* x, const float* gamma, const float* mean,
+                   const float* rstd, float* dx, float* dgamma, float* dbeta, int64_t rows,
+                   int64_t d);
+
 }  // namespace rlhf

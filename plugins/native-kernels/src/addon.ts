@@ -48,6 +48,33 @@ export interface NativeAddon {
     dstStrides: Int32Array,
   ): void;
   cast(heap: ArrayBuffer, kind: number, xOffset: number, outOffset: number, size: number): void;
+  gelu(heap: ArrayBuffer, xOffset: number, outOffset: number, size: number): void;
+  geluGrad(heap: ArrayBuffer, dyOffset: number, xOffset: number, dxOffset: number, size: number): void;
+  layerNorm(
+    heap: ArrayBuffer,
+    xOffset: number,
+    gammaOffset: number,
+    betaOffset: number,
+    yOffset: number,
+    meanOffset: number,
+    rstdOffset: number,
+    rows: number,
+    d: number,
+    eps: number,
+  ): void;
+  layerNormGrad(
+    heap: ArrayBuffer,
+    dyOffset: number,
+    xOffset: number,
+    gammaOffset: number,
+    meanOffset: number,
+    rstdOffset: number,
+    dxOffset: number,
+    dgammaOffset: number,
+    dbetaOffset: number,
+    rows: number,
+    d: number,
+  ): void;
   setThreads(threads: number): void;
   info(): { blas: string; threads: number };
 }
@@ -80,7 +107,7 @@ function load(): AddonState {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const addon = require(ADDON_PATH) as NativeAddon;
-    for (const fn of ['batchMatMul', 'unary', 'binary', 'reduce', 'stridedCopy', 'cast', 'setThreads', 'info'] as const) {
+    for (const fn of ['batchMatMul', 'unary', 'binary', 'reduce', 'stridedCopy', 'cast', 'gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'setThreads', 'info'] as const) {
       if (typeof addon[fn] !== 'function') {
         return { ok: false, why: `the addon at ${ADDON_PATH} is stale (no ${fn}())` };
       }

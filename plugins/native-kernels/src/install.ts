@@ -2,9 +2,12 @@ import { HOW_TO_ENABLE, loadAddon } from './addon';
 import { batchMatMulKernel } from './kernels/batch-matmul';
 import { castKernel, concatKernel, sliceKernel, splitVKernel, transposeKernel } from './kernels/copy';
 import { binaryKernels, unaryKernels } from './kernels/elementwise';
+import { FUSED_KERNEL_NAMES, fusedKernels } from './kernels/fused';
 import { identityKernel } from './kernels/identity';
 import { reduceKernels } from './kernels/reduce';
 import type { KernelArgs, NativeKernel } from './kernels/types';
+import type { FusedKernel } from './kernels/fused';
+import type { NativeAddon } from './addon';
 import { checkWasmInternals, initializedWasmBackend, type TF } from './wasm-internals';
 
 /**
@@ -25,8 +28,18 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   transposeKernel,
 ];
 
-/** The tfjs kernel names that have a native replacement. */
-export const NATIVE_KERNEL_NAMES: readonly string[] = NATIVE_KERNELS.map((k) => k.kernelName);
+/**
+ * Fused ops, by the name `installNativeKernels` takes, and the new tfjs kernels each registers. The
+ * ops themselves are `geluTanh` and `layerNorm` (fused-ops.ts), which fall back to stock ops
+ * wherever these kernels are not installed.
+ */
+export const FUSED_OPS: Readonly<Record<string, readonly string[]>> = {
+  FusedGelu: [FUSED_KERNEL_NAMES.gelu, FUSED_KERNEL_NAMES.geluGrad],
+  FusedLayerNorm: [FUSED_KERNEL_NAMES.layerNorm, FUSED_KERNEL_NAMES.layerNormGrad],
+};
+
+/** Every name `installNativeKernels` accepts: the tfjs kernels with a native replacement, then the fused ops. */
+export const NATIVE_KERNEL_NAMES: readonly string[] = [...NATIVE_KERNELS.map((k) => k.kernelName), ...Object.keys(FUSED_OPS)];
 
 export interface InstallOptions {
   /** Kernel names to replace (default: all of {@link NATIVE_KERNEL_NAMES}). */
@@ -60,6 +73,11 @@ type KernelConfig = ReturnType<TF['getKernel']> & object;
 /** The stock configs we replaced, per tfjs engine registry (module-global in tfjs-core). */
 const replaced = new Map<string, KernelConfig>();
 const ours = new WeakSet<object>();
+
+/** Whether a registered kernelFunc is one of this package's. */
+export function isOurs(kernelFunc: unknown): boolean {
+  return typeof kernelFunc === 'function' && ours.has(kernelFunc);
+}
 const counts = { native: new Map<string, number>(), stock: new Map<string, number>() };
 
 function bump(map: Map<string, number>, name: string): void {
@@ -104,15 +122,14 @@ function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
-function checkRequest(options: InstallOptions): NativeKernel[] {
+function checkRequest(options: InstallOptions): string[] {
   const names = options.kernels ?? [...NATIVE_KERNEL_NAMES];
   if (!Array.isArray(names)) {
     throw new NativeKernelsError('native-kernels/bad-kernels', '`kernels` must be an array of kernel names', `use a subset of: ${NATIVE_KERNEL_NAMES.join(', ')}`, 'kernels');
   }
-  const chosen: NativeKernel[] = [];
+  const chosen: string[] = [];
   for (const name of names) {
-    const kernel = NATIVE_KERNELS.find((k) => k.kernelName === name);
-    if (kernel === undefined) {
+    if (!NATIVE_KERNEL_NAMES.includes(name)) {
       const closest = [...NATIVE_KERNEL_NAMES].sort((p, q) => editDistance(String(name), p) - editDistance(String(name), q))[0];
       throw new NativeKernelsError(
         'native-kernels/unknown-kernel',
@@ -121,7 +138,7 @@ function checkRequest(options: InstallOptions): NativeKernel[] {
         'kernels',
       );
     }
-    if (!chosen.includes(kernel)) chosen.push(kernel);
+    if (!chosen.includes(name)) chosen.push(name);
   }
   const threads = options.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
@@ -148,15 +165,21 @@ export function installNativeKernels(tf: TF, options: InstallOptions = {}): Inst
   addon.setThreads(options.threads ?? 1);
 
   const installed: string[] = [];
-  for (const kernel of chosen) {
-    const current = tf.getKernel(kernel.kernelName, 'wasm');
+  for (const name of chosen) {
+    const fused = FUSED_OPS[name];
+    if (fused !== undefined) {
+      for (const kernelName of fused) registerFused(tf, kernelName, addon);
+      installed.push(name);
+      continue;
+    }
+    const kernel = NATIVE_KERNELS.find((k) => k.kernelName === name) as NativeKernel;
+    const current = tf.getKernel(name, 'wasm');
     if (current === undefined) continue; // this tfjs has no stock wasm kernel to fall back on
     if (ours.has(current.kernelFunc)) {
-      installed.push(kernel.kernelName);
+      installed.push(name);
       continue;
     }
     const stock = current;
-    const name = kernel.kernelName;
     const kernelFunc = (args: unknown) => {
       const out = kernel.run(args as KernelArgs, addon, tf);
       if (out !== null) {
@@ -167,18 +190,32 @@ export function installNativeKernels(tf: TF, options: InstallOptions = {}): Inst
       return stock.kernelFunc(args as Parameters<typeof stock.kernelFunc>[0]);
     };
     ours.add(kernelFunc);
-    tf.unregisterKernel(kernel.kernelName, 'wasm');
+    tf.unregisterKernel(name, 'wasm');
     tf.registerKernel({
-      kernelName: kernel.kernelName,
+      kernelName: name,
       backendName: 'wasm',
       kernelFunc: kernelFunc as typeof stock.kernelFunc,
       setupFunc: stock.setupFunc,
       disposeFunc: stock.disposeFunc,
     });
-    replaced.set(kernel.kernelName, stock);
-    installed.push(kernel.kernelName);
+    replaced.set(name, stock);
+    installed.push(name);
   }
   return { installed };
+}
+
+/** Registers one fused kernel (a new kernel name: there is no stock one to replace). */
+function registerFused(tf: TF, kernelName: string, addon: NativeAddon): void {
+  const current = tf.getKernel(kernelName, 'wasm');
+  if (current !== undefined && ours.has(current.kernelFunc)) return;
+  if (current !== undefined) tf.unregisterKernel(kernelName, 'wasm');
+  const kernel = fusedKernels.find((k) => k.kernelName === kernelName) as FusedKernel;
+  const kernelFunc = (args: unknown) => {
+    bump(counts.native, kernelName);
+    return kernel.run(args as Parameters<FusedKernel['run']>[0], addon);
+  };
+  ours.add(kernelFunc);
+  tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as Parameters<TF['registerKernel']>[0]['kernelFunc'] });
 }
 
 /** Puts the stock wasm kernels back (all, or the named ones). Returns the names restored. */
@@ -194,13 +231,27 @@ export function uninstallNativeKernels(tf: TF, kernels?: string[]): string[] {
     }
     replaced.delete(name);
   }
+  for (const [op, kernelNames] of Object.entries(FUSED_OPS)) {
+    if (kernels !== undefined && !kernels.includes(op)) continue;
+    let removed = false;
+    for (const kernelName of kernelNames) {
+      const current = tf.getKernel(kernelName, 'wasm');
+      if (current !== undefined && ours.has(current.kernelFunc)) {
+        tf.unregisterKernel(kernelName, 'wasm');
+        removed = true;
+      }
+    }
+    if (removed) restored.push(op);
+  }
   return restored;
 }
 
-/** The native kernels active on the wasm backend right now. */
+/** The native kernels and fused ops active on the wasm backend right now. */
 export function installedNativeKernels(tf: TF): string[] {
-  return NATIVE_KERNEL_NAMES.filter((name) => {
-    const current = tf.getKernel(name, 'wasm');
-    return current !== undefined && ours.has(current.kernelFunc);
-  });
+  return NATIVE_KERNEL_NAMES.filter((name) =>
+    (FUSED_OPS[name] ?? [name]).every((kernelName) => {
+      const current = tf.getKernel(kernelName, 'wasm');
+      return current !== undefined && ours.has(current.kernelFunc);
+    }),
+  );
 }

@@ -1,0 +1,116 @@
+/**
+ * The fused GELU and LayerNorm ops: native forward and backward against the same maths from stock
+ * ops, hand-worked values, no leaked tensors, and the stock fallback where the kernels are not
+ * installed.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { geluTanh, geluTanhComposed, installNativeKernels, layerNorm, layerNormComposed, nativeKernelCounts, nativeKernelsAvailable, uninstallNativeKernels } from './index';
+
+const describeNative = nativeKernelsAvailable().ok ? describe : describe.skip;
+
+beforeAll(async () => {
+  if (tf.getGradient('Sum') === undefined) require('@tensorflow/tfjs');
+  require('@tensorflow/tfjs-backend-wasm');
+  await tf.setBackend('wasm');
+  if (tf.getBackend() !== 'wasm') throw new Error(`wasm backend did not start (got ${tf.getBackend()})`);
+});
+
+afterEach(() => uninstallNativeKernels(tf));
+
+function values(shape: number[], seed: number): tf.Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const v = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    v[i] = (s / 4294967296) * 8 - 4;
+  }
+  return tf.tensor(v, shape);
+}
+
+function expectClose(a: tf.Tensor, b: tf.Tensor, tol: number): void {
+  expect(a.shape).toEqual(b.shape);
+  const x = a.dataSync();
+  const y = b.dataSync();
+  for (let i = 0; i < y.length; i++) {
+    if (!(Math.abs(x[i] - y[i]) <= tol * (1 + Math.abs(y[i])))) throw new Error(`element ${i}: fused ${x[i]} vs composed ${y[i]}`);
+  }
+}
+
+describeNative('fused ops with native kernels', () => {
+  it('geluTanh matches hand-worked values and the composed op, forward and backward', () => {
+    installNativeKernels(tf, { kernels: ['FusedGelu'] });
+    nativeKernelCounts(true);
+    tf.tidy(() => {
+      // gelu_new(1) = 0.5 (1 + tanh(0.7978845608 * 1.044715)) = 0.8411920; gelu_new(-1) = -0.1588080
+      const y = geluTanh(tf, tf.tensor1d([0, 1, -1])).dataSync();
+      expect(y[0]).toBe(0);
+      expect(y[1]).toBeCloseTo(0.841192, 5);
+      expect(y[2]).toBeCloseTo(-0.158808, 5);
+      const x = values([64, 96], 3);
+      expectClose(geluTanh(tf, x), geluTanhComposed(tf, x), 2e-6);
+      const dy = values([64, 96], 4);
+      const fused = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(geluTanh(tf, t), dy)))(x);
+      const composed = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(geluTanhComposed(tf, t), dy)))(x);
+      expectClose(fused, composed, 1e-5);
+    });
+    const ran = nativeKernelCounts(true).native;
+    expect(ran.RlhfjsGeluTanh).toBeGreaterThan(0);
+    expect(ran.RlhfjsGeluTanhGrad).toBe(1);
+  });
+
+  it('layerNorm matches hand-worked values and the composed op, with gradients for x, gamma and beta', () => {
+    installNativeKernels(tf, { kernels: ['FusedLayerNorm'] });
+    nativeKernelCounts(true);
+    tf.tidy(() => {
+      // [1,2,3]: mean 2, biased var 2/3, so y = (x - 2) / sqrt(2/3 + 1e-5) = [-1.2247357, 0, 1.2247357]
+      const y = layerNorm(tf, tf.tensor2d([[1, 2, 3]]), tf.ones([3]), tf.zeros([3])).dataSync();
+      expect(y[0]).toBeCloseTo(-1.2247357, 5);
+      expect(y[1]).toBeCloseTo(0, 6);
+      expect(y[2]).toBeCloseTo(1.2247357, 5);
+      const x = values([4, 10, 24], 5);
+      const g = values([24], 6);
+      const b = values([24], 7);
+      expectClose(layerNorm(tf, x, g, b), layerNormComposed(tf, x, g, b), 2e-5);
+      const dy = values([4, 10, 24], 8);
+      const loss = (op: typeof layerNorm) => (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(op(tf, xx, gg, bb), dy));
+      const fused = tf.grads(loss(layerNorm))([x, g, b]);
+      const composed = tf.grads(loss(layerNormComposed))([x, g, b]);
+      fused.forEach((t, i) => expectClose(t, composed[i], 5e-5));
+    });
+    const ran = nativeKernelCounts(true).native;
+    expect(ran.RlhfjsLayerNorm).toBeGreaterThan(0);
+    expect(ran.RlhfjsLayerNormGrad).toBe(1);
+  });
+
+  it('leaks no tensors through the forward and backward passes', () => {
+    installNativeKernels(tf, { kernels: ['FusedGelu', 'FusedLayerNorm'] });
+    const x = values([8, 16], 9);
+    const g = tf.ones([16]);
+    const b = tf.zeros([16]);
+    const before = tf.memory().numTensors;
+    const grads = tf.grads((xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => tf.sum(geluTanh(tf, layerNorm(tf, xx, gg, bb))))([x, g, b]);
+    tf.dispose(grads);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, g, b]);
+  });
+
+  it('falls back to stock ops when the fused kernels are not installed or shapes do not fit', () => {
+    installNativeKernels(tf, { kernels: ['Exp'] });
+    nativeKernelCounts(true);
+    tf.tidy(() => {
+      const x = values([5, 6], 10);
+      expectClose(geluTanh(tf, x), geluTanhComposed(tf, x), 0);
+      expectClose(layerNorm(tf, x, tf.ones([6]), tf.zeros([6])), layerNormComposed(tf, x, tf.ones([6]), tf.zeros([6])), 0);
+    });
+    expect(nativeKernelCounts(true).native.RlhfjsGeluTanh).toBeUndefined();
+    installNativeKernels(tf, { kernels: ['FusedLayerNorm'] });
+    nativeKernelCounts(true);
+    tf.tidy(() => {
+      const x = values([5, 6], 11);
+      // a gamma of shape [1, 6] is not the fused kernel's [d]: composed maths, same result
+      expectClose(layerNorm(tf, x, tf.ones([1, 6]), tf.zeros([6])), layerNormComposed(tf, x, tf.ones([1, 6]), tf.zeros([6])), 0);
+    });
+    expect(nativeKernelCounts(true).native.RlhfjsLayerNorm).toBeUndefined();
+  });
+});

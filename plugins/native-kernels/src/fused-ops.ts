@@ -1,0 +1,74 @@
+import type * as tfc from '@tensorflow/tfjs-core';
+import { FUSED_KERNEL_NAMES } from './kernels/fused';
+import { isOurs } from './install';
+import type { TF } from './wasm-internals';
+
+type Tensor = tfc.Tensor;
+type GradFn = Parameters<TF['customGrad']>[0];
+
+/** Whether a fused kernel is installed for the backend in use right now. */
+function fusedReady(tf: TF, kernelName: string): boolean {
+  if (tf.getBackend() !== 'wasm') return false;
+  const k = tf.getKernel(kernelName, 'wasm');
+  return k !== undefined && isOurs(k.kernelFunc);
+}
+
+const GELU_C = Math.sqrt(2 / Math.PI);
+
+/** GELU, tanh approximation, from stock ops: x³ as x·x·x (Pow and its gradient are slow on wasm). */
+export function geluTanhComposed(tf: TF, x: Tensor): Tensor {
+  const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), GELU_C);
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+}
+
+/**
+ * GELU, tanh approximation (GPT-2's "gelu_new"): 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))).
+ * One native pass forward and one backward where the fused kernels are installed (wasm backend,
+ * float32); the same maths from stock ops everywhere else.
+ */
+export function geluTanh(tf: TF, x: Tensor): Tensor {
+  if (x.dtype !== 'float32' || !fusedReady(tf, FUSED_KERNEL_NAMES.gelu)) return geluTanhComposed(tf, x);
+  const engine = tf.engine();
+  const f = tf.customGrad(((input: Tensor, save: tfc.GradSaveFunc) => {
+    save([input]);
+    return {
+      value: engine.runKernel(FUSED_KERNEL_NAMES.gelu, { x: input }, {}) as Tensor,
+      gradFunc: (dy: Tensor, saved: Tensor[]) => engine.runKernel(FUSED_KERNEL_NAMES.geluGrad, { dy, x: saved[0] }, {}) as Tensor,
+    };
+  }) as unknown as GradFn);
+  return f(x);
+}
+
+/** LayerNorm over the last axis from stock ops (biased variance, as in GPT-2). */
+export function layerNormComposed(tf: TF, x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5): Tensor {
+  const axis = x.rank - 1;
+  const mean = tf.mean(x, axis, true);
+  const centred = tf.sub(x, mean);
+  const variance = tf.mean(tf.square(centred), axis, true);
+  return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, eps))), gamma), beta);
+}
+
+/**
+ * LayerNorm over the last axis: (x − mean) / √(var + eps) · gamma + beta, gamma and beta of shape
+ * [d]. One native pass forward and one backward (dx, dgamma, dbeta) where the fused kernels are
+ * installed; the same maths from stock ops elsewhere, or for gamma/beta of another shape.
+ */
+export function layerNorm(tf: TF, x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5): Tensor {
+  const d = x.shape[x.rank - 1];
+  const fits = x.rank >= 1 && d > 0 && gamma.rank === 1 && beta.rank === 1 && gamma.shape[0] === d && beta.shape[0] === d;
+  const floats = x.dtype === 'float32' && gamma.dtype === 'float32' && beta.dtype === 'float32';
+  if (!fits || !floats || !fusedReady(tf, FUSED_KERNEL_NAMES.layerNorm)) return layerNormComposed(tf, x, gamma, beta, eps);
+  const engine = tf.engine();
+  const f = tf.customGrad(((input: Tensor, g: Tensor, b: Tensor, save: tfc.GradSaveFunc) => {
+    const [y, mean, rstd] = engine.runKernel(FUSED_KERNEL_NAMES.layerNorm, { x: input, gamma: g, beta: b }, { eps }) as Tensor[];
+    save([input, g, mean, rstd]);
+    return {
+      value: y,
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [sx, sg, sm, sr] = saved;
+        return engine.runKernel(FUSED_KERNEL_NAMES.layerNormGrad, { dy, x: sx, gamma: sg, mean: sm, rstd: sr }, {}) as Tensor[];
+      },
+    };
+  }) as unknown as GradFn);
+  return f(x, gamma, beta);
+}

@@ -1,0 +1,74 @@
+import type { NativeAddon } from '../addon';
+import { heapBuffer, heapOffset, type TensorInfo, type WasmBackendInternals } from '../wasm-internals';
+import { sizeOf } from './types';
+
+/** tfjs kernel names of the fused ops; they exist only where native kernels are installed. */
+export const FUSED_KERNEL_NAMES = {
+  gelu: 'RlhfjsGeluTanh',
+  geluGrad: 'RlhfjsGeluTanhGrad',
+  layerNorm: 'RlhfjsLayerNorm',
+  layerNormGrad: 'RlhfjsLayerNormGrad',
+} as const;
+
+/** A kernel with no stock counterpart: it must handle every input its op wrapper sends. */
+export interface FusedKernel {
+  kernelName: string;
+  run(args: { inputs: Record<string, TensorInfo>; backend: WasmBackendInternals; attrs: Record<string, unknown> }, addon: NativeAddon): TensorInfo | TensorInfo[];
+}
+
+function requireFloat32(kernel: string, ...ts: TensorInfo[]): void {
+  for (const t of ts) {
+    if (t.dtype !== 'float32') throw new Error(`@rlhfjs/native-kernels: ${kernel} takes float32 tensors, got ${t.dtype}`);
+  }
+}
+
+export const fusedKernels: FusedKernel[] = [
+  {
+    kernelName: FUSED_KERNEL_NAMES.gelu,
+    run({ inputs: { x }, backend }, addon) {
+      requireFloat32('geluTanh', x);
+      const out = backend.makeOutput(x.shape.slice(), 'float32');
+      const n = sizeOf(x.shape);
+      if (n > 0) addon.gelu(heapBuffer(backend), heapOffset(backend, x), heapOffset(backend, out), n);
+      return out;
+    },
+  },
+  {
+    kernelName: FUSED_KERNEL_NAMES.geluGrad,
+    run({ inputs: { dy, x }, backend }, addon) {
+      requireFloat32('geluTanh gradient', dy, x);
+      const dx = backend.makeOutput(x.shape.slice(), 'float32');
+      const n = sizeOf(x.shape);
+      if (n > 0) addon.geluGrad(heapBuffer(backend), heapOffset(backend, dy), heapOffset(backend, x), heapOffset(backend, dx), n);
+      return dx;
+    },
+  },
+  {
+    kernelName: FUSED_KERNEL_NAMES.layerNorm,
+    run({ inputs: { x, gamma, beta }, backend, attrs }, addon) {
+      requireFloat32('layerNorm', x, gamma, beta);
+      const d = x.shape[x.shape.length - 1];
+      const rows = sizeOf(x.shape) / d;
+      const y = backend.makeOutput(x.shape.slice(), 'float32');
+      const mean = backend.makeOutput([rows], 'float32');
+      const rstd = backend.makeOutput([rows], 'float32');
+      if (rows > 0) {
+        addon.layerNorm(heapBuffer(backend), heapOffset(backend, x), heapOffset(backend, gamma), heapOffset(backend, beta), heapOffset(backend, y), heapOffset(backend, mean), heapOffset(backend, rstd), rows, d, attrs.eps as number);
+      }
+      return [y, mean, rstd];
+    },
+  },
+  {
+    kernelName: FUSED_KERNEL_NAMES.layerNormGrad,
+    run({ inputs: { dy, x, gamma, mean, rstd }, backend }, addon) {
+      requireFloat32('layerNorm gradient', dy, x, gamma, mean, rstd);
+      const d = x.shape[x.shape.length - 1];
+      const rows = sizeOf(x.shape) / d;
+      const dx = backend.makeOutput(x.shape.slice(), 'float32');
+      const dgamma = backend.makeOutput(gamma.shape.slice(), 'float32');
+      const dbeta = backend.makeOutput(gamma.shape.slice(), 'float32');
+      addon.layerNormGrad(heapBuffer(backend), heapOffset(backend, dy), heapOffset(backend, x), heapOffset(backend, gamma), heapOffset(backend, mean), heapOffset(backend, rstd), heapOffset(backend, dx), heapOffset(backend, dgamma), heapOffset(backend, dbeta), rows, d);
+      return [dx, dgamma, dbeta];
+    },
+  },
+];
