@@ -1,7 +1,13 @@
 import { mean, std } from '../math/stats';
 
 /** Metrics every online algorithm reports, from the numbers of one iteration. */
-export function iterationMetrics(scores: readonly number[], oldLogprobs: readonly number[][], refLogprobs: readonly number[][], beta: number): { metrics: Record<string, number>; kl: number } {
+export function iterationMetrics(
+  scores: readonly number[],
+  oldLogprobs: readonly number[][],
+  refLogprobs: readonly number[][],
+  beta: number,
+  penaltyKl?: readonly number[][],
+): { metrics: Record<string, number>; kl: number } {
   // k1 summed over a completion's tokens: an unbiased estimate of KL(π‖π_ref) per completion
   const perCompletion = oldLogprobs.map((row, i) => row.reduce((a, lp, t) => a + lp - refLogprobs[i][t], 0));
   const kl = mean(perCompletion);
@@ -13,6 +19,8 @@ export function iterationMetrics(scores: readonly number[], oldLogprobs: readonl
       'kl/mean': kl,
       'kl/beta': beta,
       'response/length': mean(oldLogprobs.map((r) => r.length)),
+      // the estimator the penalty used (k1, abs, k2 or k3), summed over a completion and averaged
+      ...(penaltyKl ? { 'kl/penalty': mean(penaltyKl.map((r) => r.reduce((a, b) => a + b, 0))) } : {}),
     },
   };
 }

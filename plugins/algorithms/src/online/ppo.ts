@@ -45,7 +45,7 @@ export class PPO implements OnlineAlgorithm {
     const old = this.core.forwardNoGrad(exp.rollout, { values: true });
     const oldValues = old.values as number[][];
     const tForward = performance.now();
-    const { rewards } = shapeRewards(old.logprobs, exp.refLogprobs, exp.scores, exp.beta, this.s.klEstimator);
+    const { rewards, kl: penaltyKl } = shapeRewards(old.logprobs, exp.refLogprobs, exp.scores, exp.beta, this.s.klEstimator);
     const shaped = this.s.whitenRewards ? whiten(rewards, false) : rewards;
     const { advantages, returns } = gaeRows(shaped, oldValues, this.s.gamma, this.s.lambda);
     const adv = whiten(advantages, true);
@@ -71,7 +71,7 @@ export class PPO implements OnlineAlgorithm {
       },
       s.targetKL === null ? undefined : (v) => v.approx_kl <= (s.targetKL as number),
     );
-    const { metrics, kl } = iterationMetrics(exp.scores, old.logprobs, exp.refLogprobs, exp.beta);
+    const { metrics, kl } = iterationMetrics(exp.scores, old.logprobs, exp.refLogprobs, exp.beta, penaltyKl);
     return {
       kl,
       metrics: {

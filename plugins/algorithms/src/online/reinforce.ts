@@ -52,7 +52,7 @@ export class Reinforce implements OnlineAlgorithm {
     });
     const usedBaseline = step.baselineUsed;
     this.baseline = step.next;
-    const { metrics, kl: klMean } = iterationMetrics(exp.scores, old.logprobs, exp.refLogprobs, exp.beta);
+    const { metrics, kl: klMean } = iterationMetrics(exp.scores, old.logprobs, exp.refLogprobs, exp.beta, kl);
     return {
       kl: klMean,
       metrics: {

@@ -50,7 +50,7 @@ export class RLOO implements OnlineAlgorithm {
       if (mb.out.entropy) report.entropy = maskedMean(tf, mb.out.entropy, mask);
       return { total: pl.loss, report };
     });
-    const { metrics, kl: klMean } = iterationMetrics(exp.scores, old.logprobs, exp.refLogprobs, exp.beta);
+    const { metrics, kl: klMean } = iterationMetrics(exp.scores, old.logprobs, exp.refLogprobs, exp.beta, kl);
     return {
       kl: klMean,
       metrics: {
