@@ -1,0 +1,80 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { container } from 'tsyringe';
+import { DiagnosticError, Rng, Tokens, type TensorRuntime } from '@rlhfjs/core';
+import lmPackage from '../index';
+import { gptAgent } from './gpt-agent';
+import { tinyModel } from '../model/testing/tiny';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const SAMPLING = { maxNewTokens: 6, temperature: 1, topK: 0, topP: 1, stop: [] as string[] };
+
+function ctx(dir: string, options: Record<string, unknown>) {
+  const c = container.createChildContainer();
+  c.registerInstance(Tokens.Runtime, { tf, backend: 'cpu', nativeKernels: [] } as TensorRuntime);
+  c.registerInstance(Tokens.Rng, new Rng(1));
+  return { options: { valueHead: false, sampling: SAMPLING, ...options } as never, container: c, pointer: '/agent', resolvePath: (p: string) => path.resolve(dir, p) };
+}
+
+describe('gpt agent plugin', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpt-agent-'));
+    const m = tinyModel(tf);
+    await m.save(path.join(dir, 'models/base'));
+    fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify((m.tokenizer as unknown as { toJSON(): unknown }).toJSON()));
+    m.dispose();
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('is in the package list, as data', () => {
+    expect(lmPackage.plugins.map((p) => `${p.kind}/${p.name}`)).toEqual(expect.arrayContaining(['agent/gpt', 'job/pretrain']));
+    expect(gptAgent.options).toMatchObject({ type: 'object', additionalProperties: false });
+  });
+
+  it('loads a checkpoint relative to the recipe, adds a value head on request, and samples', async () => {
+    const agent = await gptAgent.create(ctx(dir, { checkpoint: 'models/base', valueHead: true }));
+    expect(agent.source).toBe(path.join(dir, 'models/base'));
+    expect(agent.policy.hasValueHead).toBe(true);
+    const tok = agent.policy.tokenizer;
+    const r = await agent.policy.generate([[tok.bosId!, ...tok.encode('the cat')]], agent.sampling, new Rng(2));
+    expect(r.responseIds[0].length).toBeGreaterThan(0);
+    expect(r.values![0].length).toBe(r.responseIds[0].length);
+    agent.policy.dispose();
+  });
+
+  it('builds a seeded random init from a tokenizer file', async () => {
+    const init = { tokenizer: { file: 'tokenizer.json', vocabSize: 2048, minFrequency: 2 }, contextSize: 16, dModel: 16, nLayers: 1, nHeads: 2, dMlp: 32, tieEmbeddings: true };
+    const a = await gptAgent.create(ctx(dir, { init }));
+    const b = await gptAgent.create(ctx(dir, { init }));
+    expect(a.source).toBe('random init');
+    expect(Array.from(a.policy.namedWeights().get('wte')!.dataSync().slice(0, 5))).toEqual(Array.from(b.policy.namedWeights().get('wte')!.dataSync().slice(0, 5)));
+    a.policy.dispose();
+    b.policy.dispose();
+  });
+
+  it('says where the mistake is: both or neither source, a missing checkpoint, no room for a prompt', async () => {
+    const err = async (o: Record<string, unknown>) => {
+      try {
+        await gptAgent.create(ctx(dir, o));
+      } catch (e) {
+        expect(DiagnosticError.is(e)).toBe(true);
+        return (e as DiagnosticError).diagnostics[0];
+      }
+      throw new Error('expected an error');
+    };
+    expect((await err({})).message).toMatch(/either `checkpoint` or `init`/);
+    expect((await err({ checkpoint: 'x', init: { tokenizer: {} } })).message).toMatch(/not both/);
+    const missing = await err({ checkpoint: 'models/nope' });
+    expect(missing.message).toMatch(/does not exist/);
+    expect(missing.fix).toMatch(/relative paths in a recipe/);
+    const room = await err({ checkpoint: 'models/base', sampling: { ...SAMPLING, maxNewTokens: 40 } });
+    expect(room.pointer).toBe('/agent/options/sampling/maxNewTokens');
+  });
+});
