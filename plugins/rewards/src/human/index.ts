@@ -4,3 +4,6 @@ export * from './terminal';
 export * from './simulated';
 export * from './replay';
 export * from './web/server';
+export * from './factory';
+export * from './human-reward';
+export * from './label-job';
