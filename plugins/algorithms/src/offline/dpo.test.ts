@@ -101,4 +101,11 @@ describe('encodePair', () => {
     expect(cut.prompt).toEqual([1, 4]);
     expect(cut.truncated).toBe(true);
   });
+
+  it('names the file and line of a pair with nothing to condition on', () => {
+    const noBos = Object.assign(new CharTokenizer(), { bosId: undefined });
+    expect(() => encodePair(noBos, { prompt: '', chosen: 'a', rejected: 'b', where: 'data/p.jsonl:7' }, 32, true)).toThrow(
+      expect.objectContaining({ diagnostics: [expect.objectContaining({ code: 'data/empty-prompt', file: 'data/p.jsonl', line: 7 })] }),
+    );
+  });
 });

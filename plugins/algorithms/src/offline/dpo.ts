@@ -50,6 +50,8 @@ export class DPO implements OfflineAlgorithm {
   private epoch = 0;
   private cursor = 0;
   private order: number[];
+  /** Pairs cut to fit the context window (reported with every step). */
+  readonly truncated: number;
 
   constructor(
     private readonly tf: TF,
@@ -61,6 +63,7 @@ export class DPO implements OfflineAlgorithm {
     private readonly s: DPOSettings,
   ) {
     this.order = rng.shuffle(range(0, pairs.length));
+    this.truncated = pairs.filter((p) => p.truncated).length;
   }
 
   /** The next minibatch's pair indices; a new shuffled pass starts when the file is used up. */
@@ -154,7 +157,7 @@ export class DPO implements OfflineAlgorithm {
       logRatio = (v['rewards/chosen'] + v['rewards/rejected']) / (2 * this.s.beta);
       return {
         kl: logRatio,
-        metrics: { ...v, 'kl/mean': logRatio, 'data/epoch': this.epoch, 'perf/algorithm_s': (performance.now() - t0) / 1000 },
+        metrics: { ...v, 'kl/mean': logRatio, 'data/epoch': this.epoch, 'data/truncated_pairs': this.truncated, 'perf/algorithm_s': (performance.now() - t0) / 1000 },
       };
     } finally {
       disposePacked(packed);

@@ -1,4 +1,4 @@
-import type { Tokenizer } from '@rlhfjs/core';
+import { DiagnosticError, type Tokenizer } from '@rlhfjs/core';
 import type { PreferencePair } from './pairs-file';
 
 export interface EncodedPair {
@@ -19,7 +19,17 @@ export interface EncodedPair {
 export function encodePair(tok: Tokenizer, pair: PreferencePair, contextSize: number, appendEos: boolean): EncodedPair {
   const head = tok.bosId !== undefined ? [tok.bosId] : [];
   const prompt = head.concat(tok.encode(pair.prompt));
-  if (prompt.length === 0) throw new Error(`${pair.where}: the prompt encodes to no tokens and the tokenizer has no BOS`);
+  if (prompt.length === 0) {
+    const m = /^(.*):(\d+)$/.exec(pair.where);
+    throw new DiagnosticError({
+      code: 'data/empty-prompt',
+      message: `${pair.where}: the prompt is empty and the tokenizer has no BOS token, so there is no context to score the completions from`,
+      fix: 'give the pair a non-empty prompt',
+      file: m ? m[1] : pair.where,
+      line: m ? Number(m[2]) : undefined,
+      plugin: 'algorithm/dpo',
+    });
+  }
   const enc = (s: string) => tok.encode(s).concat(appendEos ? [tok.eosId] : []);
   let truncated = false;
   const fit = (resp: number[]): [number[], number[]] => {
