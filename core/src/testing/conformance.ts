@@ -48,7 +48,7 @@ export interface ConformanceOptions {
   /**
    * Register further collaborators before a factory runs (a tokenizer, a policy, ...). The kit
    * registers Tokens.Runtime (tfjs cpu backend), Tokens.Rng, Tokens.RunDir (a temporary folder),
-   * Tokens.Recipe (a minimal resolved recipe) and Tokens.Loggers (empty).
+   * Tokens.Recipe (a minimal resolved recipe), Tokens.Loggers and Tokens.Scorers (both empty).
    */
   services?: (container: DependencyContainer, plugin: { kind: PluginKind; name: string }) => void | Promise<void>;
   /** Folder that `resolvePath` in the factory resolves against (default: process.cwd()). */
@@ -299,6 +299,7 @@ export async function checkFactory(def: PluginDefinition, options: Record<string
     c.registerInstance(Tokens.RunDir, new RunDirectory(tmp));
     c.registerInstance(Tokens.Recipe, minimalRecipe(tmp));
     c.registerInstance(Tokens.Loggers, []);
+    c.registerInstance(Tokens.Scorers, []);
     await opts.services?.(c, { kind: def.kind, name: def.name });
     let built: unknown;
     try {
@@ -360,6 +361,7 @@ export async function buildPlugin<K extends PluginKind>(
     c.registerInstance(Tokens.RunDir, new RunDirectory(tmp));
     c.registerInstance(Tokens.Recipe, minimalRecipe(tmp));
     c.registerInstance(Tokens.Loggers, []);
+    c.registerInstance(Tokens.Scorers, []);
     await opts.services?.(c, { kind: def.kind, name: def.name });
     const instance = await def.create({ options: filled as never, container: c, pointer: `/test/${def.kind}`, resolvePath: (p) => path.resolve(opts.baseDir ?? process.cwd(), p) });
     return { instance, container: c, runDir: tmp, options: filled as Record<string, unknown>, dispose };
