@@ -142,6 +142,16 @@ describe('generate', () => {
     free.dispose();
   });
 
+  it('leaves no tensors behind', async () => {
+    const m = tinyModel(tf, { valueHead: true });
+    await generate(m, prompts(m), SAMPLING, new Rng(1));
+    const before = tf.memory().numTensors;
+    await generate(m, prompts(m), { ...SAMPLING, stop: ['e'] }, new Rng(2));
+    await generate(m, prompts(m), SAMPLING, new Rng(3), { useCache: false });
+    expect(tf.memory().numTensors).toBe(before);
+    m.dispose();
+  });
+
   it('truncates prompts so prompt + completion fit the context window', async () => {
     const m = tinyModel(tf, { contextSize: 16 });
     const long = [m.tokenizer.bosId!, ...Array.from({ length: 30 }, (_, i) => 10 + i)];

@@ -59,6 +59,20 @@ describe('gpt agent plugin', () => {
     b.policy.dispose();
   });
 
+  it('trains the tokenizer of a random init on a corpus spec', async () => {
+    fs.writeFileSync(path.join(dir, 'lines.txt'), Array.from({ length: 30 }, (_, i) => `the cat sat on mat number ${i % 5}`).join('\n'));
+    const init = {
+      tokenizer: { corpus: { sources: [{ name: 'file', path: 'lines.txt', format: 'auto', field: 'text', weight: 1 }], heldOutFraction: 0, seed: 1, oversample: [] }, vocabSize: 280, minFrequency: 2 },
+      contextSize: 16, dModel: 16, nLayers: 1, nHeads: 2, dMlp: 32, tieEmbeddings: false,
+    };
+    const a = await gptAgent.create(ctx(dir, { init }));
+    // a small corpus may run out of pairs to merge before 280
+    expect(a.policy.tokenizer.vocabSize).toBeLessThanOrEqual(280);
+    expect(a.policy.tokenizer.vocabSize).toBeGreaterThan(270);
+    expect(a.policy.tokenizer.encode(' cat').length).toBe(1);
+    a.policy.dispose();
+  });
+
   it('says where the mistake is: both or neither source, a missing checkpoint, no room for a prompt', async () => {
     const err = async (o: Record<string, unknown>) => {
       try {
