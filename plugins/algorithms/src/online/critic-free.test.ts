@@ -40,18 +40,32 @@ describe.each(cases)('%s plugin', (name, plugin, options, beta) => {
     }
   });
 
-  it('writes and reads back its state', async () => {
-    const policy = BigramPolicy.create(tf, new Rng(4));
-    const reference = policy.frozenCopy();
-    const algo = await createPlugin<OnlineAlgorithm>(plugin, options, testContainer(tf, policy, 2, reference));
-    await trainLoop(tf, algo, policy, reference, fractionOf(C), new FixedKLController(beta), 2);
+  it('resumes exactly from saveState/loadState', async () => {
+    const a = BigramPolicy.create(tf, new Rng(4));
+    const reference = a.frozenCopy();
+    const algoA = await createPlugin<OnlineAlgorithm>(plugin, options, testContainer(tf, a, 2, reference));
+    await trainLoop(tf, algoA, a, reference, fractionOf(C), new FixedKLController(beta), 3, { seed: 21 });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${name}-state-`));
-    await algo.saveState(dir);
-    const again = await createPlugin<OnlineAlgorithm>(plugin, options, testContainer(tf, policy, 3, reference));
-    await again.loadState(dir);
-    const saved = JSON.parse(fs.readFileSync(path.join(dir, 'algorithm-state.json'), 'utf8'));
-    expect(saved.algorithm).toBe(name);
-    if (name === 'reinforce') expect(typeof saved.baseline).toBe('number');
+    await algoA.saveState(dir);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'algorithm-state.json'), 'utf8')).algorithm).toBe(name);
+
+    const b = BigramPolicy.create(tf, new Rng(4));
+    b.loadNamedWeights(a.namedWeights());
+    const algoB = await createPlugin<OnlineAlgorithm>(plugin, options, testContainer(tf, b, 77, reference));
+    await algoB.loadState(dir);
+    // the same two further iterations (same sampling seed) on both: identical weights afterwards
+    await trainLoop(tf, algoA, a, reference, fractionOf(C), new FixedKLController(beta), 2, { seed: 22 });
+    await trainLoop(tf, algoB, b, reference, fractionOf(C), new FixedKLController(beta), 2, { seed: 22 });
+    expect(Array.from(b.namedWeights().get('logits')!.dataSync())).toEqual(Array.from(a.namedWeights().get('logits')!.dataSync()));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses the state of another algorithm', async () => {
+    const p = BigramPolicy.create(tf, new Rng(5));
+    const algo = await createPlugin<OnlineAlgorithm>(plugin, options, testContainer(tf, p));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'other-state-'));
+    fs.writeFileSync(path.join(dir, 'algorithm-state.json'), JSON.stringify({ algorithm: 'something-else', rng: { s: [1, 2, 3, 4] } }));
+    await expect(algo.loadState(dir)).rejects.toThrow(/holds the state of something-else/);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
