@@ -2,11 +2,14 @@ import { definePackage } from '@rlhfjs/core';
 import { cussToxicityScorer, obscenityToxicityScorer } from './lexicon/scorers';
 import { humanReward } from './human/human-reward';
 import { labelJob } from './human/label-job';
+import { functionReward } from './remote/function-reward';
+import { httpReward } from './remote/http-reward';
 
 export * from './labels';
 export * from './lexicon';
 export * from './human';
+export * from './remote';
 
 export default definePackage({
-  plugins: [humanReward, labelJob, cussToxicityScorer, obscenityToxicityScorer],
+  plugins: [humanReward, functionReward, httpReward, labelJob, cussToxicityScorer, obscenityToxicityScorer],
 });

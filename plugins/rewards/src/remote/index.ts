@@ -1,0 +1,2 @@
+export * from './function-reward';
+export * from './http-reward';

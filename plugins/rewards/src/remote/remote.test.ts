@@ -1,0 +1,173 @@
+import * as http from 'node:http';
+import * as path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { DiagnosticError } from '@rlhfjs/core';
+import { buildPlugin } from '../../../../core/src/testing';
+import { functionReward } from './function-reward';
+import { HttpReward, httpReward } from './http-reward';
+
+const FIX = path.join(__dirname, '__fixtures__');
+const samples = [
+  { prompt: 'p0', completion: 'abc' },
+  { prompt: 'p1', completion: 'hello world' },
+  { prompt: 'p2', completion: 'x' },
+];
+
+async function catchErr(p: Promise<unknown>): Promise<DiagnosticError> {
+  try {
+    await p;
+  } catch (e) {
+    if (DiagnosticError.is(e)) return e;
+    throw e;
+  }
+  throw new Error('expected a DiagnosticError');
+}
+
+describe('function reward', () => {
+  const build = (options: Record<string, unknown>) => buildPlugin(functionReward, options, { baseDir: FIX });
+
+  test('calls the default export with (samples, ctx); named and async exports work', async () => {
+    const b = await build({ module: 'length.cjs' });
+    expect((await b.instance.score(samples, { step: 0 })).scores).toEqual([3, 11, 1]);
+    expect((await b.instance.score(samples.slice(0, 1), { step: 99 })).scores).toEqual([1003]);
+    b.dispose();
+    const a = await build({ module: 'length.cjs', export: 'asyncHalf' });
+    expect((await a.instance.score(samples, { step: 0 })).scores).toEqual([1.5, 5.5, 0.5]);
+    a.dispose();
+    const n = await build({ module: 'named.js', export: 'polite' });
+    expect((await n.instance.score([{ prompt: '', completion: 'Thank you' }, { prompt: '', completion: 'no' }], { step: 0 })).scores).toEqual([1, 0]);
+    n.dispose();
+  });
+
+  test('a function that throws is named with its module, export and the sample index', async () => {
+    const b = await build({ module: 'length.cjs' });
+    const err = await catchErr(b.instance.score([samples[0], samples[1], { prompt: 'p9', completion: 'a boom here' }], { step: 0 }));
+    const d = err.diagnostics[0];
+    expect(d.code).toBe('function/threw');
+    expect(d.message).toContain(`export "default" of ${path.join(FIX, 'length.cjs')}`);
+    expect(d.message).toContain('threw on sample 2 (prompt "p9", completion "a boom here"): cannot score an explosion');
+    expect(d.plugin).toBe('reward/function');
+    b.dispose();
+    const batch = await build({ module: 'length.cjs', export: 'batchOnly' });
+    expect((await catchErr(batch.instance.score(samples, { step: 0 }))).message).toMatch(/on a batch of 3 samples \(no single sample makes it throw alone\): too many at once/);
+    batch.dispose();
+  });
+
+  test('a wrong return shape is a clear error', async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['wrongShape', /returned an object with keys \["scores"\], expected an array of 3 numbers/],
+      ['tooFew', /returned 2 scores for 3 samples/],
+      ['notFinite', /returned NaN for sample 1 \(prompt "p1"\), expected a finite number/],
+    ];
+    for (const [exp, msg] of cases) {
+      const b = await build({ module: 'length.cjs', export: exp });
+      const err = await catchErr(b.instance.score(samples, { step: 0 }));
+      expect(err.diagnostics[0].code).toBe('function/bad-return');
+      expect(err.message).toMatch(msg);
+      b.dispose();
+    }
+  });
+
+  test('a missing module, export or loader is reported before training starts', async () => {
+    await expect(build({ module: 'nope.js' })).rejects.toThrow(/does not exist/);
+    const e = await catchErr(build({ module: 'length.cjs', export: 'lenght' }));
+    expect(e.message).toMatch(/no exported function "lenght"; its functions: asyncHalf, wrongShape, tooFew, notFinite, batchOnly/);
+    expect(e.diagnostics[0].pointer).toBe('/test/reward/options/export');
+    await expect(build({ module: '../remote.test.ts' })).rejects.toThrow(/TypeScript|loader/);
+  });
+});
+
+describe('http reward', () => {
+  let server: http.Server;
+  let url: string;
+  let handler: (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void;
+  let hits = 0;
+  beforeEach(async () => {
+    hits = 0;
+    server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        hits += 1;
+        handler(req, body, res);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/score`;
+  });
+  afterEach(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+  const settings = () => ({ url, timeoutMs: 300, retries: 2, backoffMs: 10, headers: { 'x-api-key': 'k' } });
+
+  test('posts the samples and reads the scores', async () => {
+    let seen: any;
+    handler = (req, body, res) => {
+      seen = { body: JSON.parse(body), key: req.headers['x-api-key'], type: req.headers['content-type'] };
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ scores: seen.body.samples.map((s: { completion: string }) => s.completion.length) }));
+    };
+    const b = await buildPlugin(httpReward, { url, headers: { 'x-api-key': 'k' } });
+    expect((await b.instance.score(samples, { step: 3, model: 'm' })).scores).toEqual([3, 11, 1]);
+    expect(seen).toEqual({ body: { samples, context: { step: 3, model: 'm' } }, key: 'k', type: 'application/json' });
+    b.dispose();
+  });
+
+  test('a service that does not answer in time times out, is retried with backoff, then fails clearly', async () => {
+    handler = () => undefined; // never answers
+    const waits: number[] = [];
+    const r = new HttpReward(settings(), '/rewards/1', async (ms) => void waits.push(ms));
+    const t0 = Date.now();
+    const err = await catchErr(r.score(samples, { step: 0 }));
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(3 * 300 - 50);
+    expect(hits).toBe(3);
+    expect(waits).toEqual([10, 20]);
+    expect(err.diagnostics[0]).toMatchObject({ code: 'http/failed', plugin: 'reward/http', pointer: '/rewards/1/options/url' });
+    expect(err.message).toMatch(/failed 3 times: attempt 1: no answer within 300 ms \(timeout\); attempt 2: .*; attempt 3: no answer within 300 ms/);
+  });
+
+  test('5xx is retried and can recover; 4xx fails at once with a body excerpt', async () => {
+    handler = (_req, body, res) => {
+      if (hits < 3) {
+        res.writeHead(503, { 'content-type': 'text/plain' });
+        return res.end('busy, try later');
+      }
+      res.end(JSON.stringify({ scores: JSON.parse(body).samples.map(() => 0.5) }));
+    };
+    const r = new HttpReward(settings(), '/rewards/0', async () => undefined);
+    expect((await r.score(samples, { step: 0 })).scores).toEqual([0.5, 0.5, 0.5]);
+    expect(hits).toBe(3);
+
+    hits = 0;
+    handler = (_req, _body, res) => {
+      res.writeHead(401, 'Unauthorized');
+      res.end('{"error":"bad api key"}');
+    };
+    const err = await catchErr(r.score(samples, { step: 0 }));
+    expect(hits).toBe(1);
+    expect(err.message).toMatch(/answered HTTP 401 Unauthorized: .*bad api key/);
+  });
+
+  test('bad JSON and a wrong shape are clear errors', async () => {
+    const r = new HttpReward(settings(), '/rewards/0', async () => undefined);
+    handler = (_req, _body, res) => res.end('<html>oops</html>');
+    expect((await catchErr(r.score(samples, { step: 0 }))).message).toMatch(/not JSON: "<html>oops<\/html>"/);
+    handler = (_req, _body, res) => res.end('{"score": [1,2,3]}');
+    expect((await catchErr(r.score(samples, { step: 0 }))).message).toMatch(/has no "scores" array/);
+    handler = (_req, _body, res) => res.end('{"scores": [1,2]}');
+    expect((await catchErr(r.score(samples, { step: 0 }))).message).toMatch(/returned 2 scores for 3 samples/);
+    handler = (_req, _body, res) => res.end('{"scores": [1,"2",3]}');
+    expect((await catchErr(r.score(samples, { step: 0 }))).message).toMatch(/returned "2" as the score of sample 1/);
+  });
+
+  test('a refused connection is a network error, retried', async () => {
+    const closed = `${url.replace('/score', '')}/score`;
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+    server = http.createServer(); // afterEach closes this one
+    server.listen(0, '127.0.0.1');
+    const r = new HttpReward({ ...settings(), url: closed, retries: 1 }, '/rewards/0', async () => undefined);
+    expect((await catchErr(r.score(samples, { step: 0 }))).message).toMatch(/failed 2 times: attempt 1: network error: ECONNREFUSED/);
+  });
+});
