@@ -18,7 +18,6 @@ export function iterationMetrics(
       'score/std': std(scores),
       'kl/mean': kl,
       'kl/beta': beta,
-      'response/length': mean(oldLogprobs.map((r) => r.length)),
       // the estimator the penalty used (k1, abs, k2 or k3), summed over a completion and averaged
       ...(penaltyKl ? { 'kl/penalty': mean(penaltyKl.map((r) => r.reduce((a, b) => a + b, 0))) } : {}),
     },
