@@ -10,7 +10,12 @@
       ],
       "libraries": ["-lopenblas"],
       "cflags_cc!": ["-fno-exceptions"],
-      "cflags_cc": ["-O3", "-march=native", "-fno-math-errno", "-std=c++17"],
+      "cflags_cc": [
+        "-O3",
+        "-march=<!(node -p \"process.env.RLHFJS_NATIVE_MARCH || 'native'\")",
+        "-fno-math-errno",
+        "-std=c++17"
+      ],
       "defines": ["NAPI_VERSION=8"]
     }
   ]
