@@ -5,8 +5,8 @@ import { binaryKernels, unaryKernels } from './kernels/elementwise';
 import { FUSED_KERNEL_NAMES, fusedKernels } from './kernels/fused';
 import { identityKernel } from './kernels/identity';
 import { reduceKernels } from './kernels/reduce';
-import type { KernelArgs, NativeKernel } from './kernels/types';
 import type { FusedKernel } from './kernels/fused';
+import type { KernelArgs, NativeKernel } from './kernels/types';
 import type { NativeAddon } from './addon';
 import { checkWasmInternals, initializedWasmBackend, type TF } from './wasm-internals';
 
@@ -70,15 +70,30 @@ export class NativeKernelsError extends Error {
 
 type KernelConfig = ReturnType<TF['getKernel']> & object;
 
-/** The stock configs we replaced, per tfjs engine registry (module-global in tfjs-core). */
-const replaced = new Map<string, KernelConfig>();
-const ours = new WeakSet<object>();
+interface State {
+  /** The stock configs replaced, by kernel name. */
+  replaced: Map<string, KernelConfig>;
+  /** The kernelFuncs this package registered. */
+  ours: WeakSet<object>;
+  counts: { native: Map<string, number>; stock: Map<string, number> };
+}
+
+/**
+ * Kept on globalThis, like tfjs's own kernel registry: two copies of this package in one process
+ * (src and dist, say) then agree on which registered kernels are native and what to restore.
+ */
+const STATE_KEY = Symbol.for('@rlhfjs/native-kernels/state');
+const state: State = ((globalThis as Record<symbol, unknown>)[STATE_KEY] ??= {
+  replaced: new Map(),
+  ours: new WeakSet(),
+  counts: { native: new Map(), stock: new Map() },
+} satisfies State) as State;
+const { replaced, ours, counts } = state;
 
 /** Whether a registered kernelFunc is one of this package's. */
 export function isOurs(kernelFunc: unknown): boolean {
   return typeof kernelFunc === 'function' && ours.has(kernelFunc);
 }
-const counts = { native: new Map<string, number>(), stock: new Map<string, number>() };
 
 function bump(map: Map<string, number>, name: string): void {
   map.set(name, (map.get(name) ?? 0) + 1);
