@@ -20,6 +20,7 @@ export * from './runtime/atomic';
 export * from './runtime/run-dir';
 export * from './runtime/safetensors';
 export * from './runtime/backend';
+export * from './runtime/gradients';
 export * from './runtime/manifest';
 export * from './runner/reward-set';
 export * from './runner/pack';

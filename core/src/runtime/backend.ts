@@ -1,5 +1,6 @@
 import { DiagnosticError } from '../diagnostics';
 import type { BackendChoice, BackendName, TF, TensorRuntime } from '../contract/tensor-runtime';
+import { ensureGradients } from './gradients';
 
 export interface RuntimeRequest {
   backend: BackendChoice;
@@ -67,6 +68,7 @@ async function activate(name: BackendName, tf: TF, threads: number): Promise<voi
  */
 export async function createTensorRuntime(req: RuntimeRequest): Promise<TensorRuntime> {
   const tf = tfCore();
+  ensureGradients(tf);
   const threads = req.threads ?? 0;
   let chosen: BackendName | undefined;
   if (req.backend === 'auto') {
