@@ -5,11 +5,10 @@
  *
  *   bench/native/run.sh [--rounds 5] [--steps 4] [--warmup 2] [--no-torch] [--profile] [--all-only]
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as path from 'node:path';
-import * as readline from 'node:readline';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as NativeKernels from '../../plugins/native-kernels/dist';
+import { findTorch, median, TorchWorker } from './harness';
 import { BENCH_CONFIG, makeBatch, TinyGpt } from './tiny-gpt';
 
 // the built package (npx tsc -b plugins/native-kernels); this file runs from bench/native/dist
@@ -66,12 +65,6 @@ interface Setup {
   lastLoss: number;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 function activate(kernels: string[] | null): void {
   uninstallNativeKernels(tf);
   if (kernels === null) return;
@@ -90,34 +83,6 @@ function runSteps(s: Setup, n: number, record: boolean): void {
     targets.dispose();
     if (record) s.times.push(dt);
   }
-}
-
-class TorchWorker {
-  private readonly proc: ChildProcessWithoutNullStreams;
-  private readonly lines: AsyncIterableIterator<string>;
-  constructor(python: string) {
-    this.proc = spawn(python, [path.join(__dirname, '..', 'torch_step.py'), '--server'], { stdio: 'pipe' });
-    this.proc.stderr.on('data', (d: Buffer) => process.stderr.write(`[torch] ${d.toString()}`));
-    this.lines = readline.createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
-  }
-  async ask(cmd: string): Promise<{ times?: number[]; loss?: number; ready?: boolean; threads?: number; version?: string }> {
-    this.proc.stdin.write(`${cmd}\n`);
-    const { value, done } = await this.lines.next();
-    if (done) throw new Error('the PyTorch worker exited');
-    return JSON.parse(value as string);
-  }
-  close(): void {
-    this.proc.stdin.end('quit\n');
-  }
-}
-
-/** The python that has torch, or null with the reason. */
-function findTorch(): { python: string } | { skip: string } {
-  for (const python of ['/usr/bin/python3', 'python3']) {
-    const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
-    if (r.status === 0) return { python };
-  }
-  return { skip: 'PyTorch not found (apt-get install -y python3-torch)' };
 }
 
 function profileOneStep(s: Setup): Promise<void> {

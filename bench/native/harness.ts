@@ -1,0 +1,38 @@
+/** Pieces shared by the native-kernel benchmarks: medians, the PyTorch worker. */
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export class TorchWorker {
+  private readonly proc: ChildProcessWithoutNullStreams;
+  private readonly lines: AsyncIterableIterator<string>;
+  constructor(python: string) {
+    this.proc = spawn(python, [path.join(__dirname, '..', 'torch_step.py'), '--server'], { stdio: 'pipe' });
+    this.proc.stderr.on('data', (d: Buffer) => process.stderr.write(`[torch] ${d.toString()}`));
+    this.lines = readline.createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
+  }
+  async ask(cmd: string): Promise<{ times?: number[]; loss?: number; ready?: boolean; threads?: number; version?: string }> {
+    this.proc.stdin.write(`${cmd}\n`);
+    const { value, done } = await this.lines.next();
+    if (done) throw new Error('the PyTorch worker exited');
+    return JSON.parse(value as string);
+  }
+  close(): void {
+    this.proc.stdin.end('quit\n');
+  }
+}
+
+/** The python that has torch, or null with the reason. */
+export function findTorch(): { python: string } | { skip: string } {
+  for (const python of ['/usr/bin/python3', 'python3']) {
+    const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+    if (r.status === 0) return { python };
+  }
+  return { skip: 'PyTorch not found (apt-get install -y python3-torch)' };
+}

@@ -1,0 +1,158 @@
+/**
+ * ms per training step of the project's own GPT (@rlhfjs/plugin-lm, as built in plugins/lm/dist):
+ * stock wasm against wasm with every native kernel, interleaved in one process, and PyTorch on the
+ * same architecture. The model code is used as written (explicit-transpose matmul gradients,
+ * composed GELU and LayerNorm, gather embedding), so this is the gain it gets without changes.
+ *
+ *   bench/native/run.sh lm-step [--rounds 5] [--steps 3] [--warmup 2] [--no-torch]
+ */
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as NativeKernels from '../../plugins/native-kernels/dist';
+import { findTorch, median, TorchWorker } from './harness';
+import { BENCH_CONFIG, makeBatch } from './tiny-gpt';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const nk = require(path.resolve(__dirname, '..', '..', '..', 'plugins', 'native-kernels', 'dist')) as typeof NativeKernels;
+
+/** The parts of @rlhfjs/core and @rlhfjs/plugin-lm this bench uses, loaded from their dist at run time. */
+interface LmApi {
+  GPTModel: new (tf: unknown, config: unknown, tokenizer: unknown, weights: unknown) => {
+    forward(batch: unknown): { logprobs: tf.Tensor2D };
+    trainableVariables(): tf.Variable[];
+    dispose(): void;
+  };
+  validateConfig(c: Record<string, unknown>): unknown;
+  initWeights(c: unknown, rng: unknown): unknown;
+  Rng: new (seed: number) => unknown;
+  packRollout(tf: unknown, r: { promptIds: number[][]; responseIds: number[][] }, padId: number): { batch: { ids: tf.Tensor2D; attentionMask: tf.Tensor2D }; responseMask: tf.Tensor2D };
+  disposePacked(p: unknown): void;
+}
+
+function loadLm(): LmApi | string {
+  const root = path.resolve(__dirname, '..', '..', '..');
+  try {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const core = require(path.join(root, 'core', 'dist'));
+    const gpt = require(path.join(root, 'plugins', 'lm', 'dist', 'model', 'gpt'));
+    const config = require(path.join(root, 'plugins', 'lm', 'dist', 'model', 'config'));
+    const init = require(path.join(root, 'plugins', 'lm', 'dist', 'model', 'init'));
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    return { GPTModel: gpt.GPTModel, validateConfig: config.validateConfig, initWeights: init.initWeights, Rng: core.Rng, packRollout: core.packRollout, disposePacked: core.disposePacked };
+  } catch (err) {
+    return `plugins/lm is not built (${(err as Error).message.split('\n')[0]}); run npx tsc -b plugins/lm`;
+  }
+}
+
+function parseArgs(argv: string[]) {
+  const o = { rounds: 5, steps: 3, warmup: 2, torch: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const num = () => {
+      const v = Number(argv[++i]);
+      if (!Number.isInteger(v) || v < 1) throw new Error(`${a} needs a positive integer`);
+      return v;
+    };
+    if (a === '--rounds') o.rounds = num();
+    else if (a === '--steps') o.steps = num();
+    else if (a === '--warmup') o.warmup = num();
+    else if (a === '--no-torch') o.torch = false;
+    else throw new Error(`unknown argument ${a} (known: --rounds N --steps N --warmup N --no-torch)`);
+  }
+  return o;
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const lm = loadLm();
+  if (typeof lm === 'string') {
+    console.log(`skipped: ${lm}`);
+    return;
+  }
+  if (tf.getGradient('Sum') === undefined) require('@tensorflow/tfjs');
+  require('@tensorflow/tfjs-backend-wasm');
+  await tf.setBackend('wasm');
+  if (tf.getBackend() !== 'wasm') throw new Error(`wanted the wasm backend, got ${tf.getBackend()}`);
+  const avail = nk.nativeKernelsAvailable();
+  if (!avail.ok) throw new Error(avail.reason);
+
+  const cfg = BENCH_CONFIG;
+  const config = lm.validateConfig({ vocabSize: cfg.vocab, contextSize: cfg.seq, dModel: cfg.dModel, nLayers: cfg.layers, nHeads: cfg.heads, dMlp: 4 * cfg.dModel, tieEmbeddings: false, valueHead: false, dropout: 0 });
+  // the bench feeds token ids directly: the model only reads vocabSize and padId from its tokenizer
+  const idsOnly = { vocabSize: cfg.vocab, eosId: 0, padId: 0, encode: (): number[] => [], decode: (): string => '' };
+  console.log(`project GPT (plugins/lm): vocab ${cfg.vocab}, d ${cfg.dModel}, ${cfg.layers} layers, ${cfg.heads} heads, ${cfg.seq} tokens, batch ${cfg.batch}, Adam ${cfg.lr}`);
+
+  interface Setup { label: string; native: boolean; model: InstanceType<LmApi['GPTModel']>; optimizer: tf.Optimizer; times: number[]; step: number; loss: number }
+  const setups: Setup[] = [false, true].map((native) => ({
+    label: native ? 'wasm + every native kernel' : 'wasm stock',
+    native,
+    model: new lm.GPTModel(tf, config, idsOnly, lm.initWeights(config, new lm.Rng(7))),
+    optimizer: tf.train.adam(cfg.lr),
+    times: [],
+    step: 0,
+    loss: NaN,
+  }));
+
+  const run = (s: Setup, n: number, record: boolean) => {
+    nk.uninstallNativeKernels(tf);
+    if (s.native) nk.installNativeKernels(tf);
+    for (let i = 0; i < n; i++) {
+      const { ids, targets } = makeBatch(tf, cfg, s.step++);
+      const idRows = ids.arraySync() as number[][];
+      const next = targets.arraySync() as number[][];
+      tf.dispose([ids, targets]);
+      // rows of seq tokens: the first is the prompt, the rest the response
+      const rows = idRows.map((r, b) => [r[0], ...next[b].slice(0, cfg.seq - 1)]);
+      const packed = lm.packRollout(tf, { promptIds: rows.map((r) => r.slice(0, 1)), responseIds: rows.map((r) => r.slice(1)) }, 0);
+      const t0 = performance.now();
+      const loss = s.optimizer.minimize(() => {
+        const out = s.model.forward(packed.batch);
+        const mask = packed.responseMask;
+        return tf.neg(tf.div(tf.sum(tf.mul(out.logprobs, mask)), tf.sum(mask))) as tf.Scalar;
+      }, true, s.model.trainableVariables());
+      s.loss = loss ? loss.dataSync()[0] : NaN;
+      const dt = performance.now() - t0;
+      loss?.dispose();
+      lm.disposePacked(packed);
+      if (record) s.times.push(dt);
+    }
+  };
+
+  let torch: TorchWorker | null = null;
+  const torchTimes: number[] = [];
+  if (opts.torch) {
+    const found = findTorch();
+    if ('skip' in found) console.log(`PyTorch: skipped, ${found.skip}`);
+    else {
+      torch = new TorchWorker(found.python);
+      await torch.ask('hello');
+      await torch.ask(`run ${opts.warmup}`);
+    }
+  }
+  for (const s of setups) run(s, opts.warmup, false);
+  for (let r = 0; r < opts.rounds; r++) {
+    for (const s of setups) run(s, opts.steps, true);
+    if (torch) torchTimes.push(...((await torch.ask(`run ${opts.steps}`)).times ?? []));
+    console.log(`round ${r + 1}/${opts.rounds}: ${setups.map((s) => median(s.times).toFixed(0)).join(' / ')}${torch ? ` / torch ${median(torchTimes).toFixed(0)}` : ''} ms`);
+  }
+  torch?.close();
+  nk.uninstallNativeKernels(tf);
+
+  const base = median(setups[0].times);
+  const tm = torchTimes.length ? median(torchTimes) : NaN;
+  console.log(`\nmedian ms/step over ${opts.rounds} rounds x ${opts.steps} steps (interleaved)`);
+  for (const s of setups) {
+    const m = median(s.times);
+    console.log(`${s.label.padEnd(30)} ${m.toFixed(1).padStart(8)} ms  ${(base / m).toFixed(2)}x vs stock  ${Number.isNaN(tm) ? '' : `${(m / tm).toFixed(2)}x PyTorch`}  loss ${s.loss.toFixed(4)}`);
+  }
+  if (!Number.isNaN(tm)) console.log(`${'PyTorch 1 thread'.padEnd(30)} ${tm.toFixed(1).padStart(8)} ms`);
+  for (const s of setups) {
+    s.model.dispose();
+    s.optimizer.dispose();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.stack : err);
+  process.exit(1);
+});
