@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { REPO, buildPackages, linkDevDependencies, rlhf, sh } from './kit-helpers';
+import { REPO, buildPackages, linkDevDependencies, rlhf, sh, shAsync } from './kit-helpers';
 
 const NPM_OFFLINE = ['--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'];
 const KINDS = { polite: 'reward', 'fixed-prompts': 'environment', halving: 'kl-controller', wordcount: 'job' } as const;
@@ -26,6 +26,7 @@ afterAll(() => {
 
 describe('rlhf init plugin → npm test → npm pack → install → rlhf validate / train', () => {
   test('each scaffold builds and passes its own tests as written', async () => {
+    const coreVersion = JSON.parse(fs.readFileSync(path.join(REPO, 'core', 'package.json'), 'utf8')).version;
     for (const [name, kind] of Object.entries(KINDS)) {
       const res = await rlhf(['init', 'plugin', name, '--kind', kind, '--dir', root], REPO);
       expect(res.err).toBe('');
@@ -33,7 +34,6 @@ describe('rlhf init plugin → npm test → npm pack → install → rlhf valida
       expect(res.out).toContain(`created rlhf-plugin-${name} (${kind} plugin "${name}")`);
       const dir = path.join(root, `rlhf-plugin-${name}`);
       const pj = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
-      const coreVersion = JSON.parse(fs.readFileSync(path.join(REPO, 'core', 'package.json'), 'utf8')).version;
       expect(pj).toMatchObject({
         name: `rlhf-plugin-${name}`,
         main: 'dist/index.js',
@@ -42,12 +42,24 @@ describe('rlhf init plugin → npm test → npm pack → install → rlhf valida
         devDependencies: { '@rlhfjs/core': coreVersion },
       });
       linkDevDependencies(dir);
-      // npm test = tsc build + jest with the package's own jest.config.js
-      const t = sh('npm', ['test', '--silent'], dir);
-      const report = t.stdout + t.stderr;
-      expect(report).toMatch(/Tests:\s+\d+ passed, \d+ total/);
-      expect(report).toContain('PASS src/conformance.test.ts');
-      expect(report).toContain('PASS src/behaviour.test.ts');
+    }
+    // npm test = tsc build + jest with each package's own jest.config.js (two at a time)
+    const names = Object.keys(KINDS);
+    const reports: Record<string, string> = {};
+    for (let i = 0; i < names.length; i += 2) {
+      await Promise.all(
+        names.slice(i, i + 2).map(async (name) => {
+          const t = await shAsync('npm', ['test', '--silent'], path.join(root, `rlhf-plugin-${name}`));
+          reports[name] = t.stdout + t.stderr;
+        }),
+      );
+    }
+    for (const name of names) {
+      const dir = path.join(root, `rlhf-plugin-${name}`);
+      expect(reports[name]).toMatch(/Tests:\s+\d+ passed, \d+ total/);
+      expect(reports[name]).toContain('PASS src/conformance.test.ts');
+      expect(reports[name]).toContain('PASS src/behaviour.test.ts');
+      expect(reports[name]).not.toContain('TS151002');
       expect(fs.existsSync(path.join(dir, 'dist', 'index.d.ts'))).toBe(true);
       const packed = sh('npm', ['pack', '--ignore-scripts', '--offline', '--silent', '--pack-destination', root], dir);
       tarballs[name] = path.join(root, packed.stdout.trim().split('\n').pop()!);
@@ -128,4 +140,17 @@ describe('rlhf init plugin → npm test → npm pack → install → rlhf valida
     expect(listed.out).toMatch(/reward\n {2}keyword-bonus {2}\(\.@0\.1\.0\)/); // a path names the package by its spec
     expect(listed.out).toMatch(/scorer\n {2}distinct-words {2}\(\.@0\.1\.0\)/);
   }, 90_000);
+
+  test('each scaffold\'s recipes/example.yaml validates once the packages it names are installed', async () => {
+    for (const name of Object.keys(KINDS)) {
+      const dir = path.join(root, `rlhf-plugin-${name}`);
+      const nm = path.join(dir, 'node_modules');
+      fs.symlinkSync(path.join(REPO, 'plugins', 'lm'), path.join(nm, '@rlhfjs', 'plugin-lm'), 'dir');
+      fs.symlinkSync(path.join(REPO, 'plugins', 'algorithms'), path.join(nm, '@rlhfjs', 'plugin-algorithms'), 'dir');
+      fs.symlinkSync(path.join(root, 'rlhf-plugin-keywords'), path.join(nm, 'rlhf-plugin-keywords'), 'dir');
+      const res = await rlhf(['validate', 'recipes/example.yaml'], dir);
+      expect(res.err).toBe('');
+      expect(res.out).toContain(`ok  recipes/example.yaml  (job ${KINDS[name as keyof typeof KINDS] === 'job' ? name : 'rl'}`);
+    }
+  });
 });
