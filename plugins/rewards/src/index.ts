@@ -4,12 +4,14 @@ import { humanReward } from './human/human-reward';
 import { labelJob } from './human/label-job';
 import { functionReward } from './remote/function-reward';
 import { httpReward } from './remote/http-reward';
+import { classifierReward, trainClassifierJob } from './learned/classifier-plugins';
 
 export * from './labels';
 export * from './lexicon';
 export * from './human';
 export * from './remote';
+export * from './learned';
 
 export default definePackage({
-  plugins: [humanReward, functionReward, httpReward, labelJob, cussToxicityScorer, obscenityToxicityScorer],
+  plugins: [humanReward, functionReward, httpReward, classifierReward, labelJob, trainClassifierJob, cussToxicityScorer, obscenityToxicityScorer],
 });

@@ -1,0 +1,5 @@
+export * from './metrics';
+export * from './data';
+export * from './bag-classifier';
+export * from './train-classifier';
+export * from './classifier-plugins';
