@@ -101,7 +101,7 @@ testPluginPackage(require('..').default ?? require('..'), { packageJson: require
 export function readme(v: TemplateValues, what: string, recipeNote: string): string {
   return `# ${v.PACKAGE}
 
-An [rlhfjs](https://github.com/rlhfjs/rlhfjs) plugin package: ${what}
+An rlhfjs plugin package: ${what}
 
 | kind | name | plugin API |
 |---|---|---|

@@ -1,0 +1,64 @@
+/** `rlhf init plugin`: names, refusals and the files it writes (no npm, no compiler: the e2e test does those). */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { SCAFFOLD_KINDS, scaffoldFiles, scaffoldNames } from '../../core/src/cli/templates';
+import { CORE_API_VERSION } from '../../core/src/index';
+import { rlhf } from './kit-helpers';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rlhf-init-'));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test('names: plain, already prefixed, scoped; bad names refused with an example', () => {
+  expect(scaffoldNames('polite')).toEqual({ packageName: 'rlhf-plugin-polite', pluginName: 'polite', folder: 'rlhf-plugin-polite' });
+  expect(scaffoldNames('rlhf-plugin-polite')).toEqual({ packageName: 'rlhf-plugin-polite', pluginName: 'polite', folder: 'rlhf-plugin-polite' });
+  expect(scaffoldNames('@acme/polite-2')).toEqual({ packageName: '@acme/rlhf-plugin-polite-2', pluginName: 'polite-2', folder: 'rlhf-plugin-polite-2' });
+  expect(() => scaffoldNames('Polite Reward')).toThrow('"Polite Reward" is not a usable plugin name');
+});
+
+test('every kind: all placeholders filled, the plugin named and exported, the recipe uses it, core pinned', () => {
+  const core = require('../../core/package.json').version as string;
+  expect(SCAFFOLD_KINDS.sort()).toEqual(['environment', 'job', 'kl-controller', 'logger', 'reward', 'scorer']);
+  for (const kind of SCAFFOLD_KINDS) {
+    const files = scaffoldFiles(kind, { packageName: 'rlhf-plugin-x-y', pluginName: 'x-y' });
+    for (const [rel, text] of Object.entries(files)) expect([rel, text.match(/__[A-Z_]+__/g)]).toEqual([rel, null]);
+    expect(files['src/index.ts']).toContain(`kind: '${kind}'`);
+    expect(files['src/index.ts']).toContain("name: 'x-y'");
+    expect(files['src/index.ts']).toContain(`definePackage({ apiVersion: '${CORE_API_VERSION}', plugins: [xY`);
+    expect(files['src/index.ts']).toContain('as const');
+    expect(files['src/index.ts']).toContain('additionalProperties: false');
+    expect(files['src/conformance.test.ts']).toContain("testPluginPackage(require('..').default ?? require('..'), { packageJson: require('../package.json') });");
+    expect(files['recipes/example.yaml']).toMatch(kind === 'job' ? /use: x-y/ : new RegExp(`use: x-y|\\{ use: x-y`));
+    const pj = JSON.parse(files['package.json']);
+    expect(pj.peerDependencies).toEqual({ '@rlhfjs/core': `^${core}` });
+    expect(pj.devDependencies['@rlhfjs/core']).toBe(core);
+    expect(pj.scripts).toMatchObject({ build: 'tsc -p tsconfig.json', test: 'npm run build && jest' });
+  }
+});
+
+test('rlhf init plugin writes the package and prints the next steps; it never overwrites', async () => {
+  const res = await rlhf(['init', 'plugin', 'tidy', '--kind', 'logger', '--dir', dir], dir);
+  expect(res.err).toBe('');
+  expect(res.code).toBe(0);
+  expect(res.out).toContain('created rlhf-plugin-tidy (logger plugin "tidy") in rlhf-plugin-tidy:');
+  expect(res.out).toContain('npm test');
+  const pkgDir = path.join(dir, 'rlhf-plugin-tidy');
+  expect(fs.readdirSync(pkgDir).sort()).toEqual(['.gitignore', 'README.md', 'jest.config.js', 'package.json', 'recipes', 'src', 'tsconfig.json']);
+  expect(fs.readdirSync(path.join(pkgDir, 'src')).sort()).toEqual(['behaviour.test.ts', 'conformance.test.ts', 'index.ts']);
+  const again = await rlhf(['init', 'plugin', 'tidy', '--dir', dir], dir);
+  expect(again.code).toBe(2);
+  expect(again.err).toContain('already exists and is not empty; nothing was written');
+});
+
+test('agents and algorithms are refused with where to start instead; an unknown kind lists the kinds', async () => {
+  const agent = await rlhf(['init', 'plugin', 'mymodel', '--kind', 'agent', '--dir', dir], dir);
+  expect(agent.code).toBe(2);
+  expect(agent.err).toContain('rlhf init does not scaffold agent plugins: an agent wraps a policy model');
+  expect(agent.err).toContain('then implement the agent interface from docs/plugins.md; the built-in @rlhfjs/plugin-lm is a complete example');
+  expect(() => scaffoldFiles('algorithm', { packageName: 'rlhf-plugin-a', pluginName: 'a' })).toThrow('rlhf init does not scaffold algorithm plugins');
+  expect(() => scaffoldFiles('rewrd', { packageName: 'rlhf-plugin-a', pluginName: 'a' })).toThrow('unknown plugin kind "rewrd"');
+  expect(fs.readdirSync(dir)).toEqual([]);
+});
