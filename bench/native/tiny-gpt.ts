@@ -42,6 +42,8 @@ export const BENCH_CONFIG: TinyGptConfig = {
 export interface TinyGptOps {
   gelu?: (tf: TF, x: Tensor) => Tensor;
   layerNorm?: (tf: TF, x: Tensor, gamma: Tensor, beta: Tensor) => Tensor;
+  /** log softmax(logits)[target] per row: logits [N, V], int32 targets [N] → [N]. */
+  tokenLogprobs?: (tf: TF, logits: Tensor, targets: Tensor) => Tensor;
 }
 
 interface Block {
@@ -175,8 +177,10 @@ export class TinyGpt {
       x = tf.add(x, tf.add(this.mm(f, blk.w2), blk.b2));
     }
     const logits = this.mm(this.layerNorm(x, this.lnfg, this.lnfb), this.head); // [N, vocab]
-    const logp = tf.logSoftmax(logits);
-    const picked = tf.sum(tf.mul(tf.cast(tf.oneHot(tf.reshape(targets, [rows * seq]) as tfc.Tensor1D, vocab), 'float32'), logp), -1);
+    const flatTargets = tf.reshape(targets, [rows * seq]) as tfc.Tensor1D;
+    const picked = this.ops.tokenLogprobs
+      ? this.ops.tokenLogprobs(tf, logits, flatTargets)
+      : tf.sum(tf.mul(tf.cast(tf.oneHot(flatTargets, vocab), 'float32'), tf.logSoftmax(logits)), -1);
     return tf.neg(tf.mean(picked)) as tfc.Scalar;
   }
 

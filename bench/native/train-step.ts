@@ -14,7 +14,7 @@ import { BENCH_CONFIG, makeBatch, TinyGpt } from './tiny-gpt';
 // the built package (npx tsc -b plugins/native-kernels); this file runs from bench/native/dist
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const nk = require(path.resolve(__dirname, '..', '..', '..', 'plugins', 'native-kernels', 'dist')) as typeof NativeKernels;
-const { installNativeKernels, nativeBlasInfo, nativeKernelsAvailable, uninstallNativeKernels, geluTanh, layerNorm } = nk;
+const { installNativeKernels, nativeBlasInfo, nativeKernelsAvailable, uninstallNativeKernels, geluTanh, layerNorm, tokenLogprobs } = nk;
 
 interface Options {
   rounds: number;
@@ -53,7 +53,7 @@ const GROUPS: { label: string; kernels: string[] }[] = [
   { label: '+ broadcast binary (Add, Sub, Multiply, RealDiv, ...)', kernels: ['Add', 'Sub', 'Multiply', 'RealDiv', 'Maximum', 'Minimum', 'SquaredDifference'] },
   { label: '+ Identity (no copy)', kernels: ['Identity'] },
   { label: '+ copies (Cast, SplitV, Slice, Concat, Transpose)', kernels: ['Cast', 'SplitV', 'Slice', 'Concat', 'Transpose'] },
-  { label: '+ fused GELU and LayerNorm ops', kernels: ['FusedGelu', 'FusedLayerNorm'] },
+  { label: '+ fused GELU, LayerNorm, token log-prob ops', kernels: ['FusedGelu', 'FusedLayerNorm', 'FusedTokenLogprobs'] },
 ];
 
 interface Setup {
@@ -127,7 +127,7 @@ async function main(): Promise<void> {
   const setups: Setup[] = [];
   const make = (label: string, kernels: string[] | null, explicit: boolean) => {
     // the fused ops only where their kernels are installed (they would fall back to stock ops anyway)
-    const fused = kernels?.includes('FusedGelu') === true ? { gelu: geluTanh, layerNorm } : {};
+    const fused = kernels?.includes('FusedGelu') === true ? { gelu: geluTanh, layerNorm, tokenLogprobs } : {};
     setups.push({ label, kernels, model: new TinyGpt(tf, { ...cfg, explicitTransposeGrad: explicit }, fused), times: [], step: 0, lastLoss: NaN });
   };
   make('wasm stock (explicit-transpose matmul grads)', null, true);

@@ -347,6 +347,39 @@ napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
   });
 }
 
+// tokenLogprobs(heap, logitsOff, targetsOff, lpOff, lseOff, rows, v)
+napi_value TokenLogprobs(napi_env env, napi_callback_info info) {
+  return Guard(env, [&]() {
+    Args args(env, info, 7);
+    uint8_t* heap = args.Heap(0);
+    const int64_t rows = args.Int(5), v = args.Int(6);
+    if (rows < 0 || v < 1) throw ArgError{"tokenLogprobs needs rows >= 0 and a vocabulary >= 1"};
+    const float* logits = args.Floats(heap, args.Int(1), rows * v, "logits");
+    const int32_t* targets = reinterpret_cast<const int32_t*>(args.Floats(heap, args.Int(2), rows, "targets"));
+    float* lp = args.Floats(heap, args.Int(3), rows, "logprobs");
+    float* lse = args.Floats(heap, args.Int(4), rows, "lse");
+    rlhf::TokenLogprobs(logits, targets, lp, lse, rows, v);
+    return Undefined(env);
+  });
+}
+
+// tokenLogprobsGrad(heap, dlpOff, logitsOff, targetsOff, lseOff, dlogitsOff, rows, v)
+napi_value TokenLogprobsGrad(napi_env env, napi_callback_info info) {
+  return Guard(env, [&]() {
+    Args args(env, info, 8);
+    uint8_t* heap = args.Heap(0);
+    const int64_t rows = args.Int(6), v = args.Int(7);
+    if (rows < 0 || v < 1) throw ArgError{"tokenLogprobsGrad needs rows >= 0 and a vocabulary >= 1"};
+    const float* dlp = args.Floats(heap, args.Int(1), rows, "dlogprobs");
+    const float* logits = args.Floats(heap, args.Int(2), rows * v, "logits");
+    const int32_t* targets = reinterpret_cast<const int32_t*>(args.Floats(heap, args.Int(3), rows, "targets"));
+    const float* lse = args.Floats(heap, args.Int(4), rows, "lse");
+    float* dlogits = args.Floats(heap, args.Int(5), rows * v, "dlogits");
+    rlhf::TokenLogprobsGrad(dlp, logits, targets, lse, dlogits, rows, v);
+    return Undefined(env);
+  });
+}
+
 // setThreads(n): OpenBLAS threads for BatchMatMul
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   return Guard(env, [&]() {
@@ -382,6 +415,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"geluGrad", nullptr, GeluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"layerNorm", nullptr, LayerNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"layerNormGrad", nullptr, LayerNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"tokenLogprobs", nullptr, TokenLogprobs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"tokenLogprobsGrad", nullptr, TokenLogprobsGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -430,4 +430,39 @@ void LayerNormGrad(const float* dy, const float* x, const float* gamma, const fl
   }
 }
 
+void TokenLogprobs(const float* logits, const int32_t* targets, float* lp, float* lse, int64_t rows,
+                   int64_t v) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* __restrict x = logits + r * v;
+    const float m = ExtremeRun<true>(x, v);
+    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t i = 0;
+    for (; i + 8 <= v; i += 8) {
+      for (int j = 0; j < 8; ++j) acc[j] += FastExp(x[i + j] - m);
+    }
+    float s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for (; i < v; ++i) s += FastExp(x[i] - m);
+    const float l = m + std::log(s);
+    lse[r] = l;
+    const int32_t t = targets[r];
+    lp[r] = (t >= 0 && t < v) ? x[t] - l : 0.0f;
+  }
+}
+
+void TokenLogprobsGrad(const float* dlp, const float* logits, const int32_t* targets,
+                       const float* lse, float* dlogits, int64_t rows, int64_t v) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* __restrict x = logits + r * v;
+    float* __restrict d = dlogits + r * v;
+    const int32_t t = targets[r];
+    if (t < 0 || t >= v) {
+      std::fill(d, d + v, 0.0f);
+      continue;
+    }
+    const float g = dlp[r], l = lse[r];
+    for (int64_t k = 0; k < v; ++k) d[k] = -g * FastExp(x[k] - l);
+    d[t] += g;
+  }
+}
+
 }  // namespace rlhf

@@ -59,4 +59,13 @@ void LayerNormGrad(const float* dy, const float* x, const float* gamma, const fl
                    const float* rstd, float* dx, float* dgamma, float* dbeta, int64_t rows,
                    int64_t d);
 
+// Log-probability of each row's target under softmax(logits), logits [rows, V], targets [rows]:
+// lp = logits[t] - logsumexp(logits). lse [rows] is kept for the gradient. A target outside [0, V)
+// gives lp 0 and a zero gradient (what one-hot x logSoftmax gives).
+void TokenLogprobs(const float* logits, const int32_t* targets, float* lp, float* lse, int64_t rows,
+                   int64_t v);
+// dlogits = dlp * (onehot(target) - softmax(logits)), row by row.
+void TokenLogprobsGrad(const float* dlp, const float* logits, const int32_t* targets,
+                       const float* lse, float* dlogits, int64_t rows, int64_t v);
+
 }  // namespace rlhf

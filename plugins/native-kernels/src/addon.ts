@@ -75,6 +75,17 @@ export interface NativeAddon {
     rows: number,
     d: number,
   ): void;
+  tokenLogprobs(heap: ArrayBuffer, logitsOffset: number, targetsOffset: number, lpOffset: number, lseOffset: number, rows: number, vocab: number): void;
+  tokenLogprobsGrad(
+    heap: ArrayBuffer,
+    dlpOffset: number,
+    logitsOffset: number,
+    targetsOffset: number,
+    lseOffset: number,
+    dlogitsOffset: number,
+    rows: number,
+    vocab: number,
+  ): void;
   setThreads(threads: number): void;
   info(): { blas: string; threads: number };
 }
@@ -107,7 +118,7 @@ function load(): AddonState {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const addon = require(ADDON_PATH) as NativeAddon;
-    for (const fn of ['batchMatMul', 'unary', 'binary', 'reduce', 'stridedCopy', 'cast', 'gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'setThreads', 'info'] as const) {
+    for (const fn of ['batchMatMul', 'unary', 'binary', 'reduce', 'stridedCopy', 'cast', 'gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'tokenLogprobs', 'tokenLogprobsGrad', 'setThreads', 'info'] as const) {
       if (typeof addon[fn] !== 'function') {
         return { ok: false, why: `the addon at ${ADDON_PATH} is stale (no ${fn}())` };
       }

@@ -4,7 +4,7 @@
  * installed.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { geluTanh, geluTanhComposed, installNativeKernels, layerNorm, layerNormComposed, nativeKernelCounts, nativeKernelsAvailable, uninstallNativeKernels } from './index';
+import { geluTanh, geluTanhComposed, installNativeKernels, layerNorm, layerNormComposed, nativeKernelCounts, nativeKernelsAvailable, tokenLogprobs, tokenLogprobsComposed, uninstallNativeKernels } from './index';
 
 const describeNative = nativeKernelsAvailable().ok ? describe : describe.skip;
 
@@ -83,16 +83,47 @@ describeNative('fused ops with native kernels', () => {
     expect(ran.RlhfjsLayerNormGrad).toBe(1);
   });
 
+  it('tokenLogprobs matches hand-worked values and the composed op, forward and backward', () => {
+    installNativeKernels(tf, { kernels: ['FusedTokenLogprobs'] });
+    nativeKernelCounts(true);
+    tf.tidy(() => {
+      // logits [0, ln 3]: softmax [1/4, 3/4], so log p = [ln 0.25, ln 0.75] = [-1.3862944, -0.2876821]
+      const logits = tf.tensor2d([[0, Math.log(3)], [0, Math.log(3)]]);
+      const lp = tokenLogprobs(tf, logits, tf.tensor1d([0, 1], 'int32')).dataSync();
+      expect(lp[0]).toBeCloseTo(-1.3862944, 5);
+      expect(lp[1]).toBeCloseTo(-0.2876821, 5);
+      const x = values([4, 7, 33], 12);
+      const t = tf.tensor2d(Array.from({ length: 28 }, (_, i) => (i * 13) % 33), [4, 7], 'int32');
+      expectClose(tokenLogprobs(tf, x, t), tokenLogprobsComposed(tf, x, t), 2e-6);
+      const w = values([4, 7], 13);
+      const fused = tf.grad((l: tf.Tensor) => tf.sum(tf.mul(tokenLogprobs(tf, l, t), w)))(x);
+      const composed = tf.grad((l: tf.Tensor) => tf.sum(tf.mul(tokenLogprobsComposed(tf, l, t), w)))(x);
+      expectClose(fused, composed, 1e-5);
+      // a target outside the vocabulary: log-prob 0 and no gradient, as with one-hot x logSoftmax
+      const bad = tf.tensor1d([1, 2], 'int32');
+      const l2 = values([2, 2], 14);
+      expect(Array.from(tokenLogprobs(tf, l2, bad).dataSync())[1]).toBe(0);
+      const g2 = tf.grad((l: tf.Tensor) => tf.sum(tokenLogprobs(tf, l, bad)))(l2).arraySync() as number[][];
+      expect(g2[1]).toEqual([0, 0]);
+    });
+    const ran = nativeKernelCounts(true).native;
+    expect(ran.RlhfjsTokenLogprobs).toBeGreaterThan(0);
+    expect(ran.RlhfjsTokenLogprobsGrad).toBe(2);
+  });
+
   it('leaks no tensors through the forward and backward passes', () => {
-    installNativeKernels(tf, { kernels: ['FusedGelu', 'FusedLayerNorm'] });
+    installNativeKernels(tf, { kernels: ['FusedGelu', 'FusedLayerNorm', 'FusedTokenLogprobs'] });
     const x = values([8, 16], 9);
     const g = tf.ones([16]);
     const b = tf.zeros([16]);
     const before = tf.memory().numTensors;
-    const grads = tf.grads((xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => tf.sum(geluTanh(tf, layerNorm(tf, xx, gg, bb))))([x, g, b]);
+    const t = tf.tensor1d([3, 0, 15, 7, 7, 1, 2, 9], 'int32');
+    const before2 = tf.memory().numTensors;
+    const grads = tf.grads((xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => tf.sum(tokenLogprobs(tf, geluTanh(tf, layerNorm(tf, xx, gg, bb)), t)))([x, g, b]);
     tf.dispose(grads);
-    expect(tf.memory().numTensors).toBe(before);
-    tf.dispose([x, g, b]);
+    expect(tf.memory().numTensors).toBe(before2);
+    expect(before2).toBe(before + 1);
+    tf.dispose([x, g, b, t]);
   });
 
   it('falls back to stock ops when the fused kernels are not installed or shapes do not fit', () => {

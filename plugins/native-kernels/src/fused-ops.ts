@@ -72,3 +72,38 @@ export function layerNorm(tf: TF, x: Tensor, gamma: Tensor, beta: Tensor, eps = 
   }) as unknown as GradFn);
   return f(x, gamma, beta);
 }
+
+/** log softmax(logits)[target] from stock ops: one-hot × logSoftmax, summed over the vocabulary. */
+export function tokenLogprobsComposed(tf: TF, logits: Tensor, targets: Tensor): Tensor {
+  const v = logits.shape[logits.rank - 1];
+  const oneHot = tf.cast(tf.oneHot(tf.reshape(tf.cast(targets, 'int32'), [-1]) as tfc.Tensor1D, v), 'float32');
+  return tf.sum(tf.mul(tf.reshape(oneHot, logits.shape), tf.logSoftmax(logits)), -1);
+}
+
+/**
+ * The log-probability of each target token: logits [..., V], int32 targets [...] → [...], equal to
+ * logSoftmax(logits) picked at the target (a target outside [0, V) gives 0 and no gradient, as
+ * one-hot × logSoftmax does). Cross-entropy is its negative mean. One native pass forward and one
+ * backward where the fused kernels are installed; stock ops elsewhere.
+ */
+export function tokenLogprobs(tf: TF, logits: Tensor, targets: Tensor): Tensor {
+  const v = logits.shape[logits.rank - 1];
+  const fits = logits.rank >= 1 && v > 0 && targets.rank === logits.rank - 1 && targets.shape.every((s, i) => s === logits.shape[i]);
+  if (!fits || logits.dtype !== 'float32' || targets.dtype !== 'int32' || !fusedReady(tf, FUSED_KERNEL_NAMES.tokenLogprobs)) {
+    return tokenLogprobsComposed(tf, logits, targets);
+  }
+  const engine = tf.engine();
+  // targets get no gradient: they are closed over, not an input of the custom gradient
+  const f = tf.customGrad(((input: Tensor, save: tfc.GradSaveFunc) => {
+    const [lp, lse] = engine.runKernel(FUSED_KERNEL_NAMES.tokenLogprobs, { logits: input, targets }, {}) as Tensor[];
+    save([input, lse, targets]);
+    return {
+      value: lp,
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [sl, slse, st] = saved;
+        return engine.runKernel(FUSED_KERNEL_NAMES.tokenLogprobsGrad, { dy, logits: sl, targets: st, lse: slse }, {}) as Tensor;
+      },
+    };
+  }) as unknown as GradFn);
+  return f(logits);
+}

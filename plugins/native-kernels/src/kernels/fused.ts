@@ -8,6 +8,8 @@ export const FUSED_KERNEL_NAMES = {
   geluGrad: 'RlhfjsGeluTanhGrad',
   layerNorm: 'RlhfjsLayerNorm',
   layerNormGrad: 'RlhfjsLayerNormGrad',
+  tokenLogprobs: 'RlhfjsTokenLogprobs',
+  tokenLogprobsGrad: 'RlhfjsTokenLogprobsGrad',
 } as const;
 
 /** A kernel with no stock counterpart: it must handle every input its op wrapper sends. */
@@ -69,6 +71,30 @@ export const fusedKernels: FusedKernel[] = [
       const dbeta = backend.makeOutput(gamma.shape.slice(), 'float32');
       addon.layerNormGrad(heapBuffer(backend), heapOffset(backend, dy), heapOffset(backend, x), heapOffset(backend, gamma), heapOffset(backend, mean), heapOffset(backend, rstd), heapOffset(backend, dx), heapOffset(backend, dgamma), heapOffset(backend, dbeta), rows, d);
       return [dx, dgamma, dbeta];
+    },
+  },
+  {
+    kernelName: FUSED_KERNEL_NAMES.tokenLogprobs,
+    run({ inputs: { logits, targets }, backend }, addon) {
+      requireFloat32('tokenLogprobs', logits);
+      if (targets.dtype !== 'int32') throw new Error(`@rlhfjs/native-kernels: tokenLogprobs takes int32 targets, got ${targets.dtype}`);
+      const v = logits.shape[logits.shape.length - 1];
+      const rows = sizeOf(targets.shape);
+      const lp = backend.makeOutput(targets.shape.slice(), 'float32');
+      const lse = backend.makeOutput([rows], 'float32');
+      if (rows > 0) addon.tokenLogprobs(heapBuffer(backend), heapOffset(backend, logits), heapOffset(backend, targets), heapOffset(backend, lp), heapOffset(backend, lse), rows, v);
+      return [lp, lse];
+    },
+  },
+  {
+    kernelName: FUSED_KERNEL_NAMES.tokenLogprobsGrad,
+    run({ inputs: { dy, logits, targets, lse }, backend }, addon) {
+      requireFloat32('tokenLogprobs gradient', dy, logits, lse);
+      const v = logits.shape[logits.shape.length - 1];
+      const rows = sizeOf(targets.shape);
+      const dlogits = backend.makeOutput(logits.shape.slice(), 'float32');
+      if (rows > 0) addon.tokenLogprobsGrad(heapBuffer(backend), heapOffset(backend, dy), heapOffset(backend, logits), heapOffset(backend, targets), heapOffset(backend, lse), heapOffset(backend, dlogits), rows, v);
+      return dlogits;
     },
   },
 ];
