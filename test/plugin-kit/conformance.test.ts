@@ -4,7 +4,7 @@
  */
 import { container } from 'tsyringe';
 import { definePackage, definePlugin, Tokens, type PluginDefinition } from '../../core/src/index';
-import { checkPackageJson, checkPluginPackage, rangeAdmits, testPluginPackage, buildPlugin, type CheckResult, type ConformanceOptions } from '../../core/src/testing';
+import { checkDefaults, checkFactory, checkPackageJson, checkPluginPackage, rangeAdmits, testPluginPackage, buildPlugin, type CheckResult, type ConformanceOptions } from '../../core/src/testing';
 import { FIXTURE_PLUGIN } from '../helpers/project';
 
 // the one-liner an author writes, on two real packages
@@ -119,6 +119,29 @@ describe('the kit reports each defect with its fix', () => {
     expect(p).toContain('environment/drifting: after setState(getState()), the same seed must give the same prompts');
   });
 
+  test('contract: scorer, logger, algorithm, job and agent shapes', async () => {
+    const def = (kind: string, name: string, create: () => unknown): PluginDefinition => definePlugin({ kind, name, description: 'd', options: empty, create } as never) as PluginDefinition;
+    const p = (
+      await problems([
+        def('scorer', 'vague', () => ({ name: 'vague', score: async (s: unknown[]) => ({ scores: s.map(() => 1), flags: s.map(() => 'yes') }) })),
+        def('logger', 'fragile', () => ({ log: (_step: number, m: Record<string, number>) => { if (Number.isNaN(m['kl/mean'])) throw new Error('NaN in metrics'); } })),
+        def('algorithm', 'shapeless', () => ({ mode: 'online', batch: { promptsPerIteration: 0, samplesPerPrompt: 2 }, needsValues: false, update: async () => ({ metrics: {}, kl: 0 }) })),
+        def('job', 'idle', () => ({ start: () => undefined })),
+        def('agent', 'hollow', () => ({ policy: { contextSize: 1 }, sampling: {}, source: 'nowhere' })),
+        def('reward', 'stuck', () => null),
+      ])
+    ).join('\n');
+    expect(p).toContain('scorer/vague: flags must be one boolean per sample, got ["yes","yes","yes"]');
+    expect(p).toContain('logger/fragile: log(1, metrics with NaN) threw: NaN in metrics');
+    expect(p).toContain('algorithm/shapeless: batch needs promptsPerIteration and samplesPerPrompt, positive integers');
+    expect(p).toContain('algorithm/shapeless: an algorithm needs saveState(dir) (checkpoints)');
+    expect(p).toContain('job/idle: a job needs run(ctx)');
+    expect(p).toContain('agent/hollow: policy.generate() is missing');
+    expect(p).toContain('agent/hollow: policy.contextSize must be an integer ≥ 2, got 1');
+    expect(p).toContain('agent/hollow: sampling needs maxNewTokens (integer) and temperature');
+    expect(p).toContain('reward/stuck: the factory returned null, not an object implementing reward');
+  });
+
   test('package: not a plugin package, duplicate names, another API version', async () => {
     expect((await checkPluginPackage({ plugins: [] }))[0].problems[0]).toContain('has a plugins list but was not made by definePackage');
     const dup = await problems([okReward('twin'), okReward('twin')]);
@@ -167,5 +190,24 @@ describe('the kit reports each defect with its fix', () => {
       built.dispose();
     }
     await expect(buildPlugin(okReward('strict'), { nope: 1 })).rejects.toThrow("reward/strict: invalid options {\"nope\":1}: / must NOT have additional properties");
+  });
+
+  test('agent and environment contracts, on the built-in GPT agent and prompts environment (tiny settings)', async () => {
+    const lm = require('../../plugins/lm/src').default.plugins as PluginDefinition[];
+    const corpus = { sources: [{ name: 'brown', limit: 50 }] };
+    const cases: Array<[string, Record<string, unknown>]> = [
+      ['gpt', { init: { contextSize: 16, dModel: 8, nLayers: 1, nHeads: 1, dMlp: 8, tokenizer: { corpus, vocabSize: 260 } }, sampling: { maxNewTokens: 4 } }],
+      ['prompts', { corpus, cut: { split: 'all' } }],
+    ];
+    for (const [name, example] of cases) {
+      const def = lm.find((p) => p.name === name)!;
+      const d = checkDefaults(def, [example]);
+      expect(d.problems).toEqual([]);
+      expect(await checkFactory(def, d.filled[0])).toEqual([]);
+    }
+    // the same agent with options its factory refuses: the plugin's own diagnostic comes through
+    const gpt = lm.find((p) => p.name === 'gpt')!;
+    const tooLong = checkDefaults(gpt, [{ init: { contextSize: 16, dModel: 8, nLayers: 1, nHeads: 1, dMlp: 8, tokenizer: { corpus, vocabSize: 260 } } }]).filled[0];
+    expect((await checkFactory(gpt, tooLong)).join('\n')).toContain('leaves no room for a prompt in a context window of 16 tokens');
   });
 });
