@@ -109,6 +109,13 @@ describe('rlhf init plugin → npm test → npm pack → install → rlhf valida
     expect(plugins.stdout).toContain('polite  (rlhf-plugin-polite@0.1.0)');
     expect(plugins.stdout).toMatch(/word: string = "please" {2}The word to look for/);
 
+    // the editor schema carries the installed plugin's options, found by its rlhf-plugin keyword
+    sh(bin, ['schema', '--out', 'recipe.schema.json'], proj);
+    const bundle = JSON.parse(fs.readFileSync(path.join(proj, 'recipe.schema.json'), 'utf8'));
+    const rewardAlternatives = bundle.properties.rewards.items.anyOf as Array<{ properties: { use: { const?: string }; options?: { properties: Record<string, { default?: unknown }> } } }>;
+    const polite = rewardAlternatives.find((a) => a.properties.use.const === 'polite');
+    expect(polite?.properties.options?.properties.word.default).toBe('please');
+
     const job = sh(bin, ['train', 'count.yaml', '--out', 'runs/count'], proj);
     expect(job.stdout).toContain('"words": 5');
     const rows = fs.readFileSync(path.join(proj, 'runs', 'count', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));

@@ -117,14 +117,14 @@ Name the package in a recipe's \`plugins\` list (resolved from the recipe's fold
 \`recipes/example.yaml\` is a complete example. ${recipeNote}
 
 \`\`\`sh
-npx rlhf plugins --kind ${v.KIND}     # lists ${v.PLUGIN} with its options
-npx rlhf validate recipes/example.yaml
+npx rlhf plugins --kind ${v.KIND}     # in a project that installed it: ${v.PLUGIN} with its options
+npx rlhf validate recipe.yaml
 \`\`\`
 
 ## Options
 
-\`npx rlhf plugins --kind ${v.KIND}\` prints them with their defaults; \`npx rlhf schema --out recipe.schema.json\`
-writes a schema that gives editors autocompletion for them.
+\`npx rlhf plugins --kind ${v.KIND}\` prints them with their defaults (in this folder: \`npx rlhf plugins --plugin .\`);
+\`npx rlhf schema --out recipe.schema.json\` writes a schema that gives editors autocompletion for them.
 
 ## Develop
 
