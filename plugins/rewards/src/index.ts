@@ -5,6 +5,7 @@ import { labelJob } from './human/label-job';
 import { functionReward } from './remote/function-reward';
 import { httpReward } from './remote/http-reward';
 import { classifierReward, trainClassifierJob } from './learned/classifier-plugins';
+import { rewardModelReward, trainRewardModelJob } from './learned/reward-model-plugins';
 
 export * from './labels';
 export * from './lexicon';
@@ -13,5 +14,5 @@ export * from './remote';
 export * from './learned';
 
 export default definePackage({
-  plugins: [humanReward, functionReward, httpReward, classifierReward, labelJob, trainClassifierJob, cussToxicityScorer, obscenityToxicityScorer],
+  plugins: [humanReward, functionReward, httpReward, classifierReward, rewardModelReward, labelJob, trainClassifierJob, trainRewardModelJob, cussToxicityScorer, obscenityToxicityScorer],
 });

@@ -1,0 +1,137 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+import { DiagnosticError, Rng } from '@rlhfjs/core';
+import { ensureGradients } from '@rlhfjs/plugin-lm';
+import { buildPlugin } from '../../../../core/src/testing';
+import { tinyModel } from '../../../lm/src/model/testing/tiny';
+import { LabelAppender, makeRecord, pairItem, pointwiseItem, readLabels } from '../labels';
+import { bceWithLogit, bradleyTerryLoss } from './metrics';
+import { binaryCrossEntropy, bradleyTerry, GPTRewardModel } from './reward-model';
+import { rewardModelData, rewardModelReward, trainRewardModelJob } from './reward-model-plugins';
+
+let dir: string;
+let base: string;
+beforeAll(async () => {
+  await tf.setBackend('wasm');
+  if (tf.getBackend() !== 'wasm') throw new Error(`wasm backend did not start (got ${tf.getBackend()})`);
+  ensureGradients(tf);
+});
+beforeEach(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rm-'));
+  base = path.join(dir, 'base');
+  const m = tinyModel(tf);
+  await m.save(base);
+  m.dispose();
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const human = { kind: 'human' as const, id: 't', simulated: false };
+
+test('Bradley–Terry and cross-entropy on tensors match values worked out by hand', () => {
+  // r_c − r_r = [1, −0.5]: (−log σ(1) − log σ(−0.5)) / 2 = (0.313261687518 + 0.974076984180) / 2
+  const bt = tf.tidy(() => bradleyTerry(tf, tf.tensor1d([2, 0]), tf.tensor1d([1, 0.5])).arraySync());
+  expect(bt).toBeCloseTo((0.31326168751822286 + 0.9740769841801067) / 2, 5);
+  expect(bt).toBeCloseTo((bradleyTerryLoss(2, 1) + bradleyTerryLoss(0, 0.5)) / 2, 5);
+  // margin 1: −log σ(0) = log 2 and −log σ(−1.5) = 1.701413…
+  const btm = tf.tidy(() => bradleyTerry(tf, tf.tensor1d([2, 0]), tf.tensor1d([1, 0.5]), 1).arraySync());
+  expect(btm).toBeCloseTo((Math.LN2 + 1.7014132779827524) / 2, 5);
+  // logits [0, 2], targets [1, 0]: (log 2 + softplus(2)) / 2
+  const bce = tf.tidy(() => binaryCrossEntropy(tf, tf.tensor1d([0, 2]), tf.tensor1d([1, 0])).arraySync());
+  expect(bce).toBeCloseTo((Math.LN2 + 2.1269280110429727) / 2, 5);
+  expect(bce).toBeCloseTo((bceWithLogit(0, 1) + bceWithLogit(2, 0)) / 2, 5);
+});
+
+test('labels become training data: invert flips pointwise targets, skips are dropped', () => {
+  const recs = [
+    makeRecord(pointwiseItem('p', 'rude'), { kind: 'label', label: 1 }, human),
+    makeRecord(pointwiseItem('p', 'kind'), { kind: 'label', label: 0 }, human),
+    makeRecord(pointwiseItem('p', 'meh'), { kind: 'skip' }, human),
+    makeRecord(pairItem('p', 'a', 'b'), { kind: 'choice', choice: 'b' }, human),
+    makeRecord(pairItem('p', 'c', 'd'), { kind: 'skip' }, human),
+  ];
+  const d = rewardModelData(recs, true);
+  expect(d.pointwise.map((x) => [x.completion, x.target])).toEqual([
+    ['rude', 0],
+    ['kind', 1],
+  ]);
+  expect(d.pairs).toEqual([{ prompt: 'p', chosen: 'b', rejected: 'a' }]);
+  expect(rewardModelData(recs, false).pointwise.map((x) => x.target)).toEqual([1, 0]);
+});
+
+test('the reward is the head at the last real token, whatever the padding', async () => {
+  const rm = GPTRewardModel.fromPolicy(tf, base, new Rng(1));
+  const a = { prompt: 'the cat', completion: ' sat on the mat' };
+  const b = { prompt: 'lol', completion: '' };
+  const together = await rm.score([a, b]);
+  const alone = [(await rm.score([a]))[0], (await rm.score([b]))[0]];
+  expect(together[0]).toBeCloseTo(alone[0], 4);
+  expect(together[1]).toBeCloseTo(alone[1], 4);
+  rm.dispose();
+});
+
+test('train-reward-model on pairs (Bradley–Terry), then the reward-model reward ranks chosen above rejected', async () => {
+  const labels = path.join(dir, 'pairs.jsonl');
+  const app = new LabelAppender(labels);
+  const prompts = ['the dog', 'we went', 'a quick', 'lol that', 'the mat', 'some bread', 'the log', 'brown fox'];
+  for (const p of prompts) {
+    for (let k = 0; k < 3; k++) {
+      const good = [' the cat sat', ' a cat sat on', ' the cat and the cat'][k];
+      const bad = [' omg haha', ' lol omg', ' haha lol omg'][k];
+      app.append(makeRecord(pairItem(p, good, bad), { kind: 'choice', choice: 'a' }, human));
+    }
+  }
+  app.close();
+  expect(readLabels(labels).labels).toHaveLength(24);
+  const out = path.join(dir, 'rm');
+  const job = await buildPlugin(trainRewardModelJob, { init: base, labels, output: out, epochs: 4, batchSize: 6, learningRate: 0.005, testFraction: 0.25 });
+  const res = await job.instance.run({ container: job.container, runDir: job.runDir, resume: false });
+  job.dispose();
+  expect(res.summary).toMatchObject({ objective: 'pairs', trainExamples: 18, heldOutExamples: 6 });
+  const heldOut = res.summary.heldOut as { pairwiseAccuracy: number; meanMargin: number };
+  expect(heldOut.pairwiseAccuracy).toBe(1);
+  expect(heldOut.meanMargin).toBeGreaterThan(0.5);
+
+  const built = await buildPlugin(rewardModelReward, { checkpoint: out });
+  const r = await built.instance.score(
+    [
+      { prompt: 'the shop', completion: ' the cat sat' },
+      { prompt: 'the shop', completion: ' lol omg' },
+    ],
+    { step: 0 },
+  );
+  expect(r.scores[0]).toBeGreaterThan(r.scores[1]);
+  await built.instance.close?.();
+  built.dispose();
+  // a plain policy checkpoint is not a reward model
+  await expect(buildPlugin(rewardModelReward, { checkpoint: base })).rejects.toThrow(/not a reward model/);
+}, 120000);
+
+test('pointwise labels need invert; with it the model learns r > 0 for label 0 when 1 means bad', async () => {
+  const labels = path.join(dir, 'points.jsonl');
+  const app = new LabelAppender(labels);
+  const prompts = ['the dog', 'we went', 'a quick', 'lol that', 'the mat', 'some bread'];
+  for (const p of prompts) {
+    app.append(makeRecord(pointwiseItem(p, ' the cat sat'), { kind: 'label', label: 0 }, human));
+    app.append(makeRecord(pointwiseItem(p, ' omg haha lol'), { kind: 'label', label: 1 }, human));
+  }
+  app.close();
+  const noInvert = await buildPlugin(trainRewardModelJob, { init: base, labels });
+  let err: unknown;
+  try {
+    await noInvert.instance.run({ container: noInvert.container, runDir: noInvert.runDir, resume: false });
+  } catch (e) {
+    err = e;
+  }
+  noInvert.dispose();
+  expect(DiagnosticError.is(err)).toBe(true);
+  expect((err as Error).message).toMatch(/needs "invert"/);
+
+  const job = await buildPlugin(trainRewardModelJob, { init: base, labels, invert: true, epochs: 8, batchSize: 4, learningRate: 0.003, testFraction: 0.34 });
+  const res = await job.instance.run({ container: job.container, runDir: job.runDir, resume: false });
+  job.dispose();
+  expect(res.summary).toMatchObject({ objective: 'pointwise', trainExamples: 8, heldOutExamples: 4 });
+  expect((res.summary.heldOut as { accuracy: number }).accuracy).toBe(1);
+}, 120000);

@@ -1,0 +1,108 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type * as tfc from '@tensorflow/tfjs-core';
+import { DiagnosticError, type RewardSample, type Rng, type TF } from '@rlhfjs/core';
+import { loadPolicy, saveModel, type GPTModel } from '@rlhfjs/plugin-lm';
+
+/** The key in a checkpoint's config.json that marks it as a reward model. */
+export const REWARD_MODEL_KEY = 'rlhfjs_reward_model';
+
+/**
+ * A reward model: the GPT of @rlhfjs/plugin-lm with its scalar value head read at the last token
+ * of prompt + completion. Initialised from a policy checkpoint (the head freshly drawn), saved as a
+ * GPT checkpoint whose config.json carries {@link REWARD_MODEL_KEY}.
+ */
+export class GPTRewardModel {
+  constructor(readonly model: GPTModel) {
+    if (!model.config.valueHead) throw new Error('GPTRewardModel: the model needs a value head');
+  }
+
+  get tf(): TF {
+    return this.model.tf;
+  }
+
+  /** Start from a policy checkpoint, adding a scalar head drawn from `rng`. */
+  static fromPolicy(tf: TF, dir: string, rng: Rng): GPTRewardModel {
+    return new GPTRewardModel(loadPolicy(dir, tf, { valueHead: true, rng, trainable: true }));
+  }
+
+  static load(tf: TF, dir: string, opts: { trainable?: boolean; pointer?: string } = {}): { rm: GPTRewardModel; info: Record<string, unknown> } {
+    const cfgFile = path.join(dir, 'config.json');
+    const where = { file: dir, pointer: `${opts.pointer ?? '/rewards'}/options/checkpoint`, plugin: 'reward/reward-model' };
+    if (!fs.existsSync(cfgFile)) {
+      throw new DiagnosticError({ ...where, code: 'reward-model/missing', message: `no checkpoint at ${dir} (config.json not found)`, fix: 'train one with the `train-reward-model` job and point `checkpoint` at its output folder' });
+    }
+    const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8')) as Record<string, unknown>;
+    if (!cfg[REWARD_MODEL_KEY] || cfg.value_head !== true) {
+      throw new DiagnosticError({
+        ...where,
+        code: 'reward-model/not-a-reward-model',
+        message: `${dir} is a GPT checkpoint but not a reward model (config.json has no "${REWARD_MODEL_KEY}")`,
+        fix: 'train a reward model from it with the `train-reward-model` job (init: this folder) and use that output',
+      });
+    }
+    return { rm: new GPTRewardModel(loadPolicy(dir, tf, { trainable: opts.trainable ?? false })), info: cfg[REWARD_MODEL_KEY] as Record<string, unknown> };
+  }
+
+  /** Token ids of prompt + completion: BOS (when the tokenizer has one), then the prompt's and the completion's tokens; the left is cut to fit the context window. */
+  encode(s: Pick<RewardSample, 'prompt' | 'completion'>): number[] {
+    const tok = this.model.tokenizer;
+    let ids = [...tok.encode(s.prompt), ...tok.encode(s.completion)];
+    const room = this.model.contextSize - (tok.bosId !== undefined ? 1 : 0);
+    if (ids.length > room) ids = ids.slice(ids.length - room);
+    if (tok.bosId !== undefined) ids = [tok.bosId, ...ids];
+    if (!ids.length) ids = [tok.eosId];
+    return ids;
+  }
+
+  /** Scalar rewards [B] of token rows: the value head at each row's last real token. */
+  rewards(rows: readonly number[][]): tfc.Tensor1D {
+    const tf = this.tf;
+    const B = rows.length;
+    const T = Math.max(...rows.map((r) => r.length));
+    const ids = new Int32Array(B * T).fill(this.model.tokenizer.padId);
+    const mask = new Float32Array(B * T);
+    const last = new Float32Array(B * T);
+    rows.forEach((r, b) => {
+      r.forEach((id, t) => {
+        ids[b * T + t] = id;
+        mask[b * T + t] = 1;
+      });
+      last[b * T + r.length - 1] = 1;
+    });
+    return tf.tidy(() => {
+      const batch = { ids: tf.tensor2d(ids, [B, T], 'int32'), attentionMask: tf.tensor2d(mask, [B, T]) };
+      const values = this.model.valuesFrom(this.model.hiddenStates(batch)) as tfc.Tensor2D; // [B, T]
+      return tf.sum(tf.mul(values, tf.tensor2d(last, [B, T])), 1) as tfc.Tensor1D;
+    });
+  }
+
+  /** Rewards of samples as numbers, in batches. */
+  async score(samples: readonly Pick<RewardSample, 'prompt' | 'completion'>[], batchSize = 16): Promise<number[]> {
+    const out: number[] = [];
+    for (let i = 0; i < samples.length; i += batchSize) {
+      const r = this.rewards(samples.slice(i, i + batchSize).map((s) => this.encode(s)));
+      out.push(...(await r.data()));
+      r.dispose();
+    }
+    return out;
+  }
+
+  async save(dir: string, info: Record<string, unknown>): Promise<void> {
+    await saveModel(this.model, dir, { config: { [REWARD_MODEL_KEY]: info } });
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+/** Bradley–Terry loss over a batch: mean −log σ(r_chosen − r_rejected − margin) = mean softplus(−(…)). */
+export function bradleyTerry(tf: TF, rChosen: tfc.Tensor1D, rRejected: tfc.Tensor1D, margin = 0): tfc.Scalar {
+  return tf.mean(tf.softplus(tf.neg(tf.sub(tf.sub(rChosen, rRejected), margin)))) as tfc.Scalar;
+}
+
+/** Binary cross-entropy with logits: mean t·softplus(−r) + (1 − t)·softplus(r). */
+export function binaryCrossEntropy(tf: TF, logits: tfc.Tensor1D, targets: tfc.Tensor1D): tfc.Scalar {
+  return tf.mean(tf.add(tf.mul(targets, tf.softplus(tf.neg(logits))), tf.mul(tf.sub(1, targets), tf.softplus(logits)))) as tfc.Scalar;
+}
