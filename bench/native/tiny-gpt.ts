@@ -44,6 +44,8 @@ export interface TinyGptOps {
   layerNorm?: (tf: TF, x: Tensor, gamma: Tensor, beta: Tensor) => Tensor;
   /** log softmax(logits)[target] per row: logits [N, V], int32 targets [N] → [N]. */
   tokenLogprobs?: (tf: TF, logits: Tensor, targets: Tensor) => Tensor;
+  /** Makes the optimizer (default tf.train.adam) from the learning rate. */
+  adam?: (tf: TF, learningRate: number) => tfc.Optimizer;
 }
 
 interface Block {
@@ -73,7 +75,7 @@ export class TinyGpt {
   private readonly lnfb: tfc.Variable;
   private readonly head: tfc.Variable;
   private readonly mask: Tensor;
-  private readonly optimizer: tfc.AdamOptimizer;
+  private readonly optimizer: tfc.Optimizer;
   private readonly matmulT: (a: Tensor, b: Tensor) => Tensor;
   private seedCounter: number;
 
@@ -107,7 +109,7 @@ export class TinyGpt {
     const m = new Float32Array(cfg.seq * cfg.seq);
     for (let i = 0; i < cfg.seq; i++) for (let j = i + 1; j < cfg.seq; j++) m[i * cfg.seq + j] = -1e9;
     this.mask = tf.keep(tf.tensor2d(m, [cfg.seq, cfg.seq]));
-    this.optimizer = tf.train.adam(cfg.lr);
+    this.optimizer = ops.adam ? ops.adam(tf, cfg.lr) : tf.train.adam(cfg.lr);
     this.matmulT = tf.customGrad(((a: Tensor, b: Tensor, save: tfc.GradSaveFunc) => {
       save([a, b]);
       return {

@@ -14,7 +14,7 @@ import { BENCH_CONFIG, makeBatch, TinyGpt } from './tiny-gpt';
 // the built package (npx tsc -b plugins/native-kernels); this file runs from bench/native/dist
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const nk = require(path.resolve(__dirname, '..', '..', '..', 'plugins', 'native-kernels', 'dist')) as typeof NativeKernels;
-const { installNativeKernels, nativeBlasInfo, nativeKernelsAvailable, uninstallNativeKernels, geluTanh, layerNorm, tokenLogprobs } = nk;
+const { installNativeKernels, nativeBlasInfo, nativeKernelsAvailable, uninstallNativeKernels, geluTanh, layerNorm, tokenLogprobs, adam } = nk;
 
 interface Options {
   rounds: number;
@@ -54,6 +54,7 @@ const GROUPS: { label: string; kernels: string[] }[] = [
   { label: '+ Identity (no copy)', kernels: ['Identity'] },
   { label: '+ copies (Cast, SplitV, Slice, Concat, Transpose)', kernels: ['Cast', 'SplitV', 'Slice', 'Concat', 'Transpose'] },
   { label: '+ fused GELU, LayerNorm, token log-prob ops', kernels: ['FusedGelu', 'FusedLayerNorm', 'FusedTokenLogprobs'] },
+  { label: '+ fused Adam', kernels: ['FusedAdam'] },
 ];
 
 interface Setup {
@@ -127,7 +128,10 @@ async function main(): Promise<void> {
   const setups: Setup[] = [];
   const make = (label: string, kernels: string[] | null, explicit: boolean) => {
     // the fused ops only where their kernels are installed (they would fall back to stock ops anyway)
-    const fused = kernels?.includes('FusedGelu') === true ? { gelu: geluTanh, layerNorm, tokenLogprobs } : {};
+    const fused = {
+      ...(kernels?.includes('FusedGelu') === true ? { gelu: geluTanh, layerNorm, tokenLogprobs } : {}),
+      ...(kernels?.includes('FusedAdam') === true ? { adam: (t: typeof tf, lr: number) => adam(t, lr) } : {}),
+    };
     setups.push({ label, kernels, model: new TinyGpt(tf, { ...cfg, explicitTransposeGrad: explicit }, fused), times: [], step: 0, lastLoss: NaN });
   };
   make('wasm stock (explicit-transpose matmul grads)', null, true);

@@ -380,6 +380,27 @@ napi_value TokenLogprobsGrad(napi_env env, napi_callback_info info) {
   });
 }
 
+// adamStep(heap, xOff, gOff, mOff, vOff, xOutOff, mOutOff, vOutOff, n, lr, b1, b2, eps, c1, c2)
+napi_value AdamStep(napi_env env, napi_callback_info info) {
+  return Guard(env, [&]() {
+    Args args(env, info, 15);
+    uint8_t* heap = args.Heap(0);
+    const int64_t n = args.Int(8);
+    const float* x = args.Floats(heap, args.Int(1), n, "x");
+    const float* g = args.Floats(heap, args.Int(2), n, "gradient");
+    const float* m = args.Floats(heap, args.Int(3), n, "m");
+    const float* v = args.Floats(heap, args.Int(4), n, "v");
+    float* xo = args.Floats(heap, args.Int(5), n, "x out");
+    float* mo = args.Floats(heap, args.Int(6), n, "m out");
+    float* vo = args.Floats(heap, args.Int(7), n, "v out");
+    rlhf::AdamStep(x, g, m, v, xo, mo, vo, n, static_cast<float>(args.Double(9)),
+                   static_cast<float>(args.Double(10)), static_cast<float>(args.Double(11)),
+                   static_cast<float>(args.Double(12)), static_cast<float>(args.Double(13)),
+                   static_cast<float>(args.Double(14)));
+    return Undefined(env);
+  });
+}
+
 // setThreads(n): OpenBLAS threads for BatchMatMul
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   return Guard(env, [&]() {
@@ -417,6 +438,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"layerNormGrad", nullptr, LayerNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"tokenLogprobs", nullptr, TokenLogprobs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"tokenLogprobsGrad", nullptr, TokenLogprobsGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamStep", nullptr, AdamStep, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -465,4 +465,19 @@ void TokenLogprobsGrad(const float* dlp, const float* logits, const int32_t* tar
   }
 }
 
+void AdamStep(const float* __restrict x, const float* __restrict g, const float* __restrict m,
+              const float* __restrict v, float* __restrict xOut, float* __restrict mOut,
+              float* __restrict vOut, int64_t n, float lr, float b1, float b2, float eps,
+              float c1, float c2) {
+  const float ob1 = 1.0f - b1, ob2 = 1.0f - b2;
+  for (int64_t i = 0; i < n; ++i) {
+    const float gi = g[i];
+    const float mi = m[i] * b1 + gi * ob1;
+    const float vi = v[i] * b2 + (gi * gi) * ob2;
+    mOut[i] = mi;
+    vOut[i] = vi;
+    xOut[i] = ((mi / c1) / (std::sqrt(vi / c2) + eps)) * -lr + x[i];
+  }
+}
+
 }  // namespace rlhf

@@ -68,4 +68,11 @@ void TokenLogprobs(const float* logits, const int32_t* targets, float* lp, float
 void TokenLogprobsGrad(const float* dlp, const float* logits, const int32_t* targets,
                        const float* lse, float* dlogits, int64_t rows, int64_t v);
 
+// One Adam step, in the order of tfjs's AdamOptimizer: m' = b1 m + (1 - b1) g,
+// v' = b2 v + (1 - b2) g^2, x' = x - lr (m' / c1) / (sqrt(v' / c2) + eps), with c1 = 1 - b1^t and
+// c2 = 1 - b2^t. Outputs go to new buffers (tfjs tensors are immutable).
+void AdamStep(const float* x, const float* g, const float* m, const float* v, float* xOut,
+              float* mOut, float* vOut, int64_t n, float lr, float b1, float b2, float eps,
+              float c1, float c2);
+
 }  // namespace rlhf

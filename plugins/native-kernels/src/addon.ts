@@ -86,6 +86,23 @@ export interface NativeAddon {
     rows: number,
     vocab: number,
   ): void;
+  adamStep(
+    heap: ArrayBuffer,
+    xOffset: number,
+    gOffset: number,
+    mOffset: number,
+    vOffset: number,
+    xOutOffset: number,
+    mOutOffset: number,
+    vOutOffset: number,
+    size: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    c1: number,
+    c2: number,
+  ): void;
   setThreads(threads: number): void;
   info(): { blas: string; threads: number };
 }
@@ -118,7 +135,7 @@ function load(): AddonState {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const addon = require(ADDON_PATH) as NativeAddon;
-    for (const fn of ['batchMatMul', 'unary', 'binary', 'reduce', 'stridedCopy', 'cast', 'gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'tokenLogprobs', 'tokenLogprobsGrad', 'setThreads', 'info'] as const) {
+    for (const fn of ['batchMatMul', 'unary', 'binary', 'reduce', 'stridedCopy', 'cast', 'gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'tokenLogprobs', 'tokenLogprobsGrad', 'adamStep', 'setThreads', 'info'] as const) {
       if (typeof addon[fn] !== 'function') {
         return { ok: false, why: `the addon at ${ADDON_PATH} is stale (no ${fn}())` };
       }

@@ -7,7 +7,7 @@ type Tensor = tfc.Tensor;
 type GradFn = Parameters<TF['customGrad']>[0];
 
 /** Whether a fused kernel is installed for the backend in use right now. */
-function fusedReady(tf: TF, kernelName: string): boolean {
+export function fusedReady(tf: TF, kernelName: string): boolean {
   if (tf.getBackend() !== 'wasm') return false;
   const k = tf.getKernel(kernelName, 'wasm');
   return k !== undefined && isOurs(k.kernelFunc);

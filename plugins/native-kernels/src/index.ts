@@ -11,3 +11,4 @@ export type { InstallOptions, InstallResult } from './install';
 export { DISABLE_ENV, HOW_TO_ENABLE } from './addon';
 export { nativeBlasInfo } from './info';
 export { geluTanh, geluTanhComposed, layerNorm, layerNormComposed, tokenLogprobs, tokenLogprobsComposed } from './fused-ops';
+export { adam } from './adam';

@@ -30,13 +30,15 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
 
 /**
  * Fused ops, by the name `installNativeKernels` takes, and the new tfjs kernels each registers. The
- * ops themselves are `geluTanh`, `layerNorm` and `tokenLogprobs` (fused-ops.ts), which fall back to stock ops
+ * ops themselves are `geluTanh`, `layerNorm`, `tokenLogprobs` (fused-ops.ts) and the `adam` optimizer
+ * (adam.ts), which fall back to stock ops
  * wherever these kernels are not installed.
  */
 export const FUSED_OPS: Readonly<Record<string, readonly string[]>> = {
   FusedGelu: [FUSED_KERNEL_NAMES.gelu, FUSED_KERNEL_NAMES.geluGrad],
   FusedLayerNorm: [FUSED_KERNEL_NAMES.layerNorm, FUSED_KERNEL_NAMES.layerNormGrad],
   FusedTokenLogprobs: [FUSED_KERNEL_NAMES.tokenLogprobs, FUSED_KERNEL_NAMES.tokenLogprobsGrad],
+  FusedAdam: [FUSED_KERNEL_NAMES.adam],
 };
 
 /** Every name `installNativeKernels` accepts: the tfjs kernels with a native replacement, then the fused ops. */

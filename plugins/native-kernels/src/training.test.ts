@@ -5,10 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BENCH_CONFIG, makeBatch, TinyGpt, type TinyGptConfig, type TinyGptOps } from '../../../bench/native/tiny-gpt';
-import { geluTanh, installNativeKernels, layerNorm, NATIVE_KERNEL_NAMES, tokenLogprobs, nativeKernelCounts, nativeKernelsAvailable, uninstallNativeKernels } from './index';
+import { adam, geluTanh, installNativeKernels, layerNorm, NATIVE_KERNEL_NAMES, tokenLogprobs, nativeKernelCounts, nativeKernelsAvailable, uninstallNativeKernels } from './index';
 
 /** The fused ops; they run natively only while their kernels are installed. */
-const FUSED: TinyGptOps = { gelu: geluTanh, layerNorm, tokenLogprobs };
+const FUSED: TinyGptOps = { gelu: geluTanh, layerNorm, tokenLogprobs, adam: (t, lr) => adam(t, lr) };
 
 const describeNative = nativeKernelsAvailable().ok ? describe : describe.skip;
 
@@ -58,7 +58,7 @@ describeNative('training with native kernels', () => {
     uninstallNativeKernels(tf);
 
     // the native path really ran, for the hot kernels of a training step
-    for (const k of ['BatchMatMul', 'Sum', 'Add', 'Multiply', 'Identity', 'Cast', 'SplitV', 'Transpose', 'RlhfjsGeluTanh', 'RlhfjsGeluTanhGrad', 'RlhfjsLayerNorm', 'RlhfjsLayerNormGrad', 'RlhfjsTokenLogprobs', 'RlhfjsTokenLogprobsGrad']) {
+    for (const k of ['BatchMatMul', 'Sum', 'Add', 'Multiply', 'Identity', 'Cast', 'SplitV', 'Transpose', 'RlhfjsGeluTanh', 'RlhfjsGeluTanhGrad', 'RlhfjsLayerNorm', 'RlhfjsLayerNormGrad', 'RlhfjsTokenLogprobs', 'RlhfjsTokenLogprobsGrad', 'RlhfjsAdamStep']) {
       expect(ran[k] ?? 0).toBeGreaterThan(0);
     }
     // the model learns: the curve falls well below its start (ln 48 = 3.87)

@@ -10,6 +10,7 @@ export const FUSED_KERNEL_NAMES = {
   layerNormGrad: 'RlhfjsLayerNormGrad',
   tokenLogprobs: 'RlhfjsTokenLogprobs',
   tokenLogprobsGrad: 'RlhfjsTokenLogprobsGrad',
+  adam: 'RlhfjsAdamStep',
 } as const;
 
 /** A kernel with no stock counterpart: it must handle every input its op wrapper sends. */
@@ -95,6 +96,24 @@ export const fusedKernels: FusedKernel[] = [
       const dlogits = backend.makeOutput(logits.shape.slice(), 'float32');
       if (rows > 0) addon.tokenLogprobsGrad(heapBuffer(backend), heapOffset(backend, dy), heapOffset(backend, logits), heapOffset(backend, targets), heapOffset(backend, lse), heapOffset(backend, dlogits), rows, v);
       return dlogits;
+    },
+  },
+  {
+    kernelName: FUSED_KERNEL_NAMES.adam,
+    run({ inputs: { x, g, m, v }, backend, attrs }, addon) {
+      requireFloat32('adam', x, g, m, v);
+      const n = sizeOf(x.shape);
+      for (const t of [g, m, v]) {
+        if (sizeOf(t.shape) !== n) throw new Error(`@rlhfjs/native-kernels: adam operands differ in size (${x.shape} vs ${t.shape})`);
+      }
+      const xo = backend.makeOutput(x.shape.slice(), 'float32');
+      const mo = backend.makeOutput(x.shape.slice(), 'float32');
+      const vo = backend.makeOutput(x.shape.slice(), 'float32');
+      if (n > 0) {
+        const a = attrs as { lr: number; beta1: number; beta2: number; epsilon: number; c1: number; c2: number };
+        addon.adamStep(heapBuffer(backend), heapOffset(backend, x), heapOffset(backend, g), heapOffset(backend, m), heapOffset(backend, v), heapOffset(backend, xo), heapOffset(backend, mo), heapOffset(backend, vo), n, a.lr, a.beta1, a.beta2, a.epsilon, a.c1, a.c2);
+      }
+      return [xo, mo, vo];
     },
   },
 ];
