@@ -1,4 +1,6 @@
+import * as fs from 'node:fs';
 import * as http from 'node:http';
+import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { DiagnosticError } from '@rlhfjs/core';
@@ -170,4 +172,34 @@ describe('http reward', () => {
     const r = new HttpReward({ ...settings(), url: closed, retries: 1 }, '/rewards/0', async () => undefined);
     expect((await catchErr(r.score(samples, { step: 0 }))).message).toMatch(/failed 2 times: attempt 1: network error: ECONNREFUSED/);
   });
+});
+
+// ES modules load through a native import(), which jest's CommonJS sandbox cannot run: this test
+// runs the compiled package in a child process (`npx tsc -b plugins/rewards` first).
+const DIST = path.resolve(__dirname, '../../dist/remote/function-reward.js');
+(fs.existsSync(DIST) ? test : test.skip)('an .mjs module loads through import() in the compiled package (build first)', async () => {
+  const script = `
+    const { functionReward } = require(${JSON.stringify(DIST)});
+    (async () => {
+      const mk = (exp) => functionReward.create({ options: { module: 'esm.mjs', export: exp }, resolvePath: (p) => require('path').join(${JSON.stringify(FIX)}, p), pointer: '/rewards/0', container: null });
+      const s = [{ prompt: '', completion: 'Done.' }, { prompt: '', completion: 'LOUD' }];
+      const a = await (await mk('default')).score(s, { step: 0 });
+      const b = await (await mk('shout')).score(s, { step: 0 });
+      process.stdout.write(JSON.stringify([a.scores, b.scores]));
+    })().catch((e) => { process.stderr.write(String(e && e.message)); process.exit(1); });
+  `;
+  const out = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ['-e', script], { cwd: path.resolve(__dirname, '../..') });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+  expect(out.stderr).toBe('');
+  expect(out.code).toBe(0);
+  expect(JSON.parse(out.stdout)).toEqual([
+    [1, 0],
+    [0, 1],
+  ]);
 });
