@@ -58,6 +58,7 @@ export class TrainClassifierJob implements Job {
           heldOutAuc: test?.auc ?? null,
           heldOutLoss: test?.loss ?? null,
           heldOutExamples: test?.n ?? 0,
+          heldOutMajorityAccuracy: split.test.length ? Math.max(...[0, 1].map((k) => split.test.filter((r) => r.label === k).length / split.test.length)) : null,
           validationAccuracy: validation?.accuracy ?? null,
           bestEpoch,
           vocab: model.config.vocab.length,

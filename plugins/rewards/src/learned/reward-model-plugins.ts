@@ -79,7 +79,9 @@ export class TrainRewardModelJob implements Job {
       const t = test as RewardModelData['pointwise'];
       const r = await rm.score(t, this.s.batchSize);
       const y = t.map((p) => p.target);
-      return { accuracy: accuracy(r, y), auc: auc(r, y), n: t.length };
+      const pos = y.filter((v) => v === 1).length / y.length;
+      // accuracy of always answering the majority class: what `accuracy` must beat on unbalanced labels
+      return { accuracy: accuracy(r, y), majorityAccuracy: Math.max(pos, 1 - pos), auc: auc(r, y), n: t.length };
     };
     try {
       const before = await evaluate();
