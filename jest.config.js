@@ -11,6 +11,7 @@ module.exports = {
   moduleNameMapper: {
     // tests run against sources, so every package sees the same module instances
     '^@rlhfjs/core$': '<rootDir>/core/src/index.ts',
+    '^@rlhfjs/core/testing$': '<rootDir>/core/src/testing/index.ts',
     '^@rlhfjs/plugin-(lm|algorithms|rewards|loggers)$': '<rootDir>/plugins/$1/src/index.ts',
   },
   setupFiles: ['reflect-metadata'],

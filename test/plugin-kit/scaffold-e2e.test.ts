@@ -144,8 +144,9 @@ describe('rlhf init plugin → npm test → npm pack → install → rlhf valida
     expect(t.stdout + t.stderr).toMatch(/Tests:\s+\d+ passed, \d+ total/);
     const listed = await rlhf(['plugins', '--plugin', '.'], dir);
     expect(listed.code).toBe(0);
-    expect(listed.out).toMatch(/reward\n {2}keyword-bonus {2}\(\.@0\.1\.0\)/); // a path names the package by its spec
-    expect(listed.out).toMatch(/scorer\n {2}distinct-words {2}\(\.@0\.1\.0\)/);
+    // a package named by path is listed under its package.json name, with the path
+    expect(listed.out).toMatch(/reward\n {2}keyword-bonus {2}\(rlhf-plugin-keywords \(\.\)@0\.1\.0\)/);
+    expect(listed.out).toMatch(/scorer\n {2}distinct-words {2}\(rlhf-plugin-keywords \(\.\)@0\.1\.0\)/);
   }, 90_000);
 
   test('each scaffold\'s recipes/example.yaml validates once the packages it names are installed', async () => {

@@ -150,6 +150,11 @@ function readVersion(): string {
 
 /** Entry point of bin/rlhf.js. */
 export function run(): void {
+  // `rlhf plugins | head` closes the pipe early: that is not an error
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -81,7 +81,7 @@ export async function validateRecipeValue(source: RecipeSource, raw: Record<stri
     packages = res.loaded;
     problems.push(...res.problems.map((d) => ({ ...d, pointer: d.pointer ?? `/plugins/${(value.plugins as string[]).indexOf(d.plugin ?? '')}` })));
     for (const pkg of packages) {
-      problems.push(...registry.addPackage(pkg.spec, pkg.exported, { version: pkg.version, path: pkg.entry }).map((d) => ({ ...d, pointer: `/plugins/${(value.plugins as string[]).indexOf(pkg.spec)}` })));
+      problems.push(...registry.addPackage(displayName(pkg), pkg.exported, { version: pkg.version, path: pkg.entry }).map((d) => ({ ...d, pointer: `/plugins/${(value.plugins as string[]).indexOf(pkg.spec)}` })));
     }
     if (problems.length) throw locate(problems, source);
   }
@@ -125,6 +125,11 @@ export async function validateRecipeValue(source: RecipeSource, raw: Record<stri
   if (problems.length) throw locate(problems, source);
 
   return { recipe: resolve(value, source, job), baseDir: opts.baseDir ?? source.dir, source, registry, packages };
+}
+
+/** A package named by path is shown under its package.json name (with the path), by name otherwise. */
+export function displayName(pkg: { spec: string; name: string }): string {
+  return pkg.spec.startsWith('.') || path.isAbsolute(pkg.spec) ? (pkg.name !== pkg.spec ? `${pkg.name} (${pkg.spec})` : pkg.spec) : pkg.spec;
 }
 
 function validateOptions(registry: PluginRegistry, kind: PluginKind, ref: SlotRef, pointer: string, source: RecipeSource): Diagnostic[] {
