@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The detoxification experiment, end to end, from the shipped base model (recipes/models/base).
+# Everything it writes goes under runs/detox/. Usage: bash recipes/detox/run.sh [--with-control]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rlhf() { node core/bin/rlhf.js "$@"; }
+control=0
+[ "${1:-}" = "--with-control" ] && control=1
+if [ -e runs/detox/ppo ] || [ -e runs/detox/ppo-control ]; then
+  echo "runs/detox already holds a PPO run; move it away (or delete it) to start over" >&2
+  exit 2
+fi
+rlhf validate recipes/detox/*.yaml
+step() { echo; echo "== $1"; }
+step "1/6 evaluation prompts (held-out sentences)";  rlhf train recipes/detox/1-eval-prompts.yaml --out runs/detox/steps/1-eval-prompts
+step "2/6 RL training prompts";                      rlhf train recipes/detox/2-train-prompts.yaml --out runs/detox/steps/2-train-prompts
+step "3/6 sample and label (simulated labeller)";    rlhf train recipes/detox/3-label.yaml --out runs/detox/steps/3-label
+step "4/6 reward model from the labels";             rlhf train recipes/detox/4-reward-model.yaml --out runs/detox/steps/4-reward-model
+step "5/6 PPO with the adaptive KL controller";      rlhf train recipes/detox/5-ppo.yaml
+if [ "$control" = 1 ]; then
+  step "control: PPO with the reward shuffled";      rlhf train recipes/detox/6-ppo-control.yaml
+fi
+step "6/6 evaluation on held-out prompts (scorers that were not the reward)"
+rlhf eval runs/detox/ppo --prompts 2000
+rlhf report runs/detox/ppo
+if [ "$control" = 1 ]; then
+  rlhf eval runs/detox/ppo-control --prompts 2000
+  rlhf report runs/detox/ppo-control
+fi
+echo
+echo "done: runs/detox/ppo/eval.json, runs/detox/ppo/report/index.html"
