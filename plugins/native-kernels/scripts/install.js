@@ -7,15 +7,45 @@
  * instead (CI images that must ship the addon).
  */
 const { spawnSync } = require('node:child_process');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
+const addon = path.join(root, 'build', 'Release', 'rlhf_native_kernels.node');
+const stampFile = path.join(root, 'build', 'Release', 'rlhf-build-stamp.json');
 const FIX = 'apt-get install libopenblas-dev g++ make python3 && npm rebuild @rlhfjs/native-kernels';
 
 if (process.env.RLHFJS_NATIVE_KERNELS === 'off') {
   console.log('@rlhfjs/native-kernels: RLHFJS_NATIVE_KERNELS=off, skipping the native build');
   process.exit(0);
+}
+
+/**
+ * What the addon was built from: the sources, binding.gyp, the -march choice and the platform.
+ * N-API addons do not depend on the Node version, so it is not part of the stamp.
+ */
+function buildStamp() {
+  const hash = crypto.createHash('sha256');
+  const nativeDir = path.join(root, 'native');
+  for (const f of fs.readdirSync(nativeDir).sort()) hash.update(f).update(fs.readFileSync(path.join(nativeDir, f)));
+  hash.update(fs.readFileSync(path.join(root, 'binding.gyp')));
+  hash.update(`${process.env.RLHFJS_NATIVE_MARCH || 'native'} ${process.platform} ${process.arch}`);
+  return hash.digest('hex');
+}
+
+const stamp = buildStamp();
+// `npm install` runs this for the workspace every time; an up-to-date addon is kept (a rebuild
+// would replace the file under running processes). `npm rebuild` always builds.
+if (process.env.npm_command !== 'rebuild' && fs.existsSync(addon)) {
+  try {
+    if (JSON.parse(fs.readFileSync(stampFile, 'utf8')).stamp === stamp) {
+      console.log('@rlhfjs/native-kernels: the native addon is up to date');
+      process.exit(0);
+    }
+  } catch {
+    // no stamp or an unreadable one: build
+  }
 }
 
 /** node-gyp: the copy npm runs install scripts with, else a local one, else the one on PATH. */
@@ -39,7 +69,10 @@ if (!process.env.npm_config_nodedir && fs.existsSync(path.join(prefix, 'include'
 }
 
 const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
-if (result.status === 0) process.exit(0);
+if (result.status === 0) {
+  fs.writeFileSync(stampFile, JSON.stringify({ stamp }) + '\n');
+  process.exit(0);
+}
 
 const why = result.error ? result.error.message : `node-gyp exited with status ${result.status}`;
 console.warn(
