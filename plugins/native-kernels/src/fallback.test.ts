@@ -5,12 +5,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { resetAddonCacheForTests } from './addon';
-import { installNativeKernels, installedNativeKernels, nativeBlasInfo, nativeKernelsAvailable, NativeKernelsError, NATIVE_KERNEL_NAMES } from './index';
+import { adam, geluTanh, geluTanhComposed, installNativeKernels, installedNativeKernels, layerNorm, layerNormComposed, nativeBlasInfo, nativeKernelsAvailable, NativeKernelsError, NATIVE_KERNEL_NAMES, tokenLogprobs, tokenLogprobsComposed } from './index';
 
 const FIX = 'to turn them on: apt-get install libopenblas-dev g++ make python3 && npm rebuild @rlhfjs/native-kernels';
 let saved: string | undefined;
 
 beforeAll(async () => {
+  if (tf.getGradient('Sum') === undefined) require('@tensorflow/tfjs');
   require('@tensorflow/tfjs-backend-wasm');
   await tf.setBackend('wasm');
   if (tf.getBackend() !== 'wasm') throw new Error(`wasm backend did not start (got ${tf.getBackend()})`);
@@ -47,6 +48,27 @@ describe('native kernels unavailable', () => {
   it('still computes with the stock kernels', () => {
     const out = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5, 6], [7, 8]])).arraySync());
     expect(out).toEqual([[19, 22], [43, 50]]);
+  });
+
+  it('runs the fused ops and the Adam optimizer as their stock-op versions', () => {
+    tf.tidy(() => {
+      const x = tf.tensor2d([[0.5, -1, 2], [1, 0, -0.25]]);
+      expect(Array.from(geluTanh(tf, x).dataSync())).toEqual(Array.from(geluTanhComposed(tf, x).dataSync()));
+      const g = tf.ones([3]);
+      const b = tf.zeros([3]);
+      expect(Array.from(layerNorm(tf, x, g, b).dataSync())).toEqual(Array.from(layerNormComposed(tf, x, g, b).dataSync()));
+      const t = tf.tensor1d([2, 0], 'int32');
+      expect(Array.from(tokenLogprobs(tf, x, t).dataSync())).toEqual(Array.from(tokenLogprobsComposed(tf, x, t).dataSync()));
+    });
+    const w = tf.variable(tf.tensor1d([1, -2]));
+    const opt = adam(tf, 0.1);
+    opt.minimize(() => tf.sum(tf.square(w)) as tf.Scalar, false, [w]);
+    // first Adam step moves each weight by lr against the sign of its gradient: [1 - 0.1, -2 + 0.1]
+    const moved = Array.from(w.dataSync());
+    expect(moved[0]).toBeCloseTo(0.9, 5);
+    expect(moved[1]).toBeCloseTo(-1.9, 5);
+    opt.dispose();
+    w.dispose();
   });
 
   it('still rejects bad arguments, naming the field and the closest kernel', () => {
