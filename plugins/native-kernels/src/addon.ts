@@ -127,7 +127,7 @@ function load(): AddonState {
     return { ok: false, why: `${DISABLE_ENV}=${flag} is set` };
   }
   if (process.platform === 'win32') {
-    return { ok: false, why: 'the addon is only built on Linux and macOS' };
+    return { ok: false, why: 'the addon does not build on Windows' };
   }
   if (!fs.existsSync(ADDON_PATH)) {
     return { ok: false, why: `the addon was not built (${ADDON_PATH} is missing)` };

@@ -168,7 +168,8 @@ function checkRequest(options: InstallOptions): string[] {
 /**
  * Replaces the chosen tfjs kernels of the wasm backend with native ones. Call it after
  * `await tf.setBackend('wasm')`. Each native kernel hands inputs it does not cover (other dtypes,
- * axis patterns) to the stock kernel, so results never depend on coverage. Idempotent.
+ * axis patterns) to the stock kernel, so results never depend on coverage. Idempotent, and it
+ * adds to what earlier calls installed (uninstallNativeKernels takes kernels out).
  * Returns the kernels installed; when the addon or the wasm internals are missing it installs
  * nothing and says why (it throws only for bad arguments).
  */
