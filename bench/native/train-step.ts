@@ -138,7 +138,9 @@ async function main(): Promise<void> {
   const all: string[] = [];
   for (const g of GROUPS) {
     all.push(...g.kernels);
-    if (!opts.allOnly || all.length === GROUPS.flatMap((x) => x.kernels).length) make(g.label, [...all], false);
+    const last = all.length === GROUPS.flatMap((x) => x.kernels).length;
+    if (!opts.allOnly) make(g.label, [...all], false);
+    else if (last) make('wasm + every native kernel and fused op', [...all], false);
   }
   // the same, with the explicit-transpose gradients a model written for stock wasm uses
   make('all native, explicit-transpose matmul grads', [...all], true);
