@@ -108,7 +108,7 @@ export async function createTensorRuntime(req: RuntimeRequest): Promise<TensorRu
 
 interface NativeModule {
   nativeKernelsAvailable(): { ok: boolean; reason?: string };
-  installNativeKernels(tf: TF, opts?: { kernels?: string[] }): { installed: string[] };
+  installNativeKernels(tf: TF, opts?: { kernels?: string[] }): { installed: string[]; reason?: string };
 }
 
 /** Native CPU kernels for wasm, from the optional @rlhfjs/native-kernels package. */
@@ -123,20 +123,24 @@ function installNative(tf: TF, mode: 'require' | 'allow' | 'forbid'): string[] {
   }
   if (mod) {
     const avail = mod.nativeKernelsAvailable();
-    if (avail.ok) return mod.installNativeKernels(tf).installed;
-    reason = avail.reason ?? 'the addon is not built';
+    if (avail.ok) {
+      const r = mod.installNativeKernels(tf);
+      if (r.installed.length > 0) return r.installed;
+      reason = r.reason ?? 'no native kernel could be installed';
+    } else reason = avail.reason ?? 'the addon is not built';
   }
   if (mode === 'require') {
     throw new DiagnosticError({
       code: 'runtime/native-kernels',
       pointer: '/runtime/nativeKernels',
-      message: `runtime.nativeKernels is "require", but native kernels are off: ${reason}`,
+      message: `runtime.nativeKernels is "require", but ${/^native kernels are off/.test(reason) ? reason : 'native kernels are off: ' + reason}`,
       fix: 'apt-get install libopenblas-dev g++ make python3, then npm rebuild @rlhfjs/native-kernels; or set nativeKernels: allow',
     });
   }
   if (!nativeNoticeShown) {
     nativeNoticeShown = true;
-    process.stderr.write(`native kernels are off (${reason}); stock wasm kernels are used. To turn them on: apt-get install libopenblas-dev g++ make python3 && npm rebuild @rlhfjs/native-kernels\n`);
+    const line = /^native kernels are off/.test(reason) ? reason : `native kernels are off: ${reason}; to turn them on: apt-get install libopenblas-dev g++ make python3 && npm rebuild @rlhfjs/native-kernels`;
+    process.stderr.write(`${line} (stock wasm kernels are used)\n`);
   }
   return [];
 }
