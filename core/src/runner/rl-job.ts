@@ -9,7 +9,7 @@ import type { Job, JobContext, JobResult } from '../contract/job';
 import type { Logger } from '../contract/logger';
 import { Rng, type RngState } from '../runtime/rng';
 import { RunDirectory, atomicWriteFileSync, writeJsonAtomic } from '../runtime/run-dir';
-import { encodeSafetensors, readSafetensorsFile, type HostTensor } from '../runtime/safetensors';
+import { encodeSafetensors, readSafetensors, type NamedTensor } from '../runtime/safetensors';
 import { disposePacked, packRollout, responseColumns } from './pack';
 import { Progress } from './progress';
 import type { RewardSet } from './reward-set';
@@ -165,7 +165,7 @@ export class RLJob implements Job {
         if (c.isRegistered(Tokens.Policy)) {
           const policy = c.resolve(Tokens.Policy);
           await policy.save(path.join(dir, 'policy'));
-          const host = new Map<string, HostTensor>();
+          const host = new Map<string, NamedTensor>();
           for (const [name, t] of policy.namedWeights()) host.set(name, { dtype: t.dtype === 'int32' ? 'I32' : 'F32', shape: t.shape, data: (await t.data()) as Float32Array | Int32Array });
           atomicWriteFileSync(path.join(dir, 'weights.safetensors'), encodeSafetensors(host));
         }
@@ -195,7 +195,7 @@ export class RLJob implements Job {
     const state = JSON.parse(fs.readFileSync(path.join(ck.dir, 'state.json'), 'utf8')) as LoopState;
     const { tf } = c.resolve(Tokens.Runtime);
     if (c.isRegistered(Tokens.Policy)) {
-      const { tensors } = readSafetensorsFile(path.join(ck.dir, 'weights.safetensors'));
+      const { tensors } = readSafetensors(path.join(ck.dir, 'weights.safetensors'));
       const weights = new Map<string, ReturnType<typeof tf.tensor>>();
       for (const [name, t] of tensors) weights.set(name, tf.tensor(t.data, t.shape, t.dtype === 'I32' ? 'int32' : 'float32'));
       c.resolve(Tokens.Policy).loadNamedWeights(weights);

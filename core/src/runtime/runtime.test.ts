@@ -4,7 +4,6 @@ import * as path from 'node:path';
 import { Rng } from './rng';
 import { RunDirectory, atomicWriteDir } from './run-dir';
 import { compareMetrics } from './compare-metrics';
-import { encodeSafetensors, decodeSafetensors } from './safetensors';
 import { wilsonInterval, twoProportionPValue } from '../eval/stats';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'rlhf-rt-'));
@@ -77,26 +76,6 @@ describe('compareMetrics', () => {
   test('the first difference is reported with both values', () => {
     expect(compareMetrics(rows([1, 2, 3]), rows([1, 2.0000001, 3])).first).toEqual({ step: 1, key: 'loss/total', stored: 2, reproduced: 2.0000001 });
     expect(compareMetrics(rows([1, 2, 3]), rows([1, 2])).lengthMismatch).toEqual({ stored: 3, reproduced: 2 });
-  });
-});
-
-describe('safetensors', () => {
-  test('round trip is bit-exact and the header follows the format', () => {
-    const t = new Map([
-      ['b.weight', { dtype: 'F32' as const, shape: [2, 3], data: new Float32Array([1.5, -2, 3e-8, 0, Infinity, -0]) }],
-      ['a.ids', { dtype: 'I32' as const, shape: [2], data: new Int32Array([7, -1]) }],
-    ]);
-    const buf = encodeSafetensors(t, { format: 'pt' });
-    const n = Number(buf.readBigUInt64LE(0));
-    expect(n % 8).toBe(0);
-    const header = JSON.parse(buf.subarray(8, 8 + n).toString());
-    expect(header['a.ids']).toEqual({ dtype: 'I32', shape: [2], data_offsets: [0, 8] });
-    expect(header['b.weight'].data_offsets).toEqual([8, 32]);
-    const back = decodeSafetensors(buf);
-    expect(back.metadata).toEqual({ format: 'pt' });
-    expect(Buffer.from(back.tensors.get('b.weight')!.data.buffer).equals(Buffer.from(t.get('b.weight')!.data.buffer))).toBe(true);
-    expect([...back.tensors.get('a.ids')!.data]).toEqual([7, -1]);
-    expect(() => decodeSafetensors(buf.subarray(0, 20), 'x.safetensors')).toThrow('not a valid safetensors file');
   });
 });
 

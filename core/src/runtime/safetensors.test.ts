@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DiagnosticError } from '@rlhfjs/core';
+import { DiagnosticError } from '../index';
 import { decodeSafetensors, encodeSafetensors, readSafetensors, writeSafetensors, type NamedTensor } from './safetensors';
 
 function tmpDir(): string {
