@@ -4,6 +4,7 @@ import { ensureGradients } from '@rlhfjs/plugin-lm';
 import { BagOfEmbeddingsClassifier, classMargin } from './bag-classifier';
 import { loadPointwiseLabels, loadSentimentSentences, splitExamples, type TextExample } from './data';
 import { trainClassifier, type ClassifierTrainOptions } from './train-classifier';
+import { JobProgress } from './progress';
 
 export interface TrainClassifierSettings extends Omit<ClassifierTrainOptions, 'classes' | 'positive'> {
   data: string;
@@ -35,7 +36,11 @@ export class TrainClassifierJob implements Job {
     }
     if (classes.length !== 2) throw new DiagnosticError({ code: 'classifier/classes', message: `classes must name 2 classes (0 and 1), got ${classes.length}`, pointer: '/job/options/classes', plugin: 'job/train-classifier' });
     const split = splitExamples(rows, rng.fork('split'), { validation: this.s.validationFraction, test: this.s.testFraction });
-    const { model, history, bestEpoch } = await trainClassifier(tf, split, { ...this.s, classes, positive: 1 }, rng);
+    const progress = new JobProgress(c, 'train-classifier', this.s.epochs);
+    const { model, history, bestEpoch } = await trainClassifier(tf, split, { ...this.s, classes, positive: 1 }, rng, (r) =>
+      progress.log(r.epoch, { 'train/loss': r.trainLoss, 'validation/loss': r.validationLoss, 'validation/accuracy': r.validationAccuracy }),
+    );
+    await progress.close();
     try {
       const test = split.test.length ? await model.evaluate(split.test, 1) : undefined;
       const validation = split.validation.length ? await model.evaluate(split.validation, 1) : undefined;

@@ -6,6 +6,7 @@ import { readLabels } from '../labels/reader';
 import type { LabelRecord } from '../labels/format';
 import { accuracy, auc, pairwiseAccuracy } from './metrics';
 import { GPTRewardModel, binaryCrossEntropy, bradleyTerry } from './reward-model';
+import { JobProgress } from './progress';
 
 export interface RewardModelData {
   pointwise: Array<{ prompt: string; completion: string; target: number }>;
@@ -36,6 +37,7 @@ export interface TrainRewardModelSettings {
   learningRate: number;
   margin: number;
   testFraction: number;
+  logEvery: number;
 }
 
 interface HeldOut {
@@ -89,6 +91,12 @@ export class TrainRewardModelJob implements Job {
       const history: Array<{ epoch: number; loss: number }> = [];
       const order = train.map((_, i) => i);
       const shuffle: Rng = rng.fork('shuffle');
+      const stepsPerEpoch = Math.ceil(order.length / this.s.batchSize);
+      const progress = new JobProgress(c, 'train-reward-model', stepsPerEpoch * this.s.epochs);
+      let step = 0;
+      let windowLoss = 0;
+      let windowRows = 0;
+      let t0 = Date.now();
       try {
         for (let epoch = 1; epoch <= this.s.epochs; epoch++) {
           shuffle.shuffle(order);
@@ -113,8 +121,18 @@ export class TrainRewardModelJob implements Job {
                 vars,
               ) as tfc.Scalar,
             );
-            total += (await loss.data())[0] * idx.length;
+            const l = (await loss.data())[0];
             loss.dispose();
+            total += l * idx.length;
+            windowLoss += l * idx.length;
+            windowRows += idx.length;
+            step += 1;
+            if (step % this.s.logEvery === 0 || step === stepsPerEpoch * this.s.epochs) {
+              await progress.log(step, { 'train/loss': windowLoss / windowRows, 'train/epoch': epoch, 'train/ms_per_step': (Date.now() - t0) / (windowRows / idx.length) });
+              windowLoss = 0;
+              windowRows = 0;
+              t0 = Date.now();
+            }
           }
           history.push({ epoch, loss: total / order.length });
         }
@@ -122,6 +140,8 @@ export class TrainRewardModelJob implements Job {
         opt.dispose();
       }
       const after = await evaluate();
+      await progress.log(step, Object.fromEntries(Object.entries(after).map(([k, v]) => [`heldout/${k}`, v])));
+      await progress.close();
       const out = this.s.output ?? path.join(ctx.runDir, 'reward-model');
       const info = { objective, labels: this.s.labels, init: this.s.init, invert: this.s.invert ?? null, examples: { train: train.length, test: test.length }, heldOut: after, heldOutBeforeTraining: before };
       await rm.save(out, info);
@@ -160,6 +180,7 @@ export const trainRewardModelJob = definePlugin({
       learningRate: { type: 'number', exclusiveMinimum: 0, default: 0.0001, description: 'Adam learning rate.' },
       margin: { type: 'number', default: 0, description: 'Bradley–Terry margin subtracted from r_chosen − r_rejected.' },
       testFraction: { type: 'number', exclusiveMinimum: 0, maximum: 0.5, default: 0.1, description: 'Share of labels (seeded shuffle) held out for the reported accuracy; at least one.' },
+      logEvery: { type: 'integer', minimum: 1, default: 20, description: 'Write the mean training loss to metrics.jsonl and the loggers every this many optimiser steps.' },
     },
   } as const,
   create: ({ options, resolvePath }) =>

@@ -88,8 +88,13 @@ test('train-reward-model on pairs (Bradley–Terry), then the reward-model rewar
   const out = path.join(dir, 'rm');
   const job = await buildPlugin(trainRewardModelJob, { init: base, labels, output: out, epochs: 4, batchSize: 6, learningRate: 0.005, testFraction: 0.25 });
   const res = await job.instance.run({ container: job.container, runDir: job.runDir, resume: false });
+  const metrics = fs.readFileSync(path.join(job.runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   job.dispose();
   expect(res.summary).toMatchObject({ objective: 'pairs', trainExamples: 18, heldOutExamples: 6 });
+  // 18 pairs / 6 per step × 4 epochs = 12 steps: logged at step 12 (logEvery 20), then the held-out line
+  expect(metrics.map((m) => m.step)).toEqual([12, 12]);
+  expect(metrics[0]['train/epoch']).toBe(4);
+  expect(metrics[1]['heldout/pairwiseAccuracy']).toBe(1);
   const heldOut = res.summary.heldOut as { pairwiseAccuracy: number; meanMargin: number };
   expect(heldOut.pairwiseAccuracy).toBe(1);
   expect(heldOut.meanMargin).toBeGreaterThan(0.5);

@@ -32,7 +32,7 @@ export async function trainClassifier(
   data: { train: TextExample[]; validation: TextExample[] },
   o: ClassifierTrainOptions,
   rng: Rng,
-  onEpoch?: (r: EpochRecord) => void,
+  onEpoch?: (r: EpochRecord) => void | Promise<void>,
 ): Promise<{ model: BagOfEmbeddingsClassifier; history: EpochRecord[]; bestEpoch: number }> {
   const vocab = buildVocab(
     data.train.map((r) => r.text),
@@ -60,7 +60,7 @@ export async function trainClassifier(
       const val = data.validation.length ? await model.evaluate(data.validation, o.positive) : { loss: NaN, accuracy: NaN };
       const rec = { epoch, trainLoss: total / order.length, validationLoss: val.loss, validationAccuracy: val.accuracy };
       history.push(rec);
-      onEpoch?.(rec);
+      await onEpoch?.(rec);
       if (!best || !(val.loss >= best.loss)) {
         best = { loss: val.loss, epoch, weights: await Promise.all(model.variables.map(async (v) => (await v.data()) as Float32Array)) };
       }
