@@ -79,11 +79,12 @@ export async function perplexity(tf: TF, policy: PolicyModel, texts: string[], b
 }
 
 /** Score completions with every scorer: mean score, and for flagging scorers the rate with its 95% CI. */
-export async function scoreForEval(scorers: Scorer[], gen: ModelCompletions): Promise<EvalResultRow['scorers']> {
+export async function scoreForEval(scorers: Scorer[], gen: ModelCompletions, perSample?: Array<Record<string, unknown>>): Promise<EvalResultRow['scorers']> {
   const out: EvalResultRow['scorers'] = {};
   const samples = gen.completions.map((completion, i) => ({ prompt: gen.prompts[i].text, completion, promptId: gen.prompts[i].id }));
   for (const s of scorers) {
     const res = await s.score(samples);
+    if (perSample) res.scores.forEach((v, i) => (perSample[i][s.name] = res.flags ? res.flags[i] : v));
     const mean = res.scores.reduce((a, b) => a + b, 0) / Math.max(1, res.scores.length);
     if (res.flags) {
       const flagged = res.flags.filter(Boolean).length;

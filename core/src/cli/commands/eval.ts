@@ -7,7 +7,7 @@ import { buildRunContainer } from '../../container/build';
 import { Tokens } from '../../container/tokens';
 import { loadRecipe, type LoadedRecipe } from '../../recipe/validate';
 import { createTensorRuntime } from '../../runtime/backend';
-import { RUN_FILES, writeJsonAtomic } from '../../runtime/run-dir';
+import { RUN_FILES, atomicWriteFileSync, writeJsonAtomic } from '../../runtime/run-dir';
 import type { Manifest } from '../../runtime/manifest';
 import { openRunDir } from '../../runner/run';
 import { generateForEval, perplexity, scoreForEval } from '../../eval/evaluate';
@@ -37,7 +37,7 @@ export function registerEval(cli: Argv, h: CommandHelpers): void {
         .option('batch', { type: 'number', default: 64, describe: 'completions generated per batch' })
         .option('seed', { type: 'number', describe: 'sampling seed (default: the recipe\'s runtime.seed)' })
         .option('set', { type: 'string', array: true, describe: 'override recipe values, e.g. agent.options.sampling.maxNewTokens=32' })
-        .option('out', { type: 'string', describe: 'JSON results file (default: <run>/eval.json for a run directory, else eval.json beside the recipe)' }),
+        .option('out', { type: 'string', describe: 'JSON results file (default: <run>/eval.json for a run directory, else eval.json beside the recipe); every completion with its scores goes to <out without .json>-completions.jsonl' }),
     async (a) => {
       const target = h.abs(a.target as string);
       const overrides = (a.set as string[] | undefined) ?? [];
@@ -76,25 +76,30 @@ export function registerEval(cli: Argv, h: CommandHelpers): void {
       h.out(`evaluating ${models.length} model(s) on ${prompts.length} held-out prompts, seed ${seed}, backend ${runtime.backend}`);
 
       const results: EvalResultRow[] = [];
+      const completionsFile = outFile.replace(/\.json$/i, '') + '-completions.jsonl';
+      const lines: string[] = [];
       for (const m of models) {
         const t0 = Date.now();
         const agent = m.checkpoint ? (await buildRunContainer(await load(m.checkpoint), { runtime, only: ['agent'] })).resolve(Tokens.Agent) : base;
         const gen = await generateForEval(runtime.tf, agent, base.policy, prompts, { batchSize: a.batch as number, seed });
+        const perSample: Array<Record<string, unknown>> = gen.completions.map((completion, i) => ({ model: m.label, promptId: prompts[i].id, prompt: prompts[i].text, completion, klToBase: gen.klToBase[i] }));
         const row: EvalResultRow = {
           model: m.label,
           step: m.step,
           prompts: prompts.length,
-          scorers: await scoreForEval(scorers, gen),
+          scorers: await scoreForEval(scorers, gen, perSample),
           klToBase: gen.klToBase.reduce((x, y) => x + y, 0) / gen.klToBase.length,
           perplexity: await perplexity(runtime.tf, agent.policy, prompts.map((p) => p.text), a.batch as number),
         };
         results.push(row);
+        for (const r of perSample) lines.push(JSON.stringify(r));
         h.out(`  ${m.label}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
         if (agent !== base) agent.policy.dispose();
       }
       printTable(h, results);
-      writeJsonAtomic(outFile, { recipe: recipeFile, seed, backend: runtime.backend, prompts: prompts.length, results, samples: undefined });
-      h.out(`wrote ${h.rel(outFile)}`);
+      writeJsonAtomic(outFile, { recipe: recipeFile, seed, backend: runtime.backend, prompts: prompts.length, results });
+      atomicWriteFileSync(completionsFile, lines.join('\n') + '\n');
+      h.out(`wrote ${h.rel(outFile)} and ${h.rel(completionsFile)}`);
     },
   );
 }
