@@ -5,7 +5,7 @@ import { ensureGradients } from '@rlhfjs/plugin-lm';
 import { readLabels } from '../labels/reader';
 import type { LabelRecord } from '../labels/format';
 import { accuracy, auc, pairwiseAccuracy } from './metrics';
-import { GPTRewardModel, binaryCrossEntropy, bradleyTerry } from './reward-model';
+import { GPTRewardModel, balancedClassWeights, binaryCrossEntropy, bradleyTerry } from './reward-model';
 import { JobProgress } from './progress';
 
 export interface RewardModelData {
@@ -38,6 +38,7 @@ export interface TrainRewardModelSettings {
   margin: number;
   testFraction: number;
   logEvery: number;
+  classWeights: 'none' | 'balanced';
 }
 
 interface HeldOut {
@@ -92,6 +93,8 @@ export class TrainRewardModelJob implements Job {
       const order = train.map((_, i) => i);
       const shuffle: Rng = rng.fork('shuffle');
       const stepsPerEpoch = Math.ceil(order.length / this.s.batchSize);
+      const classWeight =
+        objective === 'pointwise' && this.s.classWeights === 'balanced' ? balancedClassWeights((train as RewardModelData['pointwise']).map((p) => p.target)) : undefined;
       const progress = new JobProgress(c, 'train-reward-model', stepsPerEpoch * this.s.epochs);
       let step = 0;
       let windowLoss = 0;
@@ -115,7 +118,8 @@ export class TrainRewardModelJob implements Job {
                     return bradleyTerry(tf, tf.slice(r, 0, n) as tfc.Tensor1D, tf.slice(r, n, n) as tfc.Tensor1D, this.s.margin);
                   }
                   const b = idx.map((k) => train[k] as RewardModelData['pointwise'][number]);
-                  return binaryCrossEntropy(tf, rm.rewards(b.map((p) => rm.encode(p))), tf.tensor1d(b.map((p) => p.target)));
+                  const weights = classWeight ? tf.tensor1d(b.map((p) => classWeight[p.target])) : undefined;
+                  return binaryCrossEntropy(tf, rm.rewards(b.map((p) => rm.encode(p))), tf.tensor1d(b.map((p) => p.target)), weights);
                 },
                 true,
                 vars,
@@ -143,7 +147,7 @@ export class TrainRewardModelJob implements Job {
       await progress.log(step, Object.fromEntries(Object.entries(after).map(([k, v]) => [`heldout/${k}`, v])));
       await progress.close();
       const out = this.s.output ?? path.join(ctx.runDir, 'reward-model');
-      const info = { objective, labels: this.s.labels, init: this.s.init, invert: this.s.invert ?? null, examples: { train: train.length, test: test.length }, heldOut: after, heldOutBeforeTraining: before };
+      const info = { objective, classWeights: classWeightInfo(objective, this.s.classWeights), labels: this.s.labels, init: this.s.init, invert: this.s.invert ?? null, examples: { train: train.length, test: test.length }, heldOut: after, heldOutBeforeTraining: before };
       await rm.save(out, info);
       writeJsonAtomic(path.join(ctx.runDir, 'reward-model-history.json'), history);
       return { summary: { checkpoint: out, objective, trainExamples: train.length, heldOutExamples: test.length, heldOut: after, heldOutBeforeTraining: before, finalTrainLoss: history.at(-1)?.loss ?? null } };
@@ -180,12 +184,23 @@ export const trainRewardModelJob = definePlugin({
       learningRate: { type: 'number', exclusiveMinimum: 0, default: 0.0001, description: 'Adam learning rate.' },
       margin: { type: 'number', default: 0, description: 'Bradley–Terry margin subtracted from r_chosen − r_rejected.' },
       testFraction: { type: 'number', exclusiveMinimum: 0, maximum: 0.5, default: 0.1, description: 'Share of labels (seeded shuffle) held out for the reported accuracy; at least one.' },
+      classWeights: {
+        type: 'string',
+        enum: ['balanced', 'none'],
+        default: 'balanced',
+        description:
+          'Pointwise only. "balanced": weight each label by n / (2·n_class), so a rare class (e.g. 1% toxic) counts as much as the common one; "none": every label counts the same (the model may then learn to answer the common class).',
+      },
       logEvery: { type: 'integer', minimum: 1, default: 20, description: 'Write the mean training loss to metrics.jsonl and the loggers every this many optimiser steps.' },
     },
   } as const,
   create: ({ options, resolvePath }) =>
     new TrainRewardModelJob({ ...options, init: resolvePath(options.init), labels: resolvePath(options.labels), output: options.output ? resolvePath(options.output) : undefined }),
 });
+
+function classWeightInfo(objective: string, w: string): string | null {
+  return objective === 'pointwise' ? w : null;
+}
 
 /** Reward = the reward model's scalar for prompt + completion. */
 export class RewardModelReward implements RewardSource {

@@ -9,7 +9,7 @@ import { buildPlugin } from '../../../../core/src/testing';
 import { tinyModel } from '../../../lm/src/model/testing/tiny';
 import { LabelAppender, makeRecord, pairItem, pointwiseItem, readLabels } from '../labels';
 import { bceWithLogit, bradleyTerryLoss } from './metrics';
-import { binaryCrossEntropy, bradleyTerry, GPTRewardModel } from './reward-model';
+import { balancedClassWeights, binaryCrossEntropy, bradleyTerry, GPTRewardModel } from './reward-model';
 import { rewardModelData, rewardModelReward, trainRewardModelJob } from './reward-model-plugins';
 
 let dir: string;
@@ -42,6 +42,12 @@ test('Bradley–Terry and cross-entropy on tensors match values worked out by ha
   const bce = tf.tidy(() => binaryCrossEntropy(tf, tf.tensor1d([0, 2]), tf.tensor1d([1, 0])).arraySync());
   expect(bce).toBeCloseTo((Math.LN2 + 2.1269280110429727) / 2, 5);
   expect(bce).toBeCloseTo((bceWithLogit(0, 1) + bceWithLogit(2, 0)) / 2, 5);
+  // weights [1, 3]: (1·log 2 + 3·softplus(2)) / 4
+  const wbce = tf.tidy(() => binaryCrossEntropy(tf, tf.tensor1d([0, 2]), tf.tensor1d([1, 0]), tf.tensor1d([1, 3])).arraySync());
+  expect(wbce).toBeCloseTo((Math.LN2 + 3 * 2.1269280110429727) / 4, 5);
+  // 1 positive in 4 rows: weights n/(2·n_class) = 4/6 for class 0 and 4/2 for class 1
+  expect(balancedClassWeights([0, 0, 1, 0])).toEqual([4 / 6, 2]);
+  expect(balancedClassWeights([0, 0])).toEqual([0.5, 0]); // one class only: its weight is n/(2n), the absent one 0
 });
 
 test('labels become training data: invert flips pointwise targets, skips are dropped', () => {

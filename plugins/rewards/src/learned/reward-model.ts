@@ -102,7 +102,22 @@ export function bradleyTerry(tf: TF, rChosen: tfc.Tensor1D, rRejected: tfc.Tenso
   return tf.mean(tf.softplus(tf.neg(tf.sub(tf.sub(rChosen, rRejected), margin)))) as tfc.Scalar;
 }
 
-/** Binary cross-entropy with logits: mean t·softplus(−r) + (1 − t)·softplus(r). */
-export function binaryCrossEntropy(tf: TF, logits: tfc.Tensor1D, targets: tfc.Tensor1D): tfc.Scalar {
-  return tf.mean(tf.add(tf.mul(targets, tf.softplus(tf.neg(logits))), tf.mul(tf.sub(1, targets), tf.softplus(logits)))) as tfc.Scalar;
+/**
+ * Binary cross-entropy with logits, t·softplus(−r) + (1 − t)·softplus(r), averaged over the batch,
+ * or weighted: Σ wᵢ·lossᵢ / Σ wᵢ.
+ */
+export function binaryCrossEntropy(tf: TF, logits: tfc.Tensor1D, targets: tfc.Tensor1D, weights?: tfc.Tensor1D): tfc.Scalar {
+  const losses = tf.add(tf.mul(targets, tf.softplus(tf.neg(logits))), tf.mul(tf.sub(1, targets), tf.softplus(logits)));
+  if (!weights) return tf.mean(losses) as tfc.Scalar;
+  return tf.div(tf.sum(tf.mul(weights, losses)), tf.sum(weights)) as tfc.Scalar;
+}
+
+/**
+ * Per-class weights that make both classes count equally: n / (2·n_class) (so a class with half the
+ * rows gets weight 1). A class that is absent gets weight 0.
+ */
+export function balancedClassWeights(targets: readonly number[]): [number, number] {
+  const n1 = targets.filter((t) => t === 1).length;
+  const n0 = targets.length - n1;
+  return [n0 ? targets.length / (2 * n0) : 0, n1 ? targets.length / (2 * n1) : 0];
 }
