@@ -12,6 +12,7 @@ import { LabelAppender, readLabels } from '../labels';
 import { HumanReward, humanReward } from './human-reward';
 import { labelJob } from './label-job';
 import { TerminalLabeller } from './terminal';
+import { WebLabeller } from './web/server';
 
 let dir: string;
 beforeAll(async () => {
@@ -116,4 +117,29 @@ describe('label job', () => {
     expect(recs.length + (res.summary.identicalPairsDropped as number)).toBe(1);
     for (const r of recs) expect(r).toMatchObject({ type: 'pair', prompt: 'the dog' });
   });
+});
+
+test('human reward through the web page: training waits for the answers posted to the page', async () => {
+  const labels = path.join(dir, 'web.jsonl');
+  const built = await buildPlugin(humanReward, { labeller: 'web', labels, invert: true, labellerId: 'rater' });
+  const reward = built.instance as HumanReward;
+  expect(reward.labeller).toBeInstanceOf(WebLabeller);
+  // the URL (with its token) is printed on stderr when the server starts; the labeller exposes it too
+  const url = await (reward.labeller as WebLabeller).start();
+  const pending = reward.score(samples, { step: 2, model: 'run-x' });
+  const api = (p: string, body?: unknown) =>
+    fetch(url.replace('/?', `${p}?`), body === undefined ? {} : { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }).then((r) => r.json());
+  let state = await api('/api/state');
+  for (let k = 0; k < 50 && state.total === 0; k++) state = await api('/api/state');
+  expect(state.total).toBe(2); // the repeated completion is asked once
+  await api('/api/label', { id: state.items[0].id, label: 1 });
+  await api('/api/label', { id: state.items[1].id, label: 0 });
+  const r = await pending;
+  expect(r.scores).toEqual([0, 1, 0]);
+  await reward.close();
+  built.dispose();
+  expect(readLabels(labels).labels.map((l) => [l.labeller.id, l.source?.step])).toEqual([
+    ['rater', 2],
+    ['rater', 2],
+  ]);
 });

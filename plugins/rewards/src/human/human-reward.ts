@@ -17,7 +17,7 @@ export interface HumanRewardSettings {
  */
 export class HumanReward implements RewardSource {
   constructor(
-    private readonly labeller: Labeller,
+    readonly labeller: Labeller,
     private readonly settings: HumanRewardSettings,
     private readonly appender?: LabelAppender,
     private readonly plugin = 'reward/human',
