@@ -21,10 +21,10 @@ if [ "$control" = 1 ]; then
   step "control: PPO with the reward shuffled";      rlhf train recipes/detox/6-ppo-control.yaml
 fi
 step "6/6 evaluation on held-out prompts (scorers that were not the reward)"
-rlhf eval runs/detox/ppo --prompts 2000
+rlhf eval runs/detox/ppo --prompts 3000
 rlhf report runs/detox/ppo
 if [ "$control" = 1 ]; then
-  rlhf eval runs/detox/ppo-control --prompts 2000
+  rlhf eval runs/detox/ppo-control --prompts 3000
   rlhf report runs/detox/ppo-control
 fi
 echo
