@@ -10,8 +10,15 @@ Usage: python3 bench/lm/bench_torch.py '{"vocab":512,"d":128,"layers":2,"heads":
 """
 import json
 import math
+import os
 import sys
 import time
+
+# Debian's torch calls a BLAS that starts its own threads regardless of torch.set_num_threads:
+# pin every pool to the requested count before torch loads, so the comparison is one thread each.
+_threads = str(json.loads(sys.argv[1]).get("threads", 1) if len(sys.argv) > 1 else 1)
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS"):
+    os.environ[_var] = _threads
 
 try:
     import torch
