@@ -277,7 +277,8 @@ export class PretrainJob implements Job {
         }
       }
       if (!lastEval || state.step % o.evalEvery !== 0) await evaluate(state.step);
-      if (runDir && checkpointEvery >= 0 && stopReason !== 'aborted') await runDir.writeCheckpoint(state.step, saveState, keep);
+      // always end with a checkpoint (also when stopped by time or a signal), so --resume can continue
+      if (runDir) await runDir.writeCheckpoint(state.step, saveState, keep);
       await saveModel(model, output, { config: { pretrain: { step: state.step, heldOutLoss: lastEval?.loss ?? null, heldOutPerplexity: lastEval?.ppl ?? null, tokensSeen: state.tokensSeen } } });
       for (const l of loggers) await l.event?.('saved', { dir: output });
     } finally {
