@@ -60,6 +60,12 @@ export const gptAgent = definePlugin({
         description: 'How completions are sampled during training and evaluation.',
         properties: {
           maxNewTokens: { type: 'integer', minimum: 1, default: 24, description: 'Most tokens generated per completion (the prompt is cut from the left to leave room).' },
+          minNewTokens: {
+            type: 'integer',
+            minimum: 0,
+            default: 0,
+            description: 'Fewest tokens generated before the end-of-text token may be drawn (0 = none). Keeps RL from learning to stop early to avoid a penalty; sampling only, the trained log-probs are the model\'s own.',
+          },
           temperature: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'Softmax temperature; 1 samples the model as it is, which the RL maths assumes.' },
           topK: { type: 'integer', minimum: 0, default: 0, description: 'Sample only among the k most likely tokens (0 = off).' },
           topP: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 1, description: 'Nucleus sampling: only the smallest set of tokens whose probability reaches p (1 = off).' },
