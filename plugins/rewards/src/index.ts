@@ -5,6 +5,8 @@ import { labelJob } from './human/label-job';
 import { functionReward } from './remote/function-reward';
 import { httpReward } from './remote/http-reward';
 import { classifierReward, trainClassifierJob } from './learned/classifier-plugins';
+import { classifierScorer } from './learned/classifier-scorer';
+import { afinnSentimentScorer } from './lexicon/afinn';
 import { rewardModelReward, trainRewardModelJob } from './learned/reward-model-plugins';
 
 export * from './labels';
@@ -14,5 +16,5 @@ export * from './remote';
 export * from './learned';
 
 export default definePackage({
-  plugins: [humanReward, functionReward, httpReward, classifierReward, rewardModelReward, labelJob, trainClassifierJob, trainRewardModelJob, cussToxicityScorer, obscenityToxicityScorer],
+  plugins: [humanReward, functionReward, httpReward, classifierReward, rewardModelReward, labelJob, trainClassifierJob, trainRewardModelJob, cussToxicityScorer, obscenityToxicityScorer, classifierScorer, afinnSentimentScorer],
 });
