@@ -18,11 +18,6 @@ export interface Tokenizer {
 export interface SamplingOptions {
   /** Most tokens generated per completion. */
   maxNewTokens: number;
-  /**
-   * Fewest tokens generated before end-of-text may be sampled (0 or absent: no minimum). It
-   * shapes sampling only; the log-probs reported and trained are the model's own.
-   */
-  minNewTokens?: number;
   /** Softmax temperature; 1 keeps the model's distribution (which the RL maths assumes). */
   temperature: number;
   /** Keep only the k most likely tokens (0 = off). */

@@ -113,8 +113,8 @@ describe('generate', () => {
     m.dispose();
   });
 
-  it('minNewTokens keeps eos out of the first draws but reports the model\'s own log-probs', async () => {
-    // the same "eos is certain" model as below: logit(eos) = 10·|b|² = 10·d, every other logit 0
+  it('a suppressed end-of-text is never drawn, and generation, forward and the frozen copy agree on the renormalised distribution', async () => {
+    // "eos is certain": logit(eos) = 10·|b|² = 10·d, every other logit 0; suppressed, the rest are uniform
     const m = tinyModel(tf, { tieEmbeddings: false });
     const w = m.namedWeights();
     const d = m.config.dModel;
@@ -125,20 +125,23 @@ describe('generate', () => {
     const head = new Float32Array(d * V);
     for (let i = 0; i < d; i++) head[i * V + eos] = 10;
     (w.get('lm_head.weight') as tf.Variable).assign(tf.tensor2d(head, [d, V]));
+    m.suppressTokens([eos]);
     const p = [[m.tokenizer.encode('the')[0]]];
-    const r = await generate(m, p, { ...SAMPLING, minNewTokens: 3 }, new Rng(1));
-    // three tokens that are not eos, then eos (certain once allowed)
-    expect(r.responseIds[0]).toHaveLength(4);
-    expect(r.responseIds[0].slice(0, 3).includes(eos)).toBe(false);
-    expect(r.responseIds[0][3]).toBe(eos);
-    // a non-eos token has model probability e^0 / (e^{10d} + V − 1): its log-prob is about −10·d
-    const z = 10 * d;
-    const expected = -(z + Math.log(1 + (V - 1) * Math.exp(-z)));
-    for (const lp of r.responseLogprobs[0].slice(0, 3)) expect(lp).toBeCloseTo(expected, 2);
-    // and the forward pass scores them the same way
+    const r = await generate(m, p, SAMPLING, new Rng(1));
+    expect(r.responseIds[0]).toHaveLength(SAMPLING.maxNewTokens);
+    expect(r.responseIds[0].includes(eos)).toBe(false);
+    // uniform over the V − 1 other tokens: log-prob −log(V − 1) for each
+    for (const lp of r.responseLogprobs[0]) expect(lp).toBeCloseTo(-Math.log(V - 1), 4);
     const packed = packRollout(tf, r, m.tokenizer.padId);
     const fwd = responseColumns((await m.forward(packed.batch).logprobs.array()) as number[][], packed);
-    expect(maxDiff(fwd[0], r.responseLogprobs[0])).toBeLessThan(1e-3);
+    expect(maxDiff(fwd[0], r.responseLogprobs[0])).toBeLessThan(1e-4);
+    const ref = m.frozenCopy();
+    expect(ref.suppressedTokens).toEqual([eos]);
+    const fwdRef = responseColumns((await ref.forward(packed.batch).logprobs.array()) as number[][], packed);
+    expect(maxDiff(fwdRef[0], r.responseLogprobs[0])).toBeLessThan(1e-4);
+    // lifting the suppression restores the model's own distribution
+    m.suppressTokens([]);
+    expect((await generate(m, p, SAMPLING, new Rng(1))).responseIds[0]).toEqual([eos]);
   });
 
   it('stops at eos (kept in responseIds, not in the text) and at stop strings (kept in the text)', async () => {

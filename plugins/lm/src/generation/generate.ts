@@ -52,7 +52,6 @@ export async function generate(model: GPTModel, prompts: number[][], sampling: S
   const useCache = opts.useCache ?? true;
   const B = prompts.length;
   const maxNew = sampling.maxNewTokens;
-  const minNew = Math.min(sampling.minNewTokens ?? 0, maxNew);
   const room = model.contextSize - maxNew;
   const promptIds = prompts.map((p) => fitPrompt(p, room, tok.bosId));
   const empty: Rollout = { promptIds, responseIds: promptIds.map(() => []), responseLogprobs: promptIds.map(() => []), prompts: [], completions: [] };
@@ -135,7 +134,7 @@ export async function generate(model: GPTModel, prompts: number[][], sampling: S
       const V = model.config.vocabSize;
       for (let b = 0; b < B; b++) {
         if (done[b]) continue;
-        const { token, logprob } = sampleToken(logits.subarray(b * V, b * V + V), vocab, sampling, rng, t < minNew ? tok.eosId : undefined);
+        const { token, logprob } = sampleToken(logits.subarray(b * V, b * V + V), vocab, sampling, rng);
         responseIds[b].push(token);
         responseLogprobs[b].push(logprob);
         if (values && vals) values[b].push(vals[b]);

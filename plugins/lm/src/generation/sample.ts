@@ -13,38 +13,22 @@ export interface SampleSettings {
  * the log-prob is not renormalised over the kept set, so it equals what a forward pass at the same
  * temperature scores for the token.
  */
-/**
- * Draw one token. `banned` (e.g. end-of-text before the minimum length) gets probability zero for
- * the draw; the returned log-prob is still the model's own, as a forward pass scores it.
- */
-export function sampleToken(logits: ArrayLike<number>, vocab: number, s: SampleSettings, rng: Rng, banned?: number): { token: number; logprob: number } {
+export function sampleToken(logits: ArrayLike<number>, vocab: number, s: SampleSettings, rng: Rng): { token: number; logprob: number } {
   const invT = 1 / s.temperature;
-  // the model's log-normaliser, for the reported log-prob
   let max = -Infinity;
   for (let i = 0; i < vocab; i++) {
     const z = logits[i] * invT;
     if (z > max) max = z;
   }
-  let sum = 0;
-  for (let i = 0; i < vocab; i++) sum += Math.exp(logits[i] * invT - max);
-  const logZ = max + Math.log(sum);
-  // the sampling distribution: the same softmax without the banned token, computed from the logits
-  // (not by zeroing a probability) so it stays exact when the banned token holds nearly all the mass
-  const skip = banned !== undefined && banned >= 0 && banned < vocab && vocab > 1 ? banned : -1;
-  let smax = -Infinity;
-  for (let i = 0; i < vocab; i++) {
-    const z = logits[i] * invT;
-    if (i !== skip && z > smax) smax = z;
-  }
   const probs = new Float64Array(vocab);
-  let ssum = 0;
+  let sum = 0;
   for (let i = 0; i < vocab; i++) {
-    if (i === skip) continue;
-    const e = Math.exp(logits[i] * invT - smax);
+    const e = Math.exp(logits[i] * invT - max);
     probs[i] = e;
-    ssum += e;
+    sum += e;
   }
-  for (let i = 0; i < vocab; i++) probs[i] /= ssum;
+  const logZ = max + Math.log(sum);
+  for (let i = 0; i < vocab; i++) probs[i] /= sum;
 
   let candidates: number[] | null = null;
   if ((s.topK > 0 && s.topK < vocab) || s.topP < 1) {

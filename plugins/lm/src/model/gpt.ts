@@ -28,6 +28,9 @@ export class GPTModel implements PolicyModel {
   readonly contextSize: number;
   private readonly weights: Map<string, tfc.Variable>;
   private disposed = false;
+  /** Token ids removed from the model's distribution (logit −1e9), e.g. end-of-text for fixed-length RL. */
+  private suppressed: number[] = [];
+  private suppressBias?: tfc.Tensor1D;
 
   constructor(
     readonly tf: TF,
@@ -108,11 +111,36 @@ export class GPTModel implements PolicyModel {
     return cache ? { hidden, cache: newCache } : { hidden };
   }
 
-  /** Next-token logits [..., V] from hidden states [..., d]. */
+  /** Next-token logits [..., V] from hidden states [..., d]; suppressed tokens get −1e9. */
   logitsFrom(hidden: tfc.Tensor): tfc.Tensor {
     const tf = this.tf;
     const head = this.config.tieEmbeddings ? tf.transpose(this.w('wte')) : this.w('lm_head.weight');
-    return linear(tf, hidden, head);
+    const logits = linear(tf, hidden, head);
+    return this.suppressBias ? tf.add(logits, this.suppressBias) : logits;
+  }
+
+  /**
+   * Remove tokens from the model's distribution everywhere it is used (sampling, training
+   * log-probs, entropy, scoring), so that every computation sees the same renormalised
+   * distribution. Not saved with the weights: it is a setting of whoever loads the model.
+   */
+  suppressTokens(ids: readonly number[]): this {
+    this.suppressBias?.dispose();
+    this.suppressBias = undefined;
+    this.suppressed = [...new Set(ids)].sort((a, b) => a - b);
+    if (this.suppressed.length) {
+      const bias = new Float32Array(this.config.vocabSize);
+      for (const id of this.suppressed) {
+        if (!Number.isInteger(id) || id < 0 || id >= bias.length) throw new Error(`GPTModel: cannot suppress token ${id} (vocabulary ${bias.length})`);
+        bias[id] = -1e9;
+      }
+      this.suppressBias = this.tf.tensor1d(bias);
+    }
+    return this;
+  }
+
+  get suppressedTokens(): readonly number[] {
+    return this.suppressed;
   }
 
   /** Value-head output [...] from hidden states [..., d]. */
@@ -178,7 +206,7 @@ export class GPTModel implements PolicyModel {
     for (const [k, v] of this.weights) copies.set(k, v.clone());
     const m = new GPTModel(this.tf, this.config, this.tokenizer, copies, false, this.saveFn);
     copies.forEach((t) => t.dispose());
-    return m;
+    return m.suppressTokens(this.suppressed);
   }
 
   /** A copy with a freshly initialised value head (weights drawn from `rng`). */
@@ -187,7 +215,7 @@ export class GPTModel implements PolicyModel {
     const config = { ...this.config, valueHead: true };
     const w = new Map<string, WeightArray | tfc.Tensor>(this.weights);
     for (const [name, shape] of valueHeadShapes(config)) w.set(name, { shape, data: initWeight(config, name, shape, rng) });
-    return new GPTModel(this.tf, config, this.tokenizer, w, this.trainable, this.saveFn);
+    return new GPTModel(this.tf, config, this.tokenizer, w, this.trainable, this.saveFn).suppressTokens(this.suppressed);
   }
 
   async save(dir: string): Promise<void> {
@@ -224,6 +252,7 @@ export class GPTModel implements PolicyModel {
     if (this.disposed) return;
     this.disposed = true;
     this.weights.forEach((v) => v.dispose());
+    this.suppressBias?.dispose();
   }
 }
 

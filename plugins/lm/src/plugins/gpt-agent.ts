@@ -48,6 +48,12 @@ export const gptAgent = definePlugin({
           },
         },
       },
+      suppressEos: {
+        type: 'boolean',
+        default: false,
+        description:
+          'Remove the end-of-text token from the model\'s distribution (sampling, training log-probs and KL alike), so every completion runs to maxNewTokens. Stops RL from dodging a penalty by ending completions early, without the biased KL that a sampling-only minimum length gives.',
+      },
       valueHead: {
         type: 'boolean',
         default: false,
@@ -60,12 +66,6 @@ export const gptAgent = definePlugin({
         description: 'How completions are sampled during training and evaluation.',
         properties: {
           maxNewTokens: { type: 'integer', minimum: 1, default: 24, description: 'Most tokens generated per completion (the prompt is cut from the left to leave room).' },
-          minNewTokens: {
-            type: 'integer',
-            minimum: 0,
-            default: 0,
-            description: 'Fewest tokens generated before the end-of-text token may be drawn (0 = none). Keeps RL from learning to stop early to avoid a penalty; sampling only, the trained log-probs are the model\'s own.',
-          },
           temperature: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'Softmax temperature; 1 samples the model as it is, which the RL maths assumes.' },
           topK: { type: 'integer', minimum: 0, default: 0, description: 'Sample only among the k most likely tokens (0 = off).' },
           topP: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 1, description: 'Nucleus sampling: only the smallest set of tokens whose probability reaches p (1 = off).' },
@@ -92,6 +92,7 @@ export const gptAgent = definePlugin({
       const dir = ctx.resolvePath(o.checkpoint);
       const policy = wrap(() => loadPolicy(dir, tf, { valueHead: o.valueHead, rng: rng.fork('value-head') }), `${pointer}/options/checkpoint`);
       checkSamplingAt(sampling, policy.contextSize, pointer);
+      if (o.suppressEos) policy.suppressTokens([policy.tokenizer.eosId]);
       return { policy, sampling, source: dir };
     }
     const init = o.init!;
@@ -114,6 +115,7 @@ export const gptAgent = definePlugin({
     );
     const policy = new GPTModel(tf, config, tokenizer, initWeights(config, rng.fork('agent-init')));
     checkSamplingAt(sampling, policy.contextSize, pointer);
+    if (o.suppressEos) policy.suppressTokens([tokenizer.eosId]);
     return { policy, sampling, source: 'random init' };
   },
 });
