@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { ChartSpec } from './charts';
 
 function esc(s: string): string {
@@ -16,7 +17,8 @@ export interface ReportInput {
 
 /** A self-contained HTML page: Chart.js inlined, the chart configs as JSON, PNG fallbacks beside. */
 export function renderHtml(input: ReportInput): string {
-  const chartJs = fs.readFileSync(require.resolve('chart.js/dist/chart.umd.min.js'), 'utf8');
+  // the browser build sits beside the CommonJS entry (deep imports are closed by the package's exports map)
+  const chartJs = fs.readFileSync(path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js'), 'utf8');
   const charts = input.charts
     .map((c) => `<section><h2>${esc(c.title)}</h2><canvas id="chart-${c.id}" width="900" height="420"></canvas><p class="png"><a href="charts/${c.id}.png">PNG</a></p></section>`)
     .join('\n');
