@@ -50,6 +50,7 @@ testPluginPackage(pkg, {
     'reward/function': [{ module: 'reward.cjs' }],
     'reward/http': [httpOptions],
     'reward/classifier': [{ checkpoint: 'classifier' }],
+    'scorer/classifier': [{ checkpoint: 'classifier', class: 'positive' }],
     'reward/reward-model': [{ checkpoint: 'reward-model' }],
     'job/label': [{ labeller: 'simulated', labels: 'labels.jsonl' }],
     'job/train-reward-model': [{ init: 'base', labels: 'labels.jsonl' }],
