@@ -6,8 +6,8 @@ cd "$(dirname "$0")/../.."
 rlhf() { node core/bin/rlhf.js "$@"; }
 control=0
 [ "${1:-}" = "--with-control" ] && control=1
-if [ -e runs/detox/ppo ] || [ -e runs/detox/ppo-control ]; then
-  echo "runs/detox already holds a PPO run; move it away (or delete it) to start over" >&2
+if [ -e runs/detox ]; then
+  echo "runs/detox already exists (an earlier run of this experiment); move it away or delete it to start over" >&2
   exit 2
 fi
 rlhf validate recipes/detox/*.yaml
