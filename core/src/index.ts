@@ -19,6 +19,7 @@ export * from './runtime/rng';
 export * from './runtime/atomic';
 export * from './runtime/run-dir';
 export * from './runtime/safetensors';
+export * from './runtime/read-file';
 export * from './runtime/backend';
 export * from './runtime/gradients';
 export * from './runtime/manifest';

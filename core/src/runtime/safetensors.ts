@@ -8,10 +8,10 @@
  * object of string → string. The header is padded with spaces so the data buffer starts at a
  * multiple of 8 bytes. Tensor data is little-endian, row-major.
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { DiagnosticError } from '../diagnostics';
 import { atomicWriteFileSync } from './atomic';
+import { readFileChecked } from './read-file';
 
 export type SafeDtype = 'F32' | 'I32';
 
@@ -177,17 +177,6 @@ export function decodeSafetensors(bytes: Uint8Array, file = '<memory>'): Safeten
 
 /** Read a safetensors file, with errors that name it. */
 export function readSafetensors(file: string): SafetensorsFile {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DiagnosticError({
-      code: 'checkpoint/missing-file',
-      message: code === 'ENOENT' ? `${file} does not exist` : `${file} cannot be read (${code ?? (e as Error).message})`,
-      file,
-      fix: 'Check the checkpoint path; a complete checkpoint holds config.json, tokenizer.json and model.safetensors.',
-    });
-  }
+  const bytes = readFileChecked(file, { code: 'checkpoint/missing-file', fix: 'Check the checkpoint path; a complete checkpoint holds config.json, tokenizer.json and model.safetensors.' });
   return decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
 }

@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DiagnosticError, atomicWriteDir } from '@rlhfjs/core';
+import { DiagnosticError, atomicWriteDir, readFileChecked } from '@rlhfjs/core';
 import { ByteBPETokenizer } from '../tokenizer/byte-bpe';
 import { encodeSafetensors, readSafetensors, type NamedTensor } from './safetensors';
 
@@ -67,18 +67,7 @@ export async function writeCheckpoint(dir: string, contents: CheckpointContents)
 }
 
 function readJson(file: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DiagnosticError({
-      code: 'checkpoint/missing-file',
-      message: code === 'ENOENT' ? `${file} does not exist` : `${file} cannot be read (${code ?? (e as Error).message})`,
-      file,
-      fix: 'A checkpoint directory holds config.json, tokenizer.json and model.safetensors; point at a complete one.',
-    });
-  }
+  const text = readFileChecked(file, { code: 'checkpoint/missing-file', fix: 'A checkpoint directory holds config.json, tokenizer.json and model.safetensors; point at a complete one.' }).toString('utf8');
   try {
     const v = JSON.parse(text) as unknown;
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
