@@ -1,29 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { Writable } from 'node:stream';
-import { cliMain } from '../../core/src/index';
 import { REPO } from '../helpers/project';
 
 export { REPO };
 
-/** Run `rlhf` in this process (sources), capturing what it prints. */
-export async function rlhf(args: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
-  const sink = (): Writable & { text: string } => {
-    const w = new Writable({
-      write(chunk, _enc, cb) {
-        w.text += String(chunk);
-        cb();
-      },
-    }) as Writable & { text: string };
-    w.text = '';
-    return w;
-  };
-  const stdout = sink();
-  const stderr = sink();
-  const code = await cliMain(args, { stdout, stderr, cwd });
-  return { code, out: stdout.text, err: stderr.text };
-}
+export { rlhf } from '../helpers/cli';
 
 /** Run a command, failing the test with its output when it exits non-zero (unless `allowFail`). */
 export function sh(cmd: string, args: string[], cwd: string, opts: { allowFail?: boolean; timeout?: number } = {}): SpawnSyncReturns<string> {

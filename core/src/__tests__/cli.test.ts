@@ -1,24 +1,5 @@
-import { Writable } from 'node:stream';
-import { cliMain } from '../index';
+import { rlhf } from '../../../test/helpers/cli';
 import { makeProject, FIXTURE_PLUGIN } from '../../../test/helpers/project';
-
-function sink(): Writable & { text: string } {
-  const w = new Writable({
-    write(chunk, _enc, cb) {
-      w.text += String(chunk);
-      cb();
-    },
-  }) as Writable & { text: string };
-  w.text = '';
-  return w;
-}
-
-async function rlhf(args: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
-  const stdout = sink();
-  const stderr = sink();
-  const code = await cliMain(args, { stdout, stderr, cwd });
-  return { code, out: stdout.text, err: stderr.text };
-}
 
 let project: ReturnType<typeof makeProject>;
 beforeAll(() => {
