@@ -157,6 +157,12 @@ export function loadClassifierReward(tf: TF, dir: string, wanted: string, output
   return new ClassifierReward(model, idx, output, text);
 }
 
+/** Options that every plugin reading a trained classifier shares (the reward and the scorer). */
+export const classifierOptions = {
+  checkpoint: { type: 'string', minLength: 1, description: 'Folder written by the `train-classifier` job, relative to the recipe.' },
+  text: { type: 'string', enum: ['completion', 'prompt-and-completion'], default: 'completion', description: 'Which text is classified: the completion alone, or the prompt followed by the completion.' },
+} as const;
+
 export const classifierReward = definePlugin({
   kind: 'reward',
   name: 'classifier',
@@ -166,7 +172,7 @@ export const classifierReward = definePlugin({
     additionalProperties: false,
     required: ['checkpoint'],
     properties: {
-      checkpoint: { type: 'string', minLength: 1, description: 'Folder written by the `train-classifier` job, relative to the recipe.' },
+      checkpoint: classifierOptions.checkpoint,
       class: { type: 'string', minLength: 1, default: 'positive', description: 'The wanted class, by name (e.g. "positive" for the sentiment classifier, "0" for not-toxic on 0/1 toxicity labels).' },
       output: {
         type: 'string',
@@ -174,7 +180,7 @@ export const classifierReward = definePlugin({
         default: 'logit',
         description: '"logit": log p(wanted) − log p(other), unbounded, 0 at even odds (the TRL sentiment recipe uses this); "logprob": log p(wanted) ≤ 0; "prob": p(wanted) in [0, 1].',
       },
-      text: { type: 'string', enum: ['completion', 'prompt-and-completion'], default: 'completion', description: 'Which text is classified: the completion alone, or the prompt followed by the completion.' },
+      text: classifierOptions.text,
     },
   } as const,
   create: ({ options, resolvePath, container, pointer }) => {

@@ -1,5 +1,5 @@
 import { Tokens, definePlugin, type RewardSample, type Scorer } from '@rlhfjs/core';
-import { loadClassifierReward, type ClassifierReward } from './classifier-plugins';
+import { classifierOptions, loadClassifierReward, type ClassifierReward } from './classifier-plugins';
 
 /** Evaluation with a trained classifier: the probability of a class, and a flag when it is the likelier one. */
 export class ClassifierScorer implements Scorer {
@@ -23,9 +23,9 @@ export const classifierScorer = definePlugin({
     additionalProperties: false,
     required: ['checkpoint'],
     properties: {
-      checkpoint: { type: 'string', minLength: 1, description: 'Folder written by the `train-classifier` job, relative to the recipe.' },
+      checkpoint: classifierOptions.checkpoint,
       class: { type: 'string', minLength: 1, default: 'positive', description: 'The class whose probability is reported.' },
-      text: { type: 'string', enum: ['completion', 'prompt-and-completion'], default: 'completion', description: 'Which text is classified.' },
+      text: classifierOptions.text,
       name: { type: 'string', minLength: 1, description: 'Column name in evaluation tables (default: classifier-<class>).' },
     },
   } as const,
