@@ -1,5 +1,3 @@
-import type { DependencyContainer } from 'tsyringe';
-import { Tokens } from '../container/tokens';
 import type { Agent, PolicyModel } from '../contract/agent';
 import type { Prompt } from '../contract/environment';
 import type { Scorer } from '../contract/reward';
@@ -93,8 +91,4 @@ export async function scoreForEval(scorers: Scorer[], gen: ModelCompletions, per
     } else out[s.name] = { mean };
   }
   return out;
-}
-
-export function agentFrom(c: DependencyContainer): Agent {
-  return c.resolve(Tokens.Agent);
 }

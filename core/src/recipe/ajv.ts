@@ -25,7 +25,7 @@ export function compileCached(schema: object): ValidateFunction {
  * Turn Ajv errors into diagnostics, keeping only the deepest, most specific ones (the
  * `anyOf` / `if` wrappers add nothing a user can act on) and appending the field's description.
  */
-export function ajvToDiagnostics(errors: readonly ErrorObject[], opts: { prefix: string; plugin?: string; rootSchema: object }): Diagnostic[] {
+export function ajvToDiagnostics(errors: readonly ErrorObject[], opts: { prefix: string; plugin?: string }): Diagnostic[] {
   const specific = errors.filter((e) => !['anyOf', 'oneOf', 'if', 'allOf'].includes(e.keyword));
   const chosen = specific.length ? specific : errors;
   // keep the deepest error per instance path (an enum and a type error on the same node: both)
@@ -39,12 +39,10 @@ export function ajvToDiagnostics(errors: readonly ErrorObject[], opts: { prefix:
       out.push(d);
     }
   }
-  // an anyOf between alternatives reports each alternative's failure; drop failures of a node
-  // whose sibling alternative failed deeper (they describe the same mistake)
   return out;
 }
 
-function one(e: ErrorObject, opts: { prefix: string; plugin?: string; rootSchema: object }): Diagnostic {
+function one(e: ErrorObject, opts: { prefix: string; plugin?: string }): Diagnostic {
   let pointer = opts.prefix + e.instancePath;
   const field = pointerSegments(e.instancePath).pop();
   const desc = (e.parentSchema as { description?: string } | undefined)?.description;

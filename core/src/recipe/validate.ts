@@ -65,7 +65,7 @@ export async function validateRecipeValue(source: RecipeSource, raw: Record<stri
 
   // pass 1: the envelope
   if (!validateEnvelope(value)) {
-    problems.push(...ajvToDiagnostics(validateEnvelope.errors ?? [], { prefix: '', rootSchema: recipeSchema }));
+    problems.push(...ajvToDiagnostics(validateEnvelope.errors ?? [], { prefix: '' }));
   }
   if (problems.length) throw locate(problems, source);
 
@@ -97,7 +97,7 @@ export async function validateRecipeValue(source: RecipeSource, raw: Record<stri
       required = [];
     } else {
       required = jp.def.requires ?? [];
-      problems.push(...validateOptions(registry, 'job', job, typeof value.job === 'string' ? '/job' : '/job', source));
+      problems.push(...validateOptions(registry, 'job', job, '/job'));
       if (typeof value.job === 'string') value.job = job;
     }
   }
@@ -119,8 +119,8 @@ export async function validateRecipeValue(source: RecipeSource, raw: Record<stri
   for (const [slot, kind] of Object.entries(SLOT_KIND)) {
     const v = value[slot];
     if (v === undefined) continue;
-    if (Array.isArray(v)) v.forEach((ref: SlotRef, i) => problems.push(...validateOptions(registry, kind, ref, `/${slot}/${i}`, source)));
-    else problems.push(...validateOptions(registry, kind, v as SlotRef, `/${slot}`, source));
+    if (Array.isArray(v)) v.forEach((ref: SlotRef, i) => problems.push(...validateOptions(registry, kind, ref, `/${slot}/${i}`)));
+    else problems.push(...validateOptions(registry, kind, v as SlotRef, `/${slot}`));
   }
   if (problems.length) throw locate(problems, source);
 
@@ -132,7 +132,7 @@ export function displayName(pkg: { spec: string; name: string }): string {
   return pkg.spec.startsWith('.') || path.isAbsolute(pkg.spec) ? (pkg.name !== pkg.spec ? `${pkg.name} (${pkg.spec})` : pkg.spec) : pkg.spec;
 }
 
-function validateOptions(registry: PluginRegistry, kind: PluginKind, ref: SlotRef, pointer: string, source: RecipeSource): Diagnostic[] {
+function validateOptions(registry: PluginRegistry, kind: PluginKind, ref: SlotRef, pointer: string): Diagnostic[] {
   const found = registry.find(kind, ref.use);
   if (!found) return [registry.unknown(kind, ref.use, `${pointer}/use`)];
   ref.options ??= {};
@@ -144,8 +144,7 @@ function validateOptions(registry: PluginRegistry, kind: PluginKind, ref: SlotRe
     return [{ code: 'plugin/bad-schema', plugin, pointer, message: `the options schema of ${plugin} (from ${found.packageName}) does not compile: ${(err as Error).message}`, fix: `this is a bug in ${found.packageName}; report it to its authors` }];
   }
   if (validate(ref.options)) return [];
-  void source;
-  return ajvToDiagnostics(validate.errors ?? [], { prefix: `${pointer}/options`, plugin, rootSchema: found.def.options });
+  return ajvToDiagnostics(validate.errors ?? [], { prefix: `${pointer}/options`, plugin });
 }
 
 function resolve(value: Record<string, unknown>, source: RecipeSource, job: SlotRef): ResolvedRecipe {

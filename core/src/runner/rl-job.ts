@@ -6,7 +6,6 @@ import { DiagnosticError } from '../diagnostics';
 import type { Agent } from '../contract/agent';
 import type { Algorithm, Metrics, OnlineAlgorithm } from '../contract/algorithm';
 import type { Job, JobContext, JobResult } from '../contract/job';
-import type { Logger } from '../contract/logger';
 import { Rng, type RngState } from '../runtime/rng';
 import { RunDirectory, atomicWriteFileSync, writeJsonAtomic } from '../runtime/run-dir';
 import { encodeSafetensors, readSafetensors, type NamedTensor } from '../runtime/safetensors';
@@ -48,7 +47,7 @@ export class RLJob implements Job {
     try {
       for (let step = start; step < total; step++) {
         if (ctx.signal?.aborted) break;
-        last = algorithm.mode === 'online' ? await this.onlineStep(c, algorithm, step, rolloutRng, dataRng, runDir) : await this.offlineStep(c, algorithm, step);
+        last = algorithm.mode === 'online' ? await this.onlineStep(c, algorithm, step, rolloutRng, dataRng, runDir) : await this.offlineStep(algorithm, step);
         runDir.appendMetrics(step, last);
         for (const l of loggers) await l.log(step, last);
         progress.update(step, last);
@@ -147,13 +146,12 @@ export class RLJob implements Job {
     return metrics;
   }
 
-  private async offlineStep(c: DependencyContainer, algorithm: Algorithm & { mode: 'offline' }, step: number): Promise<Metrics> {
+  private async offlineStep(algorithm: Algorithm & { mode: 'offline' }, step: number): Promise<Metrics> {
     const t0 = performance.now();
     const res = await algorithm.step(step);
     for (const [k, v] of Object.entries(res.metrics)) {
       if (k.startsWith('loss/') && !Number.isFinite(v)) throw new DiagnosticError({ code: 'train/non-finite-loss', message: `${k} is ${v} at iteration ${step}`, fix: 'lower the learning rate' }, { exitCode: 1 });
     }
-    void c;
     return { ...res.metrics, 'kl/mean': res.kl, 'perf/step_s': (performance.now() - t0) / 1000 };
   }
 
@@ -237,4 +235,3 @@ function std(xs: readonly number[]): number {
   return xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
 }
 
-export type { Logger };

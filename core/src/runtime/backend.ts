@@ -36,15 +36,14 @@ function tfCore(): TF {
 }
 
 /** Load the backend's module (lazily: nothing is loaded before a recipe is valid). */
-function loadBackendModule(name: BackendName, tf: TF, threads: number): void {
+function loadBackendModule(name: BackendName, threads: number): void {
   const mod = INSTALL[name].module;
   const m = require(mod) as { setThreadsCount?: (n: number) => void };
   if (name === 'wasm' && threads > 0) m.setThreadsCount?.(threads);
-  void tf;
 }
 
 async function activate(name: BackendName, tf: TF, threads: number): Promise<void> {
-  loadBackendModule(name, tf, threads);
+  loadBackendModule(name, threads);
   const wanted = TF_NAME[name];
   let ok = false;
   try {

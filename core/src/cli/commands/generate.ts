@@ -39,7 +39,7 @@ export async function agentFromCheckpoint(dir: string, opts: { backend: BackendC
   if (!found) throw new DiagnosticError(registry.unknown('agent', agentName, '/rlhfjs/agent'));
   const options: Record<string, unknown> = { checkpoint: dir, ...(opts.sampling ? { sampling: opts.sampling } : {}) };
   const validate = compileCached(found.def.options);
-  if (!validate(options)) throw new DiagnosticError(ajvToDiagnostics(validate.errors ?? [], { prefix: '', plugin: `agent/${agentName}`, rootSchema: found.def.options }));
+  if (!validate(options)) throw new DiagnosticError(ajvToDiagnostics(validate.errors ?? [], { prefix: '', plugin: `agent/${agentName}` }));
   const runtime = await createTensorRuntime({ backend: opts.backend, nativeKernels: 'allow' });
   const c = rootContainer.createChildContainer();
   c.registerInstance(Tokens.Runtime, runtime);
