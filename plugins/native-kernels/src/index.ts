@@ -6,7 +6,7 @@
  * const { installed, reason } = installNativeKernels(tf);   // reason set when the addon is missing
  * ```
  */
-export { nativeKernelsAvailable, installNativeKernels, uninstallNativeKernels, installedNativeKernels, nativeKernelCounts, NATIVE_KERNEL_NAMES, FUSED_OPS, NativeKernelsError, offReason } from './install';
+export { nativeKernelsAvailable, installNativeKernels, uninstallNativeKernels, installedNativeKernels, nativeKernelActive, nativeKernelCounts, NATIVE_KERNEL_NAMES, FUSED_OPS, NativeKernelsError, offReason } from './install';
 export type { InstallOptions, InstallResult } from './install';
 export { DISABLE_ENV, HOW_TO_ENABLE } from './addon';
 export { nativeBlasInfo } from './info';

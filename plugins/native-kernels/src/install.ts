@@ -267,10 +267,13 @@ export function uninstallNativeKernels(tf: TF, kernels?: string[]): string[] {
 
 /** The native kernels and fused ops active on the wasm backend right now. */
 export function installedNativeKernels(tf: TF): string[] {
-  return NATIVE_KERNEL_NAMES.filter((name) =>
-    (FUSED_OPS[name] ?? [name]).every((kernelName) => {
-      const current = tf.getKernel(kernelName, 'wasm');
-      return current !== undefined && ours.has(current.kernelFunc);
-    }),
-  );
+  return NATIVE_KERNEL_NAMES.filter((name) => nativeKernelActive(tf, name));
+}
+
+/** Whether one native kernel or fused op (a name of {@link NATIVE_KERNEL_NAMES}) is active on the wasm backend right now. */
+export function nativeKernelActive(tf: TF, name: string): boolean {
+  return (FUSED_OPS[name] ?? [name]).every((kernelName) => {
+    const current = tf.getKernel(kernelName, 'wasm');
+    return current !== undefined && ours.has(current.kernelFunc);
+  });
 }
