@@ -4,6 +4,7 @@
  * the same, and tfjs keeps its stock kernels.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { startWasmBackend } from './testing';
 import { resetAddonCacheForTests } from './addon';
 import { adam, geluTanh, geluTanhComposed, installNativeKernels, installedNativeKernels, layerNorm, layerNormComposed, nativeBlasInfo, nativeKernelsAvailable, NativeKernelsError, NATIVE_KERNEL_NAMES, tokenLogprobs, tokenLogprobsComposed } from './index';
 
@@ -11,10 +12,7 @@ const FIX = 'to turn them on: apt-get install libopenblas-dev g++ make python3 &
 let saved: string | undefined;
 
 beforeAll(async () => {
-  if (tf.getGradient('Sum') === undefined) require('@tensorflow/tfjs');
-  require('@tensorflow/tfjs-backend-wasm');
-  await tf.setBackend('wasm');
-  if (tf.getBackend() !== 'wasm') throw new Error(`wasm backend did not start (got ${tf.getBackend()})`);
+  await startWasmBackend(tf);
   saved = process.env.RLHFJS_NATIVE_KERNELS;
   process.env.RLHFJS_NATIVE_KERNELS = 'off';
   resetAddonCacheForTests();

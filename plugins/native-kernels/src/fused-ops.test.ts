@@ -4,15 +4,13 @@
  * installed.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { startWasmBackend } from './testing';
 import { geluTanh, geluTanhComposed, installNativeKernels, layerNorm, layerNormComposed, nativeKernelCounts, nativeKernelsAvailable, tokenLogprobs, tokenLogprobsComposed, uninstallNativeKernels } from './index';
 
 const describeNative = nativeKernelsAvailable().ok ? describe : describe.skip;
 
 beforeAll(async () => {
-  if (tf.getGradient('Sum') === undefined) require('@tensorflow/tfjs');
-  require('@tensorflow/tfjs-backend-wasm');
-  await tf.setBackend('wasm');
-  if (tf.getBackend() !== 'wasm') throw new Error(`wasm backend did not start (got ${tf.getBackend()})`);
+  await startWasmBackend(tf);
 });
 
 afterEach(() => uninstallNativeKernels(tf));

@@ -4,6 +4,7 @@
  * RLHFJS_NATIVE_KERNELS_REQUIRED=1 to make a missing addon fail instead.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { startWasmBackend } from './testing';
 import {
   installNativeKernels,
   nativeKernelCounts,
@@ -18,11 +19,7 @@ if (!available.ok && process.env.RLHFJS_NATIVE_KERNELS_REQUIRED === '1') {
 const describeNative = available.ok ? describe : describe.skip;
 
 beforeAll(async () => {
-  // tfjs-core's CommonJS build registers no gradients; the @tensorflow/tfjs bundle does
-  if (tf.getGradient('Sum') === undefined) require('@tensorflow/tfjs');
-  require('@tensorflow/tfjs-backend-wasm');
-  await tf.setBackend('wasm');
-  if (tf.getBackend() !== 'wasm') throw new Error(`wasm backend did not start (got ${tf.getBackend()})`);
+  await startWasmBackend(tf);
 });
 
 afterEach(() => uninstallNativeKernels(tf));

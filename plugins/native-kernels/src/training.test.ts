@@ -4,6 +4,7 @@
  * (bench/native/tiny-gpt.ts) at a test-sized configuration.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { startWasmBackend } from './testing';
 import { BENCH_CONFIG, makeBatch, TinyGpt, type TinyGptConfig, type TinyGptOps } from '../../../bench/native/tiny-gpt';
 import { adam, geluTanh, installNativeKernels, layerNorm, NATIVE_KERNEL_NAMES, tokenLogprobs, nativeKernelCounts, nativeKernelsAvailable, uninstallNativeKernels } from './index';
 
@@ -26,10 +27,7 @@ const CFG: TinyGptConfig = {
 const STEPS = 12;
 
 beforeAll(async () => {
-  if (tf.getGradient('Sum') === undefined) require('@tensorflow/tfjs');
-  require('@tensorflow/tfjs-backend-wasm');
-  await tf.setBackend('wasm');
-  if (tf.getBackend() !== 'wasm') throw new Error(`wasm backend did not start (got ${tf.getBackend()})`);
+  await startWasmBackend(tf);
 });
 
 afterAll(() => uninstallNativeKernels(tf));
