@@ -21,6 +21,7 @@ export * from './runtime/run-dir';
 export * from './runtime/safetensors';
 export * from './runtime/read-file';
 export * from './runtime/backend';
+export * from './runtime/native-ops';
 export * from './runtime/gradients';
 export * from './runtime/manifest';
 export * from './runner/reward-set';
