@@ -1,7 +1,7 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { ForwardOutput, PolicyModel, Rng, Rollout, SamplingOptions, SequenceBatch, TF, Tokenizer } from '@rlhfjs/core';
 import type { GPTConfig } from './config';
-import { embed, gelu, layerNorm, linear, matMul, swapLast, tokenLogprobs } from './ops';
+import { embed, gelu, layerNorm, linear, matMul, matMulTransposeB, tokenLogprobs } from './ops';
 import { ensureGradients } from './gradients';
 import { generate } from '../generation/generate';
 import { saveModel } from './checkpoint-io';
@@ -99,7 +99,7 @@ export class GPTModel implements PolicyModel {
         }
         newCache.push({ k, v });
       }
-      const scores = tf.add(tf.mul(matMul(tf, q, swapLast(tf, k)), scale), bias);
+      const scores = tf.add(tf.mul(matMulTransposeB(tf, q, k), scale), bias);
       const att = matMul(tf, tf.softmax(scores), v);
       const merged = tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [B, S, d]);
       x = tf.add(x, linear(tf, merged, this.w(p + 'attn.c_proj.weight'), this.w(p + 'attn.c_proj.bias')));
@@ -114,8 +114,8 @@ export class GPTModel implements PolicyModel {
   /** Next-token logits [..., V] from hidden states [..., d]; suppressed tokens get −1e9. */
   logitsFrom(hidden: tfc.Tensor): tfc.Tensor {
     const tf = this.tf;
-    const head = this.config.tieEmbeddings ? tf.transpose(this.w('wte')) : this.w('lm_head.weight');
-    const logits = linear(tf, hidden, head);
+    // a tied head is wteᵀ [d, V]
+    const logits = this.config.tieEmbeddings ? linear(tf, hidden, this.w('wte'), undefined, true) : linear(tf, hidden, this.w('lm_head.weight'));
     return this.suppressBias ? tf.add(logits, this.suppressBias) : logits;
   }
 

@@ -1,11 +1,16 @@
 /**
  * Differentiable building blocks on tfjs-core that avoid the wasm backend's pitfalls
  * (see the project's FACTS): matMul gradients with explicit transposes, an embedding lookup
- * whose gradient is a one-hot matmul instead of the missing gather gradient, and token
+ * whose gradient is a host-side scatter instead of the missing gather gradient, and token
  * log-probs by one-hot × logSoftmax instead of a batched gather.
+ *
+ * Where the native kernels of @rlhfjs/native-kernels are on (wasm backend), the ops switch to the
+ * formulation that is fastest there: matMul with transpose flags (free in BLAS, slow in stock
+ * wasm), and the fused GELU, LayerNorm and token log-prob ops (one native pass forward and one
+ * backward each, in place of a dozen elementwise kernels). Elsewhere the stock formulation runs.
  */
 import type * as tfc from '@tensorflow/tfjs-core';
-import type { TF } from '@rlhfjs/core';
+import { fusedOps, nativeKernelActive, type FusedOps, type TF } from '@rlhfjs/core';
 
 type GradFn = Parameters<TF['customGrad']>[0];
 
@@ -23,6 +28,8 @@ export function swapLast(tf: TF, x: tfc.Tensor): tfc.Tensor {
  * dA = dy @ bᵀ, dB = aᵀ @ dy. Operands of rank 2, or equal-rank batched operands.
  */
 export function matMul(tf: TF, a: tfc.Tensor, b: tfc.Tensor): tfc.Tensor {
+  // native sgemm takes the gradient's transpose flags for free
+  if (nativeKernelActive(tf, 'BatchMatMul')) return tf.matMul(a, b);
   const f = tf.customGrad(((x: tfc.Tensor, y: tfc.Tensor, save: (t: tfc.Tensor[]) => void) => {
     save([x, y]);
     return {
@@ -36,13 +43,22 @@ export function matMul(tf: TF, a: tfc.Tensor, b: tfc.Tensor): tfc.Tensor {
   return f(a, b);
 }
 
-/** `x @ w + bias` for x [..., k], w [k, m]: flattened to one 2-D matmul. */
-export function linear(tf: TF, x: tfc.Tensor, w: tfc.Tensor, bias?: tfc.Tensor): tfc.Tensor {
+/** `a @ bᵀ` (b's last two axes swapped), same operand rules as {@link matMul}. */
+export function matMulTransposeB(tf: TF, a: tfc.Tensor, b: tfc.Tensor): tfc.Tensor {
+  if (nativeKernelActive(tf, 'BatchMatMul')) return tf.matMul(a, b, false, true);
+  return matMul(tf, a, swapLast(tf, b));
+}
+
+/**
+ * `x @ w + bias` for x [..., k] and w [k, m] (or w [m, k] used as wᵀ when `transposeW`, e.g. a
+ * tied output head): flattened to one 2-D matmul.
+ */
+export function linear(tf: TF, x: tfc.Tensor, w: tfc.Tensor, bias?: tfc.Tensor, transposeW = false): tfc.Tensor {
   const shape = x.shape;
   const k = shape[shape.length - 1];
-  const m = w.shape[1] as number;
+  const m = w.shape[transposeW ? 0 : 1] as number;
   const flat = tf.reshape(x, [-1, k]);
-  let y = matMul(tf, flat, w);
+  let y = transposeW ? matMulTransposeB(tf, flat, w) : matMul(tf, flat, w);
   if (bias) y = tf.add(y, bias);
   return tf.reshape(y, [...shape.slice(0, -1), m]);
 }
@@ -83,8 +99,15 @@ export function scatterRows(tf: TF, ids: ArrayLike<number>, rows: tfc.Tensor, n:
   return tf.tensor2d(Float32Array.from(acc), [n, d], 'float32');
 }
 
+/** The native fused ops where `op` is active on the backend in use, else undefined. */
+function fused(tf: TF, op: string): FusedOps | undefined {
+  return nativeKernelActive(tf, op) ? fusedOps() : undefined;
+}
+
 /** LayerNorm over the last axis (eps 1e-5, as in GPT-2). */
 export function layerNorm(tf: TF, x: tfc.Tensor, gamma: tfc.Tensor, beta: tfc.Tensor, eps = 1e-5): tfc.Tensor {
+  const native = fused(tf, 'FusedLayerNorm');
+  if (native) return native.layerNorm(tf, x, gamma, beta, eps);
   const axis = x.rank - 1;
   const mean = tf.mean(x, axis, true);
   const centred = tf.sub(x, mean);
@@ -94,6 +117,8 @@ export function layerNorm(tf: TF, x: tfc.Tensor, gamma: tfc.Tensor, beta: tfc.Te
 
 /** GELU, tanh approximation (GPT-2's "gelu_new"). */
 export function gelu(tf: TF, x: tfc.Tensor): tfc.Tensor {
+  const native = fused(tf, 'FusedGelu');
+  if (native) return native.geluTanh(tf, x);
   const c = Math.sqrt(2 / Math.PI);
   // x³ as x·x·x: Pow (and its gradient) is slow on the wasm backend
   const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), c);
@@ -110,13 +135,22 @@ export function tokenLogprobs(
   targets: tfc.Tensor,
   wantEntropy = false,
 ): { logprobs: tfc.Tensor; entropy?: tfc.Tensor } {
+  const native = fused(tf, 'FusedTokenLogprobs');
+  if (native) {
+    const lp = native.tokenLogprobs(tf, logits, targets.dtype === 'int32' ? targets : tf.cast(targets, 'int32'));
+    return wantEntropy ? { logprobs: lp, entropy: entropyOf(tf, tf.logSoftmax(logits)) } : { logprobs: lp };
+  }
   const V = logits.shape[logits.rank - 1];
   const logp = tf.logSoftmax(logits);
   const oh = tf.reshape(oneHotF32(tf, tf.reshape(targets, [-1]) as tfc.Tensor1D, V), logits.shape);
   const lp = tf.sum(tf.mul(oh, logp), -1);
   if (!wantEntropy) return { logprobs: lp };
-  const ent = tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), -1));
-  return { logprobs: lp, entropy: ent };
+  return { logprobs: lp, entropy: entropyOf(tf, logp) };
+}
+
+/** −Σ p log p over the last axis, from log-probabilities. */
+function entropyOf(tf: TF, logp: tfc.Tensor): tfc.Tensor {
+  return tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), -1));
 }
 
 /**
