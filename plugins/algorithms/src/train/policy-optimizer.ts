@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Scalar, Tensor, Variable } from '@tensorflow/tfjs-core';
-import { atomicWriteFileSync, type PolicyModel, type TF } from '@rlhfjs/core';
+import { adamOptimizer, atomicWriteFileSync, type PolicyModel, type TF } from '@rlhfjs/core';
 import { clipByGlobalNorm, globalNorm } from './global-norm';
 import { nonFiniteLoss } from './non-finite';
 import { ensureGradients } from './gradients';
@@ -48,7 +48,7 @@ export class PolicyOptimizer {
     ensureGradients(tf);
     this.vars = policy.trainableVariables();
     if (this.vars.length === 0) throw new Error(`${settings.plugin}: the policy has no trainable variables`);
-    this.optimizer = tf.train.adam(settings.learningRate);
+    this.optimizer = adamOptimizer(tf, settings.learningRate);
   }
 
   /**

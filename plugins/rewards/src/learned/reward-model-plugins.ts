@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type * as tfc from '@tensorflow/tfjs-core';
-import { DiagnosticError, Tokens, definePlugin, writeJsonAtomic, type Job, type JobContext, type JobResult, type RewardContext, type RewardResult, type RewardSample, type RewardSource, type Rng } from '@rlhfjs/core';
+import { DiagnosticError, Tokens, adamOptimizer, definePlugin, writeJsonAtomic, type Job, type JobContext, type JobResult, type RewardContext, type RewardResult, type RewardSample, type RewardSource, type Rng } from '@rlhfjs/core';
 import { ensureGradients } from '@rlhfjs/plugin-lm';
 import { readLabels } from '../labels/reader';
 import type { LabelRecord } from '../labels/format';
@@ -88,7 +88,7 @@ export class TrainRewardModelJob implements Job {
     };
     try {
       const before = await evaluate();
-      const opt = tf.train.adam(this.s.learningRate);
+      const opt = adamOptimizer(tf, this.s.learningRate);
       const history: Array<{ epoch: number; loss: number }> = [];
       const order = train.map((_, i) => i);
       const shuffle: Rng = rng.fork('shuffle');

@@ -1,4 +1,4 @@
-import type { Rng, TF } from '@rlhfjs/core';
+import { adamOptimizer, type Rng, type TF } from '@rlhfjs/core';
 import { BagOfEmbeddingsClassifier, buildVocab } from './bag-classifier';
 import type { TextExample } from './data';
 
@@ -39,7 +39,7 @@ export async function trainClassifier(
     { maxVocab: o.maxVocab, minCount: o.minCount, bigrams: o.bigrams },
   );
   const model = new BagOfEmbeddingsClassifier(tf, { classes: o.classes, vocab, dModel: o.dModel, bigrams: o.bigrams }, undefined, rng.fork('init'));
-  const opt = tf.train.adam(o.learningRate);
+  const opt = adamOptimizer(tf, o.learningRate);
   const history: EpochRecord[] = [];
   let best: { loss: number; epoch: number; weights: Float32Array[] } | undefined;
   const order = data.train.map((_, i) => i);
