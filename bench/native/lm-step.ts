@@ -1,11 +1,10 @@
 /**
  * ms per training step of the project's own GPT (@rlhfjs/plugin-lm, as built in plugins/lm/dist):
- * stock wasm against wasm with every native kernel, interleaved in one process, and PyTorch on the
- * same architecture. The model code is used as written (explicit-transpose matmul gradients,
- * composed GELU and LayerNorm, gather embedding), so this is the gain it gets without changes.
- * A third setup previews the gain from changing plugins/lm: its ops module is patched, for that
- * setup only, to use matMul transpose flags and the fused GELU, LayerNorm, token log-prob ops and
- * Adam of @rlhfjs/native-kernels.
+ * stock wasm, wasm with the native kernels but not the fused ops, and wasm with everything,
+ * interleaved in one process, and PyTorch on the same architecture. The model code is used as
+ * shipped: its ops pick the formulation for the kernels that are active (explicit-transpose matmul
+ * gradients and composed GELU/LayerNorm on stock wasm; transpose flags, the fused GELU, LayerNorm
+ * and token log-prob ops and the fused Adam where the native kernels are on).
  *
  *   bench/native/run.sh lm-step [--rounds 5] [--steps 3] [--warmup 2] [--no-torch]
  */
@@ -28,8 +27,7 @@ interface LmApi {
   validateConfig(c: Record<string, unknown>): unknown;
   initWeights(c: unknown, rng: unknown): unknown;
   Rng: new (seed: number) => unknown;
-  /** plugins/lm's ops module (CommonJS exports, patched for the preview setup). */
-  ops: Record<string, unknown>;
+  adamOptimizer(t: typeof tf, lr: number): tf.Optimizer;
   packRollout(tf: unknown, r: { promptIds: number[][]; responseIds: number[][] }, padId: number): { batch: { ids: tf.Tensor2D; attentionMask: tf.Tensor2D }; responseMask: tf.Tensor2D };
   disposePacked(p: unknown): void;
 }
@@ -42,9 +40,8 @@ function loadLm(): LmApi | string {
     const gpt = require(path.join(root, 'plugins', 'lm', 'dist', 'model', 'gpt'));
     const config = require(path.join(root, 'plugins', 'lm', 'dist', 'model', 'config'));
     const init = require(path.join(root, 'plugins', 'lm', 'dist', 'model', 'init'));
-    const ops = require(path.join(root, 'plugins', 'lm', 'dist', 'model', 'ops'));
     /* eslint-enable @typescript-eslint/no-require-imports */
-    return { GPTModel: gpt.GPTModel, validateConfig: config.validateConfig, initWeights: init.initWeights, Rng: core.Rng, packRollout: core.packRollout, disposePacked: core.disposePacked, ops };
+    return { GPTModel: gpt.GPTModel, validateConfig: config.validateConfig, initWeights: init.initWeights, Rng: core.Rng, adamOptimizer: core.adamOptimizer, packRollout: core.packRollout, disposePacked: core.disposePacked };
   } catch (err) {
     return `plugins/lm is not built (${(err as Error).message.split('\n')[0]}); run npx tsc -b plugins/lm`;
   }
@@ -88,32 +85,17 @@ async function main(): Promise<void> {
   const idsOnly = { vocabSize: cfg.vocab, eosId: 0, padId: 0, encode: (): number[] => [], decode: (): string => '' };
   console.log(`project GPT (plugins/lm): vocab ${cfg.vocab}, d ${cfg.dModel}, ${cfg.layers} layers, ${cfg.heads} heads, ${cfg.seq} tokens, batch ${cfg.batch}, Adam ${cfg.lr}`);
 
-  // the preview's replacements for plugins/lm's ops (the originals are restored for the other setups)
-  type Fn = (...args: never[]) => unknown;
-  const original = { ...lm.ops } as Record<string, Fn>;
-  const preview: Record<string, Fn> = {
-    matMul: ((t: typeof tf, a: tf.Tensor, b: tf.Tensor) => t.matMul(a, b)) as Fn,
-    linear: ((t: typeof tf, x: tf.Tensor, w: tf.Tensor, bias?: tf.Tensor) => {
-      const k = x.shape[x.rank - 1];
-      let y = t.matMul(t.reshape(x, [-1, k]), w);
-      if (bias) y = t.add(y, bias);
-      return t.reshape(y, [...x.shape.slice(0, -1), w.shape[1] as number]);
-    }) as Fn,
-    gelu: nk.geluTanh as Fn,
-    layerNorm: nk.layerNorm as Fn,
-    tokenLogprobs: ((t: typeof tf, logits: tf.Tensor, targets: tf.Tensor, wantEntropy = false) =>
-      wantEntropy ? (original.tokenLogprobs as (...a: unknown[]) => unknown)(t, logits, targets, true) : { logprobs: nk.tokenLogprobs(t, logits, t.cast(targets, 'int32')) }) as Fn,
-  };
-
-  interface Setup { label: string; native: boolean; patched: boolean; model: InstanceType<LmApi['GPTModel']>; optimizer: tf.Optimizer; times: number[]; step: number; loss: number }
+  // the native kernels without the fused ops: sgemm, elementwise, reductions and copies only
+  const unfused = nk.NATIVE_KERNEL_NAMES.filter((k) => !(k in nk.FUSED_OPS));
+  interface Setup { label: string; kernels: string[]; model: InstanceType<LmApi['GPTModel']>; optimizer: tf.Optimizer; times: number[]; step: number; loss: number }
   const setups: Setup[] = [
-    { label: 'wasm stock', native: false, patched: false },
-    { label: 'wasm + every native kernel', native: true, patched: false },
-    { label: 'preview: + flags, fused ops, Adam', native: true, patched: true },
+    { label: 'wasm stock', kernels: [] as string[] },
+    { label: 'wasm + native kernels, no fused ops', kernels: unfused },
+    { label: 'wasm + native kernels and fused ops', kernels: [...nk.NATIVE_KERNEL_NAMES] },
   ].map((s) => ({
     ...s,
     model: new lm.GPTModel(tf, config, idsOnly, lm.initWeights(config, new lm.Rng(7))),
-    optimizer: s.patched ? nk.adam(tf, cfg.lr) : tf.train.adam(cfg.lr),
+    optimizer: lm.adamOptimizer(tf, cfg.lr),
     times: [],
     step: 0,
     loss: NaN,
@@ -121,8 +103,7 @@ async function main(): Promise<void> {
 
   const run = (s: Setup, n: number, record: boolean) => {
     nk.uninstallNativeKernels(tf);
-    if (s.native) nk.installNativeKernels(tf);
-    Object.assign(lm.ops, s.patched ? preview : original);
+    if (s.kernels.length) nk.installNativeKernels(tf, { kernels: s.kernels });
     for (let i = 0; i < n; i++) {
       const { ids, targets } = makeBatch(tf, cfg, s.step++);
       const idRows = ids.arraySync() as number[][];
@@ -164,16 +145,15 @@ async function main(): Promise<void> {
   }
   torch?.close();
   nk.uninstallNativeKernels(tf);
-  Object.assign(lm.ops, original);
 
   const base = median(setups[0].times);
   const tm = torchTimes.length ? median(torchTimes) : NaN;
   console.log(`\nmedian ms/step over ${opts.rounds} rounds x ${opts.steps} steps (interleaved)`);
   for (const s of setups) {
     const m = median(s.times);
-    console.log(`${s.label.padEnd(36)} ${m.toFixed(1).padStart(8)} ms  ${(base / m).toFixed(2)}x vs stock  ${Number.isNaN(tm) ? '' : `${(m / tm).toFixed(2)}x PyTorch`}  loss ${s.loss.toFixed(4)}`);
+    console.log(`${s.label.padEnd(38)} ${m.toFixed(1).padStart(8)} ms  ${(base / m).toFixed(2)}x vs stock  ${Number.isNaN(tm) ? '' : `${(m / tm).toFixed(2)}x PyTorch`}  loss ${s.loss.toFixed(4)}`);
   }
-  if (!Number.isNaN(tm)) console.log(`${'PyTorch 1 thread'.padEnd(36)} ${tm.toFixed(1).padStart(8)} ms`);
+  if (!Number.isNaN(tm)) console.log(`${'PyTorch 1 thread'.padEnd(38)} ${tm.toFixed(1).padStart(8)} ms`);
   for (const s of setups) {
     s.model.dispose();
     s.optimizer.dispose();
