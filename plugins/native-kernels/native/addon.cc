@@ -267,6 +267,25 @@ napi_value StridedCopy(napi_env env, napi_callback_info info) {
   });
 }
 
+// gather(heap, xOff, idxOff, outOff, outer, n, count, inner) → the position of the first index
+// outside [0, n), or -1 once out holds the rows
+napi_value Gather(napi_env env, napi_callback_info info) {
+  return Guard(env, [&]() {
+    Args args(env, info, 8);
+    uint8_t* heap = args.Heap(0);
+    const int64_t outer = args.Int(4), n = args.Int(5), count = args.Int(6), inner = args.Int(7);
+    if (outer < 0 || n < 0 || count < 0 || inner < 0) throw ArgError{"negative size"};
+    const float* x = args.Floats(heap, args.Int(1), outer * n * inner, "x");
+    const float* idx = args.Floats(heap, args.Int(2), count, "indices");
+    float* out = args.Floats(heap, args.Int(3), outer * count * inner, "out");
+    const int64_t bad = rlhf::Gather4(reinterpret_cast<const uint32_t*>(x), reinterpret_cast<const int32_t*>(idx),
+                                      reinterpret_cast<uint32_t*>(out), outer, n, count, inner);
+    napi_value result;
+    napi_create_int64(env, bad, &result);
+    return result;
+  });
+}
+
 // cast(heap, kind, xOff, outOff, n)
 napi_value Cast(napi_env env, napi_callback_info info) {
   return Guard(env, [&]() {
@@ -431,6 +450,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"stridedCopy", nullptr, StridedCopy, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gather", nullptr, Gather, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"cast", nullptr, Cast, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gelu", nullptr, Gelu, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"geluGrad", nullptr, GeluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -319,6 +319,20 @@ void StridedCopy4(const uint32_t* src, uint32_t* dst, int32_t rank, const int64_
   CopyWalk(src, dst, 0, rank, shape, srcStrides, dstStrides);
 }
 
+int64_t Gather4(const uint32_t* x, const int32_t* idx, uint32_t* out, int64_t outer, int64_t n,
+                int64_t count, int64_t inner) {
+  for (int64_t j = 0; j < count; ++j) {
+    if (idx[j] < 0 || idx[j] >= n) return j;
+  }
+  const size_t row = static_cast<size_t>(inner) * sizeof(uint32_t);
+  for (int64_t o = 0; o < outer; ++o) {
+    const uint32_t* xo = x + o * n * inner;
+    uint32_t* oo = out + o * count * inner;
+    for (int64_t j = 0; j < count; ++j) std::memcpy(oo + j * inner, xo + idx[j] * inner, row);
+  }
+  return -1;
+}
+
 void Cast(CastKind kind, const void* x, void* out, int64_t n) {
   switch (kind) {
     case CastKind::Int32ToFloat: {

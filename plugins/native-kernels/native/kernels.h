@@ -46,6 +46,12 @@ constexpr int32_t kCastKindCount = 5;
 // 1), as on the cpu backend; stock wasm instead wraps the value modulo 256.
 void Cast(CastKind kind, const void* x, void* out, int64_t n);
 
+// Gather of 4-byte elements along one axis: x [outer, n, inner], idx [count] → out [outer, count,
+// inner]. Checks every index first and returns the position of the first outside [0, n) without
+// writing anything, or -1 after the copy.
+int64_t Gather4(const uint32_t* x, const int32_t* idx, uint32_t* out, int64_t outer, int64_t n,
+                int64_t count, int64_t inner);
+
 // Fused GELU, tanh approximation: y = 0.5 x (1 + tanh(c (x + 0.044715 x^3))), c = sqrt(2/pi),
 // and its gradient dx = dy * dy/dx.
 void GeluTanh(const float* x, float* y, int64_t n);

@@ -47,6 +47,8 @@ export interface NativeAddon {
     srcStrides: Int32Array,
     dstStrides: Int32Array,
   ): void;
+  /** Returns the position of the first index outside [0, n) (nothing written), or -1 after the copy. */
+  gather(heap: ArrayBuffer, xOffset: number, indicesOffset: number, outOffset: number, outer: number, n: number, count: number, inner: number): number;
   cast(heap: ArrayBuffer, kind: number, xOffset: number, outOffset: number, size: number): void;
   gelu(heap: ArrayBuffer, xOffset: number, outOffset: number, size: number): void;
   geluGrad(heap: ArrayBuffer, dyOffset: number, xOffset: number, dxOffset: number, size: number): void;
@@ -135,7 +137,7 @@ function load(): AddonState {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const addon = require(ADDON_PATH) as NativeAddon;
-    for (const fn of ['batchMatMul', 'unary', 'binary', 'reduce', 'stridedCopy', 'cast', 'gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'tokenLogprobs', 'tokenLogprobsGrad', 'adamStep', 'setThreads', 'info'] as const) {
+    for (const fn of ['batchMatMul', 'unary', 'binary', 'reduce', 'stridedCopy', 'gather', 'cast', 'gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'tokenLogprobs', 'tokenLogprobsGrad', 'adamStep', 'setThreads', 'info'] as const) {
       if (typeof addon[fn] !== 'function') {
         return { ok: false, why: `the addon at ${ADDON_PATH} is stale (no ${fn}())` };
       }

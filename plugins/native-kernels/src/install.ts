@@ -1,6 +1,6 @@
 import { HOW_TO_ENABLE, loadAddon } from './addon';
 import { batchMatMulKernel } from './kernels/batch-matmul';
-import { castKernel, concatKernel, sliceKernel, splitVKernel, transposeKernel } from './kernels/copy';
+import { castKernel, concatKernel, gatherKernel, sliceKernel, splitVKernel, transposeKernel } from './kernels/copy';
 import { binaryKernels, unaryKernels } from './kernels/elementwise';
 import { FUSED_KERNEL_NAMES, fusedKernels } from './kernels/fused';
 import { identityKernel } from './kernels/identity';
@@ -13,7 +13,7 @@ import { checkWasmInternals, initializedWasmBackend, type TF } from './wasm-inte
 /**
  * Every native kernel, in the order of their measured gain on a small GPT training step
  * (bench/native): sgemm first, then the elementwise and reduction kernels, then Identity and the
- * copies (Cast, SplitV, Slice, Concat, Transpose).
+ * copies (Cast, SplitV, Slice, Concat, Transpose), then the row gather of embedding lookups.
  */
 export const NATIVE_KERNELS: readonly NativeKernel[] = [
   batchMatMulKernel,
@@ -26,6 +26,7 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   sliceKernel,
   concatKernel,
   transposeKernel,
+  gatherKernel,
 ];
 
 /**

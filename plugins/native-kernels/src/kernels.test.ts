@@ -381,3 +381,49 @@ describeNative('copy kernels (Slice, SplitV, Concat, Transpose) and Cast', () =>
     expect(nativeKernelCounts(true).stock.Cast).toBe(1); // bool to int32 stays stock
   });
 });
+
+describeNative('GatherV2', () => {
+  const ids = (v: number[], shape = [v.length]) => tf.tensor(v, shape, 'int32');
+
+  it('gathers rows, columns and middle slices with repeated ids, matching stock exactly', () => {
+    const cases: [number[], number[], number[], number][] = [
+      [[7, 4], [3, 0, 3, 6, 1], [5], 0], // an embedding lookup, with a repeat
+      [[7, 4], [2, 2, 5, 0, 1, 6], [2, 3], 0], // ids of rank 2
+      [[3, 6], [5, 0, 2], [3], 1], // along the last axis
+      [[2, 5, 3], [4, 4, 0], [3], 1], // along a middle axis
+      [[5], [4, 0], [2], 0], // a vector
+      [[7, 4], [], [0], 0], // no ids
+    ];
+    for (const [shape, v, idShape, axis] of cases) {
+      const { stock, native } = stockThenNative(['GatherV2'], () => tf.gather(values(shape, 11), ids(v, idShape), axis));
+      expectClose(native, stock, 0, 0);
+    }
+    installNativeKernels(tf, { kernels: ['GatherV2'] });
+    expect(tf.tidy(() => tf.gather(tf.tensor2d([[1, 2], [3, 4], [5, 6]], [3, 2], 'int32'), ids([2, 0])).arraySync())).toEqual([[5, 6], [1, 2]]);
+  });
+
+  it('throws the stock error for an id outside the table and leaks nothing', () => {
+    installNativeKernels(tf, { kernels: ['GatherV2'] });
+    const table = values([4, 3], 5);
+    const bad = ids([1, 4]);
+    const before = tf.memory().numTensors;
+    expect(() => tf.gather(table, bad)).toThrow('GatherV2: the index value 4 is not in [0, 3]');
+    expect(() => tf.gather(table, ids([-1]))).toThrow('GatherV2: the index value -1 is not in [0, 3]');
+    expect(tf.memory().numTensors).toBe(before + 1); // only the second ids tensor
+    tf.dispose([table, bad]);
+  });
+
+  it('hands batchDims > 0 to the stock kernel', () => {
+    const { stock, native } = (() => {
+      uninstallNativeKernels(tf);
+      const f = () => tf.tidy(() => read(tf.gather(values([2, 4, 3], 8), ids([0, 3, 1, 1], [2, 2]), 1, 1)));
+      const s = f();
+      installNativeKernels(tf, { kernels: ['GatherV2'] });
+      nativeKernelCounts(true);
+      const n = f();
+      expect(nativeKernelCounts(true).stock.GatherV2).toBe(1);
+      return { stock: s, native: n };
+    })();
+    expectClose(native, stock, 0, 0);
+  });
+});

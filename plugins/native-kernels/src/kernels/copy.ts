@@ -152,3 +152,28 @@ export const castKernel: NativeKernel = {
     return out;
   },
 };
+
+/**
+ * GatherV2 along one axis with batchDims 0 (an embedding lookup): rows of `inner` elements copied
+ * by index, every index checked first. An index outside the axis throws the stock kernel's error.
+ */
+export const gatherKernel: NativeKernel = {
+  kernelName: 'GatherV2',
+  run({ inputs, backend, attrs }, addon, tf) {
+    const { x, indices } = inputs;
+    if (!fourBytes(x.dtype) || indices.dtype !== 'int32' || ((attrs.batchDims as number | undefined) ?? 0) !== 0) return null;
+    const axis = tf.util.parseAxisParam(attrs.axis as number, x.shape)[0];
+    const n = x.shape[axis];
+    const outShape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
+    const out = backend.makeOutput(outShape, x.dtype);
+    const count = sizeOf(indices.shape);
+    if (count === 0) return out;
+    const bad = addon.gather(heapBuffer(backend), heapOffset(backend, x), heapOffset(backend, indices), heapOffset(backend, out), sizeOf(x.shape.slice(0, axis)), n, count, sizeOf(x.shape.slice(axis + 1)));
+    if (bad >= 0) {
+      const value = new Int32Array(heapBuffer(backend), heapOffset(backend, indices) + 4 * bad, 1)[0];
+      backend.disposeData(out.dataId);
+      throw new Error(`GatherV2: the index value ${value} is not in [0, ${n - 1}]`);
+    }
+    return out;
+  },
+};
