@@ -15,6 +15,8 @@ export interface FusedOps {
   layerNorm(tf: TF, x: Tensor, gamma: Tensor, beta: Tensor, eps?: number): Tensor;
   /** log softmax(logits)[target]: logits [..., V] float32, targets [...] int32 → [...]. */
   tokenLogprobs(tf: TF, logits: Tensor, targets: Tensor): Tensor;
+  /** −Σ p log p of softmax(logits) over the last axis: [..., V] → [...]. */
+  entropy(tf: TF, logits: Tensor): Tensor;
   /** A tf.AdamOptimizer whose update is one native pass per variable. */
   adam(tf: TF, learningRate?: number, beta1?: number, beta2?: number, epsilon?: number): tfc.AdamOptimizer;
   /** Whether one native kernel or fused op is active on the wasm backend right now. */

@@ -382,6 +382,39 @@ napi_value TokenLogprobs(napi_env env, napi_callback_info info) {
   });
 }
 
+// entropy(heap, logitsOff, hOff, lseOff, muOff, rows, v)
+napi_value Entropy(napi_env env, napi_callback_info info) {
+  return Guard(env, [&]() {
+    Args args(env, info, 7);
+    uint8_t* heap = args.Heap(0);
+    const int64_t rows = args.Int(5), v = args.Int(6);
+    if (rows < 0 || v < 1) throw ArgError{"entropy needs rows >= 0 and a vocabulary >= 1"};
+    const float* logits = args.Floats(heap, args.Int(1), rows * v, "logits");
+    float* h = args.Floats(heap, args.Int(2), rows, "entropy");
+    float* lse = args.Floats(heap, args.Int(3), rows, "lse");
+    float* mu = args.Floats(heap, args.Int(4), rows, "mu");
+    rlhf::Entropy(logits, h, lse, mu, rows, v);
+    return Undefined(env);
+  });
+}
+
+// entropyGrad(heap, dhOff, logitsOff, lseOff, muOff, dlogitsOff, rows, v)
+napi_value EntropyGrad(napi_env env, napi_callback_info info) {
+  return Guard(env, [&]() {
+    Args args(env, info, 8);
+    uint8_t* heap = args.Heap(0);
+    const int64_t rows = args.Int(6), v = args.Int(7);
+    if (rows < 0 || v < 1) throw ArgError{"entropyGrad needs rows >= 0 and a vocabulary >= 1"};
+    const float* dh = args.Floats(heap, args.Int(1), rows, "dentropy");
+    const float* logits = args.Floats(heap, args.Int(2), rows * v, "logits");
+    const float* lse = args.Floats(heap, args.Int(3), rows, "lse");
+    const float* mu = args.Floats(heap, args.Int(4), rows, "mu");
+    float* dlogits = args.Floats(heap, args.Int(5), rows * v, "dlogits");
+    rlhf::EntropyGrad(dh, logits, lse, mu, dlogits, rows, v);
+    return Undefined(env);
+  });
+}
+
 // tokenLogprobsGrad(heap, dlpOff, logitsOff, targetsOff, lseOff, dlogitsOff, rows, v)
 napi_value TokenLogprobsGrad(napi_env env, napi_callback_info info) {
   return Guard(env, [&]() {
@@ -458,6 +491,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"layerNormGrad", nullptr, LayerNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"tokenLogprobs", nullptr, TokenLogprobs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"tokenLogprobsGrad", nullptr, TokenLogprobsGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"entropy", nullptr, Entropy, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"entropyGrad", nullptr, EntropyGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamStep", nullptr, AdamStep, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -463,6 +463,46 @@ void TokenLogprobs(const float* logits, const int32_t* targets, float* lp, float
   }
 }
 
+void Entropy(const float* logits, float* h, float* lse, float* mu, int64_t rows, int64_t v) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* __restrict x = logits + r * v;
+    const float m = ExtremeRun<true>(x, v);
+    // s = Σ e^(x−m), t = Σ e^(x−m) (x−m): H = log s − t/s, with no cancellation against m
+    float sa[8] = {0, 0, 0, 0, 0, 0, 0, 0}, ta[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t i = 0;
+    for (; i + 8 <= v; i += 8) {
+      for (int j = 0; j < 8; ++j) {
+        const float z = x[i + j] - m;
+        const float e = FastExp(z);
+        sa[j] += e;
+        ta[j] += e * z;
+      }
+    }
+    float s = ((sa[0] + sa[4]) + (sa[1] + sa[5])) + ((sa[2] + sa[6]) + (sa[3] + sa[7]));
+    float t = ((ta[0] + ta[4]) + (ta[1] + ta[5])) + ((ta[2] + ta[6]) + (ta[3] + ta[7]));
+    for (; i < v; ++i) {
+      const float z = x[i] - m;
+      const float e = FastExp(z);
+      s += e;
+      t += e * z;
+    }
+    const float ls = std::log(s);
+    h[r] = ls - t / s;
+    lse[r] = m + ls;
+    mu[r] = m + t / s;
+  }
+}
+
+void EntropyGrad(const float* dh, const float* logits, const float* lse, const float* mu,
+                 float* dlogits, int64_t rows, int64_t v) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* __restrict x = logits + r * v;
+    float* __restrict d = dlogits + r * v;
+    const float g = dh[r], l = lse[r], u = mu[r];
+    for (int64_t k = 0; k < v; ++k) d[k] = -g * FastExp(x[k] - l) * (x[k] - u);
+  }
+}
+
 void TokenLogprobsGrad(const float* dlp, const float* logits, const int32_t* targets,
                        const float* lse, float* dlogits, int64_t rows, int64_t v) {
   for (int64_t r = 0; r < rows; ++r) {

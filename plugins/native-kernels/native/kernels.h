@@ -71,6 +71,12 @@ void LayerNormGrad(const float* dy, const float* x, const float* gamma, const fl
 void TokenLogprobs(const float* logits, const int32_t* targets, float* lp, float* lse, int64_t rows,
                    int64_t v);
 // dlogits = dlp * (onehot(target) - softmax(logits)), row by row.
+// Entropy −Σ p log p of softmax(logits) per row; lse (log Σ e^x) and mu (Σ p x) are kept for the
+// gradient dH/dx_j = −p_j (x_j − mu).
+void Entropy(const float* logits, float* h, float* lse, float* mu, int64_t rows, int64_t v);
+void EntropyGrad(const float* dh, const float* logits, const float* lse, const float* mu,
+                 float* dlogits, int64_t rows, int64_t v);
+
 void TokenLogprobsGrad(const float* dlp, const float* logits, const int32_t* targets,
                        const float* lse, float* dlogits, int64_t rows, int64_t v);
 

@@ -88,6 +88,8 @@ export interface NativeAddon {
     rows: number,
     vocab: number,
   ): void;
+  entropy(heap: ArrayBuffer, logitsOffset: number, hOffset: number, lseOffset: number, muOffset: number, rows: number, vocab: number): void;
+  entropyGrad(heap: ArrayBuffer, dhOffset: number, logitsOffset: number, lseOffset: number, muOffset: number, dlogitsOffset: number, rows: number, vocab: number): void;
   adamStep(
     heap: ArrayBuffer,
     xOffset: number,
@@ -137,7 +139,7 @@ function load(): AddonState {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const addon = require(ADDON_PATH) as NativeAddon;
-    for (const fn of ['batchMatMul', 'unary', 'binary', 'reduce', 'stridedCopy', 'gather', 'cast', 'gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'tokenLogprobs', 'tokenLogprobsGrad', 'adamStep', 'setThreads', 'info'] as const) {
+    for (const fn of ['batchMatMul', 'unary', 'binary', 'reduce', 'stridedCopy', 'gather', 'cast', 'gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'tokenLogprobs', 'tokenLogprobsGrad', 'entropy', 'entropyGrad', 'adamStep', 'setThreads', 'info'] as const) {
       if (typeof addon[fn] !== 'function') {
         return { ok: false, why: `the addon at ${ADDON_PATH} is stale (no ${fn}())` };
       }

@@ -1,11 +1,11 @@
 /**
- * The fused GELU and LayerNorm ops: native forward and backward against the same maths from stock
+ * The fused GELU, LayerNorm, token log-prob and entropy ops: native forward and backward against the same maths from stock
  * ops, hand-worked values, no leaked tensors, and the stock fallback where the kernels are not
  * installed.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { startWasmBackend } from './testing';
-import { geluTanh, geluTanhComposed, installNativeKernels, layerNorm, layerNormComposed, nativeKernelCounts, nativeKernelsAvailable, tokenLogprobs, tokenLogprobsComposed, uninstallNativeKernels } from './index';
+import { entropy, entropyComposed, geluTanh, geluTanhComposed, installNativeKernels, layerNorm, layerNormComposed, nativeKernelCounts, nativeKernelsAvailable, tokenLogprobs, tokenLogprobsComposed, uninstallNativeKernels } from './index';
 
 const describeNative = nativeKernelsAvailable().ok ? describe : describe.skip;
 
@@ -109,15 +109,43 @@ describeNative('fused ops with native kernels', () => {
     expect(ran.RlhfjsTokenLogprobsGrad).toBe(2);
   });
 
+  it('entropy matches hand-worked values and the composed op, forward and backward, with suppressed tokens', () => {
+    installNativeKernels(tf, { kernels: ['FusedEntropy'] });
+    nativeKernelCounts(true);
+    tf.tidy(() => {
+      // uniform over 4: ln 4; p = [1/4, 3/4]: −(¼ ln ¼ + ¾ ln ¾) = 0.5623351; one token left: 0
+      const h = entropy(tf, tf.tensor2d([[0, 0, 0, 0], [0, Math.log(3), -1e9, -1e9], [2, -1e9, -1e9, -1e9]])).dataSync();
+      expect(h[0]).toBeCloseTo(Math.log(4), 5);
+      expect(h[1]).toBeCloseTo(0.5623351, 5);
+      expect(h[2]).toBeCloseTo(0, 6);
+      // a vocabulary that is not a multiple of 8, large logits, and columns pushed to −1e9
+      const x = tf.add(tf.mul(values([3, 5, 37], 21), 4), tf.mul(tf.tensor1d(Array.from({ length: 37 }, (_, i) => (i % 9 === 4 ? -1e9 : 0))), 1));
+      expectClose(entropy(tf, x), entropyComposed(tf, x), 2e-6);
+      const w = values([3, 5], 22);
+      const fused = tf.grad((l: tf.Tensor) => tf.sum(tf.mul(entropy(tf, l), w)))(x);
+      const composed = tf.grad((l: tf.Tensor) => tf.sum(tf.mul(entropyComposed(tf, l), w)))(x);
+      expectClose(fused, composed, 1e-5);
+      // the gradient sums to zero over each row (shifting every logit leaves the entropy unchanged)
+      const rowSums = tf.sum(fused, -1).dataSync();
+      rowSums.forEach((v) => expect(Math.abs(v)).toBeLessThan(1e-5));
+    });
+    const ran = nativeKernelCounts(true).native;
+    expect(ran.RlhfjsEntropy).toBe(3);
+    expect(ran.RlhfjsEntropyGrad).toBe(1);
+  });
+
   it('leaks no tensors through the forward and backward passes', () => {
-    installNativeKernels(tf, { kernels: ['FusedGelu', 'FusedLayerNorm', 'FusedTokenLogprobs'] });
+    installNativeKernels(tf, { kernels: ['FusedGelu', 'FusedLayerNorm', 'FusedTokenLogprobs', 'FusedEntropy'] });
     const x = values([8, 16], 9);
     const g = tf.ones([16]);
     const b = tf.zeros([16]);
     const before = tf.memory().numTensors;
     const t = tf.tensor1d([3, 0, 15, 7, 7, 1, 2, 9], 'int32');
     const before2 = tf.memory().numTensors;
-    const grads = tf.grads((xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => tf.sum(tokenLogprobs(tf, geluTanh(tf, layerNorm(tf, xx, gg, bb)), t)))([x, g, b]);
+    const grads = tf.grads((xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => {
+      const y = geluTanh(tf, layerNorm(tf, xx, gg, bb));
+      return tf.add(tf.sum(tokenLogprobs(tf, y, t)), tf.sum(entropy(tf, y)));
+    })([x, g, b]);
     tf.dispose(grads);
     expect(tf.memory().numTensors).toBe(before2);
     expect(before2).toBe(before + 1);
@@ -131,8 +159,12 @@ describeNative('fused ops with native kernels', () => {
       const x = values([5, 6], 10);
       expectClose(geluTanh(tf, x), geluTanhComposed(tf, x), 0);
       expectClose(layerNorm(tf, x, tf.ones([6]), tf.zeros([6])), layerNormComposed(tf, x, tf.ones([6]), tf.zeros([6])), 0);
+      expectClose(entropy(tf, x), entropyComposed(tf, x), 0);
     });
-    expect(nativeKernelCounts(true).native.RlhfjsGeluTanh).toBeUndefined();
+    const ran = nativeKernelCounts(true).native;
+    expect(ran.RlhfjsGeluTanh).toBeUndefined();
+    expect(ran.RlhfjsEntropy).toBeUndefined();
+    expect(ran.Exp).toBeGreaterThan(0); // the composed ops ran, on the one native kernel installed
     installNativeKernels(tf, { kernels: ['FusedLayerNorm'] });
     nativeKernelCounts(true);
     tf.tidy(() => {

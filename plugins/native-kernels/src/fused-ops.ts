@@ -107,3 +107,32 @@ export function tokenLogprobs(tf: TF, logits: Tensor, targets: Tensor): Tensor {
   }) as unknown as GradFn);
   return f(logits);
 }
+
+/** −Σ p log p of softmax(logits) over the last axis, from stock ops. */
+export function entropyComposed(tf: TF, logits: Tensor): Tensor {
+  const logp = tf.logSoftmax(logits);
+  return tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), -1));
+}
+
+/**
+ * The entropy of each softmax distribution: logits [..., V] → [...], −Σ p log p. One native pass
+ * forward (max, then Σe and Σe·x together) and one backward where the fused kernels are
+ * installed; stock ops elsewhere.
+ */
+export function entropy(tf: TF, logits: Tensor): Tensor {
+  const v = logits.shape[logits.rank - 1];
+  if (logits.rank < 1 || !(v > 0) || logits.dtype !== 'float32' || !fusedReady(tf, FUSED_KERNEL_NAMES.entropy)) return entropyComposed(tf, logits);
+  const engine = tf.engine();
+  const f = tf.customGrad(((input: Tensor, save: tfc.GradSaveFunc) => {
+    const [h, lse, mu] = engine.runKernel(FUSED_KERNEL_NAMES.entropy, { logits: input }, {}) as Tensor[];
+    save([input, lse, mu]);
+    return {
+      value: h,
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [sl, slse, smu] = saved;
+        return engine.runKernel(FUSED_KERNEL_NAMES.entropyGrad, { dy, logits: sl, lse: slse, mu: smu }, {}) as Tensor;
+      },
+    };
+  }) as unknown as GradFn);
+  return f(logits);
+}

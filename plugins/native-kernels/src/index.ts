@@ -10,5 +10,5 @@ export { nativeKernelsAvailable, installNativeKernels, uninstallNativeKernels, i
 export type { InstallOptions, InstallResult } from './install';
 export { DISABLE_ENV, HOW_TO_ENABLE } from './addon';
 export { nativeBlasInfo } from './info';
-export { geluTanh, geluTanhComposed, layerNorm, layerNormComposed, tokenLogprobs, tokenLogprobsComposed } from './fused-ops';
+export { entropy, entropyComposed, geluTanh, geluTanhComposed, layerNorm, layerNormComposed, tokenLogprobs, tokenLogprobsComposed } from './fused-ops';
 export { adam } from './adam';

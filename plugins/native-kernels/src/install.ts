@@ -31,7 +31,7 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
 
 /**
  * Fused ops, by the name `installNativeKernels` takes, and the new tfjs kernels each registers. The
- * ops themselves are `geluTanh`, `layerNorm`, `tokenLogprobs` (fused-ops.ts) and the `adam` optimizer
+ * ops themselves are `geluTanh`, `layerNorm`, `tokenLogprobs`, `entropy` (fused-ops.ts) and the `adam` optimizer
  * (adam.ts), which fall back to stock ops
  * wherever these kernels are not installed.
  */
@@ -39,6 +39,7 @@ export const FUSED_OPS: Readonly<Record<string, readonly string[]>> = {
   FusedGelu: [FUSED_KERNEL_NAMES.gelu, FUSED_KERNEL_NAMES.geluGrad],
   FusedLayerNorm: [FUSED_KERNEL_NAMES.layerNorm, FUSED_KERNEL_NAMES.layerNormGrad],
   FusedTokenLogprobs: [FUSED_KERNEL_NAMES.tokenLogprobs, FUSED_KERNEL_NAMES.tokenLogprobsGrad],
+  FusedEntropy: [FUSED_KERNEL_NAMES.entropy, FUSED_KERNEL_NAMES.entropyGrad],
   FusedAdam: [FUSED_KERNEL_NAMES.adam],
 };
 

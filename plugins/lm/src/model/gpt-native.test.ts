@@ -84,7 +84,7 @@ describeNative('GPTModel with the native kernels on', () => {
       const ran = nativeKernelCounts(true).native;
       uninstallNativeKernels(tf);
 
-      for (const k of ['BatchMatMul', 'RlhfjsGeluTanh', 'RlhfjsGeluTanhGrad', 'RlhfjsLayerNorm', 'RlhfjsLayerNormGrad', 'RlhfjsTokenLogprobs', 'RlhfjsTokenLogprobsGrad', 'RlhfjsAdamStep']) {
+      for (const k of ['BatchMatMul', 'RlhfjsGeluTanh', 'RlhfjsGeluTanhGrad', 'RlhfjsLayerNorm', 'RlhfjsLayerNormGrad', 'RlhfjsTokenLogprobs', 'RlhfjsTokenLogprobsGrad', 'RlhfjsEntropy', 'RlhfjsAdamStep', 'GatherV2']) {
         if (!((ran[k] ?? 0) > 0)) throw new Error(`native kernel ${k} never ran; ran: ${JSON.stringify(ran)}`);
       }
       // the model learns, and the native path follows it

@@ -138,7 +138,9 @@ export function tokenLogprobs(
   const native = fused(tf, 'FusedTokenLogprobs');
   if (native) {
     const lp = native.tokenLogprobs(tf, logits, targets.dtype === 'int32' ? targets : tf.cast(targets, 'int32'));
-    return wantEntropy ? { logprobs: lp, entropy: entropyOf(tf, tf.logSoftmax(logits)) } : { logprobs: lp };
+    if (!wantEntropy) return { logprobs: lp };
+    const fusedEntropy = fused(tf, 'FusedEntropy');
+    return { logprobs: lp, entropy: fusedEntropy ? fusedEntropy.entropy(tf, logits) : entropyOf(tf, tf.logSoftmax(logits)) };
   }
   const V = logits.shape[logits.rank - 1];
   const logp = tf.logSoftmax(logits);

@@ -10,6 +10,8 @@ export const FUSED_KERNEL_NAMES = {
   layerNormGrad: 'RlhfjsLayerNormGrad',
   tokenLogprobs: 'RlhfjsTokenLogprobs',
   tokenLogprobsGrad: 'RlhfjsTokenLogprobsGrad',
+  entropy: 'RlhfjsEntropy',
+  entropyGrad: 'RlhfjsEntropyGrad',
   adam: 'RlhfjsAdamStep',
 } as const;
 
@@ -95,6 +97,31 @@ export const fusedKernels: FusedKernel[] = [
       const rows = sizeOf(targets.shape);
       const dlogits = backend.makeOutput(logits.shape.slice(), 'float32');
       if (rows > 0) addon.tokenLogprobsGrad(heapBuffer(backend), heapOffset(backend, dy), heapOffset(backend, logits), heapOffset(backend, targets), heapOffset(backend, lse), heapOffset(backend, dlogits), rows, v);
+      return dlogits;
+    },
+  },
+  {
+    kernelName: FUSED_KERNEL_NAMES.entropy,
+    run({ inputs: { logits }, backend }, addon) {
+      requireFloat32('entropy', logits);
+      const v = logits.shape[logits.shape.length - 1];
+      const shape = logits.shape.slice(0, -1);
+      const rows = sizeOf(shape);
+      const h = backend.makeOutput(shape, 'float32');
+      const lse = backend.makeOutput([rows], 'float32');
+      const mu = backend.makeOutput([rows], 'float32');
+      if (rows > 0) addon.entropy(heapBuffer(backend), heapOffset(backend, logits), heapOffset(backend, h), heapOffset(backend, lse), heapOffset(backend, mu), rows, v);
+      return [h, lse, mu];
+    },
+  },
+  {
+    kernelName: FUSED_KERNEL_NAMES.entropyGrad,
+    run({ inputs: { dy, logits, lse, mu }, backend }, addon) {
+      requireFloat32('entropy gradient', dy, logits, lse, mu);
+      const v = logits.shape[logits.shape.length - 1];
+      const rows = sizeOf(logits.shape.slice(0, -1));
+      const dlogits = backend.makeOutput(logits.shape.slice(), 'float32');
+      if (rows > 0) addon.entropyGrad(heapBuffer(backend), heapOffset(backend, dy), heapOffset(backend, logits), heapOffset(backend, lse), heapOffset(backend, mu), heapOffset(backend, dlogits), rows, v);
       return dlogits;
     },
   },
