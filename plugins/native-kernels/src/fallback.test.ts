@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { startWasmBackend } from './testing';
 import { resetAddonCacheForTests } from './addon';
-import { adam, geluTanh, geluTanhComposed, installNativeKernels, installedNativeKernels, layerNorm, layerNormComposed, nativeBlasInfo, nativeKernelsAvailable, NativeKernelsError, NATIVE_KERNEL_NAMES, tokenLogprobs, tokenLogprobsComposed } from './index';
+import { adam, entropy, entropyComposed, geluTanh, geluTanhComposed, installNativeKernels, installedNativeKernels, layerNorm, layerNormComposed, nativeBlasInfo, nativeKernelsAvailable, NativeKernelsError, NATIVE_KERNEL_NAMES, tokenLogprobs, tokenLogprobsComposed } from './index';
 
 const FIX = 'to turn them on: apt-get install libopenblas-dev g++ make python3 && npm rebuild @rlhfjs/native-kernels';
 let saved: string | undefined;
@@ -57,6 +57,7 @@ describe('native kernels unavailable', () => {
       expect(Array.from(layerNorm(tf, x, g, b).dataSync())).toEqual(Array.from(layerNormComposed(tf, x, g, b).dataSync()));
       const t = tf.tensor1d([2, 0], 'int32');
       expect(Array.from(tokenLogprobs(tf, x, t).dataSync())).toEqual(Array.from(tokenLogprobsComposed(tf, x, t).dataSync()));
+      expect(Array.from(entropy(tf, x).dataSync())).toEqual(Array.from(entropyComposed(tf, x).dataSync()));
     });
     const w = tf.variable(tf.tensor1d([1, -2]));
     const opt = adam(tf, 0.1);
