@@ -31,9 +31,8 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
 
 /**
  * Fused ops, by the name `installNativeKernels` takes, and the new tfjs kernels each registers. The
- * ops themselves are `geluTanh`, `layerNorm`, `tokenLogprobs`, `entropy` (fused-ops.ts) and the `adam` optimizer
- * (adam.ts), which fall back to stock ops
- * wherever these kernels are not installed.
+ * ops themselves are `geluTanh`, `layerNorm`, `tokenLogprobs`, `entropy` (fused-ops.ts) and the
+ * `adam` optimizer (adam.ts), which fall back to stock ops wherever these kernels are not installed.
  */
 export const FUSED_OPS: Readonly<Record<string, readonly string[]>> = {
   FusedGelu: [FUSED_KERNEL_NAMES.gelu, FUSED_KERNEL_NAMES.geluGrad],

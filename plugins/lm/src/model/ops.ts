@@ -6,8 +6,9 @@
  *
  * Where the native kernels of @rlhfjs/native-kernels are on (wasm backend), the ops switch to the
  * formulation that is fastest there: matMul with transpose flags (free in BLAS, slow in stock
- * wasm), and the fused GELU, LayerNorm and token log-prob ops (one native pass forward and one
- * backward each, in place of a dozen elementwise kernels). Elsewhere the stock formulation runs.
+ * wasm), and the fused GELU, LayerNorm, token log-prob and entropy ops (one native pass forward
+ * and one backward each, in place of a dozen elementwise kernels). Elsewhere the stock
+ * formulation runs.
  */
 import type * as tfc from '@tensorflow/tfjs-core';
 import { fusedOps, nativeKernelActive, type FusedOps, type TF } from '@rlhfjs/core';
