@@ -25,3 +25,4 @@ export {
   type BuiltPlugin,
 } from './conformance';
 export { checkContract, SAMPLE_BATCH, CALL_TIMEOUT_MS } from './contract-checks';
+export { diagnosticThrownBy } from './diagnostics';

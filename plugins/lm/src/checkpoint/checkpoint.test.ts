@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DiagnosticError } from '@rlhfjs/core';
+import { diagnosticThrownBy } from '@rlhfjs/core/testing';
 import { ByteBPETokenizer } from '../tokenizer/byte-bpe';
 import { checkTensorShapes, readCheckpoint, writeCheckpoint } from './checkpoint';
 import type { NamedTensor } from './safetensors';
@@ -16,16 +16,6 @@ function tensors(): Map<string, NamedTensor> {
     ['wte', { dtype: 'F32', shape: [3, 4], data: w }],
     ['steps', { dtype: 'I32', shape: [1], data: Int32Array.of(42) }],
   ]);
-}
-
-function errorOf(fn: () => unknown): DiagnosticError {
-  try {
-    fn();
-  } catch (e) {
-    if (DiagnosticError.is(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a DiagnosticError');
 }
 
 describe('checkpoint directory', () => {
@@ -65,7 +55,7 @@ describe('checkpoint directory', () => {
   });
 
   it('explains a missing directory, a missing file and corrupt files, naming the file', async () => {
-    let e = errorOf(() => readCheckpoint(path.join(root, 'nowhere')));
+    let e = diagnosticThrownBy(() => readCheckpoint(path.join(root, 'nowhere')));
     expect(e.diagnostics[0].code).toBe('checkpoint/missing-dir');
     expect(e.message).toMatch(/nowhere does not exist/);
     expect(e.diagnostics[0].fix).toMatch(/pretrain/);
@@ -73,20 +63,20 @@ describe('checkpoint directory', () => {
     const dir = path.join(root, 'ckpt');
     await writeCheckpoint(dir, { config, tokenizer, tensors: tensors() });
     fs.rmSync(path.join(dir, 'tokenizer.json'));
-    e = errorOf(() => readCheckpoint(dir));
+    e = diagnosticThrownBy(() => readCheckpoint(dir));
     expect(e.diagnostics[0].file).toBe(path.join(dir, 'tokenizer.json'));
     expect(e.message).toMatch(/tokenizer\.json does not exist/);
 
     await writeCheckpoint(dir, { config, tokenizer, tensors: tensors() });
     fs.writeFileSync(path.join(dir, 'config.json'), '{\n  "a": 1,\n  oops\n}');
-    e = errorOf(() => readCheckpoint(dir));
+    e = diagnosticThrownBy(() => readCheckpoint(dir));
     expect(e.message).toMatch(/config\.json is not a valid JSON object/);
     expect(e.diagnostics[0].line).toBe(3);
 
     await writeCheckpoint(dir, { config, tokenizer, tensors: tensors() });
     const st = path.join(dir, 'model.safetensors');
     fs.writeFileSync(st, fs.readFileSync(st).subarray(0, 20));
-    e = errorOf(() => readCheckpoint(dir));
+    e = diagnosticThrownBy(() => readCheckpoint(dir));
     expect(e.diagnostics[0].code).toBe('checkpoint/corrupt-safetensors');
     expect(e.message).toContain(st);
 
@@ -94,13 +84,13 @@ describe('checkpoint directory', () => {
     const tj = JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer.json'), 'utf8'));
     tj.model.type = 'Unigram';
     fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(tj));
-    e = errorOf(() => readCheckpoint(dir));
+    e = diagnosticThrownBy(() => readCheckpoint(dir));
     expect(e.message).toMatch(/tokenizer\.json: model\.type is "Unigram"/);
     expect(e.diagnostics[0].pointer).toBe('/model/type');
   });
 
   it('lists every tensor that does not match the architecture', () => {
-    const e = errorOf(() =>
+    const e = diagnosticThrownBy(() =>
       checkTensorShapes('ckpt/model.safetensors', tensors(), new Map([['wte', [3, 5]], ['wpe', [8, 4]]])),
     );
     const msgs = e.diagnostics.map((d) => d.message);

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DiagnosticError } from '@rlhfjs/core';
+import { diagnosticThrownBy } from '@rlhfjs/core/testing';
 import { brownLineToText, detokenize, loadBrown, stripTag } from './brown';
 import { cussRatings, WordListMatcher } from './lexicon';
 import { loadCorpus } from './load';
@@ -14,16 +14,6 @@ function tmpFile(name: string, content: string): string {
   const f = path.join(dir, name);
   fs.writeFileSync(f, content);
   return f;
-}
-
-function errorOf(fn: () => unknown): DiagnosticError {
-  try {
-    fn();
-  } catch (e) {
-    if (DiagnosticError.is(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a DiagnosticError');
 }
 
 describe('Brown corpus', () => {
@@ -150,12 +140,12 @@ describe('loadCorpus', () => {
   });
 
   it('explains a file source without a path, a missing file and an empty rule', () => {
-    let e = errorOf(() => loadCorpus({ sources: [{ name: 'file' }] }, { pointer: '/job/options/corpus', plugin: 'job/pretrain' }));
+    let e = diagnosticThrownBy(() => loadCorpus({ sources: [{ name: 'file' }] }, { pointer: '/job/options/corpus', plugin: 'job/pretrain' }));
     expect(e.diagnostics[0]).toMatchObject({ code: 'corpus/missing-path', pointer: '/job/options/corpus/sources/0/path', plugin: 'job/pretrain' });
-    e = errorOf(() => loadCorpus({ sources: [{ name: 'file', path: 'nope.txt' }] }, { resolvePath: (p) => path.join('/nonexistent-dir', p), pointer: '/c' }));
+    e = diagnosticThrownBy(() => loadCorpus({ sources: [{ name: 'file', path: 'nope.txt' }] }, { resolvePath: (p) => path.join('/nonexistent-dir', p), pointer: '/c' }));
     expect(e.message).toBe('nope.txt does not exist');
     expect(e.diagnostics[0].pointer).toBe('/c/sources/0/path');
-    e = errorOf(() => loadCorpus({ sources: [{ name: 'file', path: file }], oversample: [{ times: 2 }] }));
+    e = diagnosticThrownBy(() => loadCorpus({ sources: [{ name: 'file', path: file }], oversample: [{ times: 2 }] }));
     expect(e.diagnostics[0].code).toBe('corpus/empty-oversample-rule');
   });
 
