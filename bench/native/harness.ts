@@ -36,3 +36,31 @@ export function findTorch(): { python: string } | { skip: string } {
   }
   return { skip: 'PyTorch not found (apt-get install -y python3-torch)' };
 }
+
+/** The options every step benchmark takes, plus the boolean flags of one benchmark. */
+export type StepOptions<F extends string> = { rounds: number; steps: number; warmup: number; torch: boolean } & Record<F, boolean>;
+
+/**
+ * `--rounds N --steps N --warmup N --no-torch`, and each `--<flag>` of `flags` (named in camel case,
+ * e.g. allOnly for --all-only), over the given defaults. An unknown argument throws with the list.
+ */
+export function parseStepArgs<F extends string = never>(argv: string[], defaults: { rounds: number; steps: number; warmup: number }, flags: readonly F[] = []): StepOptions<F> {
+  const o = { ...defaults, torch: true, ...Object.fromEntries(flags.map((f) => [f, false])) } as StepOptions<F>;
+  const flagOf = new Map(flags.map((f) => [`--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, f]));
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const num = () => {
+      const v = Number(argv[++i]);
+      if (!Number.isInteger(v) || v < 1) throw new Error(`${a} needs a positive integer`);
+      return v;
+    };
+    const flag = flagOf.get(a);
+    if (a === '--rounds') o.rounds = num();
+    else if (a === '--steps') o.steps = num();
+    else if (a === '--warmup') o.warmup = num();
+    else if (a === '--no-torch') o.torch = false;
+    else if (flag !== undefined) (o as Record<string, unknown>)[flag] = true;
+    else throw new Error(`unknown argument ${a} (known: --rounds N --steps N --warmup N --no-torch${[...flagOf.keys()].map((k) => ` ${k}`).join('')})`);
+  }
+  return o;
+}

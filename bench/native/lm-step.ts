@@ -11,7 +11,7 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as NativeKernels from '../../plugins/native-kernels/dist';
-import { findTorch, median, TorchWorker } from './harness';
+import { findTorch, median, parseStepArgs, TorchWorker } from './harness';
 import { BENCH_CONFIG, makeBatch } from './tiny-gpt';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -47,26 +47,8 @@ function loadLm(): LmApi | string {
   }
 }
 
-function parseArgs(argv: string[]) {
-  const o = { rounds: 5, steps: 3, warmup: 2, torch: true };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const num = () => {
-      const v = Number(argv[++i]);
-      if (!Number.isInteger(v) || v < 1) throw new Error(`${a} needs a positive integer`);
-      return v;
-    };
-    if (a === '--rounds') o.rounds = num();
-    else if (a === '--steps') o.steps = num();
-    else if (a === '--warmup') o.warmup = num();
-    else if (a === '--no-torch') o.torch = false;
-    else throw new Error(`unknown argument ${a} (known: --rounds N --steps N --warmup N --no-torch)`);
-  }
-  return o;
-}
-
 async function main(): Promise<void> {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = parseStepArgs(process.argv.slice(2), { rounds: 5, steps: 3, warmup: 2 });
   const lm = loadLm();
   if (typeof lm === 'string') {
     console.log(`skipped: ${lm}`);

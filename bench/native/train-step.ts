@@ -8,42 +8,13 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as NativeKernels from '../../plugins/native-kernels/dist';
-import { findTorch, median, TorchWorker } from './harness';
+import { findTorch, median, parseStepArgs, TorchWorker } from './harness';
 import { BENCH_CONFIG, makeBatch, TinyGpt } from './tiny-gpt';
 
 // the built package (npx tsc -b plugins/native-kernels); this file runs from bench/native/dist
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const nk = require(path.resolve(__dirname, '..', '..', '..', 'plugins', 'native-kernels', 'dist')) as typeof NativeKernels;
 const { installNativeKernels, nativeBlasInfo, nativeKernelsAvailable, uninstallNativeKernels, geluTanh, layerNorm, tokenLogprobs, adam } = nk;
-
-interface Options {
-  rounds: number;
-  steps: number;
-  warmup: number;
-  torch: boolean;
-  profile: boolean;
-  allOnly: boolean;
-}
-
-function parseArgs(argv: string[]): Options {
-  const o: Options = { rounds: 5, steps: 4, warmup: 2, torch: true, profile: false, allOnly: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const num = () => {
-      const v = Number(argv[++i]);
-      if (!Number.isInteger(v) || v < 1) throw new Error(`${a} needs a positive integer`);
-      return v;
-    };
-    if (a === '--rounds') o.rounds = num();
-    else if (a === '--steps') o.steps = num();
-    else if (a === '--warmup') o.warmup = num();
-    else if (a === '--no-torch') o.torch = false;
-    else if (a === '--profile') o.profile = true;
-    else if (a === '--all-only') o.allOnly = true;
-    else throw new Error(`unknown argument ${a} (known: --rounds N --steps N --warmup N --no-torch --profile --all-only)`);
-  }
-  return o;
-}
 
 /** The kernel groups in the order they were added, each measured on top of the previous ones. */
 const GROUPS: { label: string; kernels: string[] }[] = [
@@ -112,7 +83,7 @@ function profileOneStep(s: Setup): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = parseStepArgs(process.argv.slice(2), { rounds: 5, steps: 4, warmup: 2 }, ['profile', 'allOnly']);
   // tfjs-core's CommonJS build registers no gradients; the @tensorflow/tfjs bundle registers them
   // in the global registry that this tfjs-core shares
   if (tf.getGradient('Sum') === undefined) require('@tensorflow/tfjs');
