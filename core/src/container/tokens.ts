@@ -9,6 +9,7 @@ import type { Environment } from '../contract/environment';
 import type { Algorithm } from '../contract/algorithm';
 import type { KLController } from '../contract/kl-controller';
 import type { Logger } from '../contract/logger';
+import type { MetricsSink } from '../contract/job';
 import type { Scorer } from '../contract/reward';
 import type { Rng } from '../runtime/rng';
 import type { RunDirectory } from '../runtime/run-dir';
@@ -45,6 +46,8 @@ export const Tokens = {
   Scorers: token<Scorer[]>('Scorers'),
   /** The metric sinks of the `loggers` slot. */
   Loggers: token<Logger[]>('Loggers'),
+  /** The run's one metrics sink: metrics.jsonl, the loggers and the progress line. Every job logs through it. */
+  Metrics: token<MetricsSink>('Metrics'),
 } as const;
 
 export type TokenName = keyof typeof Tokens;

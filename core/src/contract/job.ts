@@ -1,11 +1,37 @@
 import type { DependencyContainer } from 'tsyringe';
+import type { Metrics } from './algorithm';
+
+/**
+ * Where every job's metrics go: `metrics.jsonl` in the run directory, each logger of the recipe's
+ * `loggers` slot, and the progress line on stderr. One implementation lives in core and is
+ * registered as `Tokens.Metrics` in every run's container; jobs never write metrics themselves.
+ */
+export interface MetricsSink {
+  /** Record one step's metrics (non-finite numbers are kept, as strings, in metrics.jsonl). */
+  log(step: number, metrics: Metrics): Promise<void>;
+  /** A free-form event for the loggers (checkpoint written, evaluation table, a message). */
+  event(name: string, data: Record<string, unknown>): Promise<void>;
+}
 
 export interface JobContext {
   container: DependencyContainer;
   /** The run directory, already holding the resolved recipe and manifest. */
   runDir: string;
-  /** Resume from the last checkpoint in runDir. */
-  resume: boolean;
+  /**
+   * Where to start: 0 for a new run; on `--resume`, the step of the checkpoint that the runner
+   * restored through {@link Job.loadCheckpoint} before calling {@link Job.run}.
+   */
+  startStep?: number;
+  /** @deprecated replaced by startStep; removed once every job is converted. */
+  resume?: boolean;
+  /** The run's metrics sink (also `Tokens.Metrics`). */
+  metrics?: MetricsSink;
+  /**
+   * Write a checkpoint at `step`: the runner creates an empty temporary folder, calls
+   * {@link Job.saveCheckpoint} on it, renames it into `checkpoints/step-N/` and prunes old ones.
+   * Returns the checkpoint's folder.
+   */
+  checkpoint?(step: number): Promise<string>;
   signal?: AbortSignal;
 }
 
@@ -15,9 +41,15 @@ export interface JobResult {
 }
 
 /**
- * A job is what a recipe runs. `rl` (the default) is the core RL loop; others (pretraining,
- * training a classifier or reward model, collecting labels) are plugins of kind `job`.
+ * A job is what a recipe runs (`job:` in a recipe; `rl` by default). Every job is a plugin of kind
+ * `job`, declares the recipe slots it reads (`requires`), and owns its checkpoint, so that every
+ * job resumes after a kill through one path: the runner finds the last checkpoint, calls
+ * `loadCheckpoint`, drops metrics logged after it, then calls `run` with `startStep` set.
  */
 export interface Job {
   run(ctx: JobContext): Promise<JobResult>;
+  /** Write everything needed to continue after `step` into `dir` (an empty folder). */
+  saveCheckpoint?(dir: string, step: number): Promise<void>;
+  /** Restore what {@link saveCheckpoint} wrote at `step`, before `run` is called. */
+  loadCheckpoint?(dir: string, step: number): Promise<void>;
 }
