@@ -12,6 +12,7 @@ import type { SlotRef } from '../recipe/types';
 import { Rng } from '../runtime/rng';
 import type { RunDirectory } from '../runtime/run-dir';
 import { RewardSet } from '../runner/reward-set';
+import { RunMetrics } from '../runner/metrics-sink';
 import { Tokens } from './tokens';
 
 export interface BuildOptions {
@@ -86,6 +87,7 @@ export async function buildRunContainer(loaded: LoadedRecipe, opts: BuildOptions
   const loggers: Logger[] = [];
   if (want('loggers')) for (let i = 0; i < recipe.loggers.length; i++) loggers.push(await create('logger', recipe.loggers[i], `/loggers/${i}`));
   c.registerInstance(Tokens.Loggers, loggers);
+  c.registerInstance(Tokens.Metrics, new RunMetrics(opts.runDir, loggers, { label: recipe.name, totalSteps: recipe.runtime.steps }));
   const scorers: Scorer[] = [];
   if (want('scorers')) for (let i = 0; i < recipe.scorers.length; i++) scorers.push(await create('scorer', recipe.scorers[i], `/scorers/${i}`));
   c.registerInstance(Tokens.Scorers, scorers);

@@ -2,7 +2,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildRunContainer, createJob } from '../container/build';
 import { DiagnosticError } from '../diagnostics';
-import type { JobResult } from '../contract/job';
+import type { DependencyContainer } from 'tsyringe';
+import type { Job, JobResult } from '../contract/job';
+import { Tokens } from '../container/tokens';
+import type { RunMetrics } from './metrics-sink';
 import { loadRecipe, type LoadedRecipe } from '../recipe/validate';
 import { createTensorRuntime } from '../runtime/backend';
 import { buildManifest, type Manifest } from '../runtime/manifest';
@@ -102,8 +105,42 @@ async function execute(loaded: LoadedRecipe, runDir: RunDirectory, o: { resume: 
   }
   runDir.writeJson(RUN_FILES.manifest, manifest);
   const container = await buildRunContainer(loaded, { runtime, runDir });
-  const job = recipe.job.use === 'rl' ? new RLJob() : await createJob(loaded, container);
-  const result = await job.run({ container, runDir: runDir.path, resume: o.resume, signal: o.signal });
+  const job: Job = recipe.job.use === 'rl' ? new RLJob() : await createJob(loaded, container);
+  const result = job.saveCheckpoint ? await runJob(job, container, runDir, o) : await job.run({ container, runDir: runDir.path, resume: o.resume, signal: o.signal });
   runDir.writeJson(RUN_FILES.summary, { ...result.summary, finishedAt: new Date().toISOString() });
   return { runDir: runDir.path, result };
+}
+
+/**
+ * The one resume path of every job: on resume, restore the last checkpoint through the job and drop
+ * the metrics logged after it; then run from that step, with checkpoints written atomically.
+ */
+async function runJob(job: Job, container: DependencyContainer, runDir: RunDirectory, o: { resume: boolean; signal?: AbortSignal }): Promise<JobResult> {
+  const recipe = container.resolve(Tokens.Recipe);
+  const metrics = container.resolve(Tokens.Metrics) as RunMetrics;
+  let startStep = 0;
+  if (o.resume) {
+    const ck = runDir.latestCheckpoint();
+    if (ck) {
+      await job.loadCheckpoint!(ck.dir, ck.step);
+      startStep = ck.step;
+    }
+    runDir.truncateMetrics(startStep);
+  }
+  const checkpoint = async (step: number): Promise<string> => {
+    const dir = await runDir.writeCheckpoint(step, (tmp) => job.saveCheckpoint!(tmp, step), recipe.runtime.keepCheckpoints);
+    await metrics.event('checkpoint', { step, dir });
+    return dir;
+  };
+  await metrics.start(startStep);
+  try {
+    return await job.run({ container, runDir: runDir.path, startStep, metrics, checkpoint, signal: o.signal });
+  } catch (err) {
+    const ck = runDir.latestCheckpoint();
+    await metrics.event('failed', { message: (err as Error).message, lastCheckpoint: ck?.dir ?? null });
+    if (DiagnosticError.is(err) && ck) err.diagnostics[0].fix = `${err.diagnostics[0].fix ?? ''} The last good checkpoint is ${ck.dir} (step ${ck.step}); resume with rlhf train --resume ${runDir.path}`.trim();
+    throw err;
+  } finally {
+    await metrics.close();
+  }
 }
