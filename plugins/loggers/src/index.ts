@@ -1,7 +1,8 @@
 import { definePackage } from '@rlhfjs/core';
 import { consoleLogger } from './console';
 import { csvLogger } from './csv';
+import { tensorboardLogger } from './tensorboard/plugin';
 
-export { consoleLogger, csvLogger };
+export { consoleLogger, csvLogger, tensorboardLogger };
 
-export default definePackage({ plugins: [consoleLogger, csvLogger] });
+export default definePackage({ plugins: [consoleLogger, csvLogger, tensorboardLogger] });
