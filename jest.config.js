@@ -3,8 +3,10 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/core', '<rootDir>/plugins', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
-  modulePathIgnorePatterns: ['<rootDir>/.*/dist/', '<rootDir>/test/tmp/'],
+  // core/templates holds the files `rlhf init plugin` copies: their tests run in the scaffolded
+  // packages (test/plugin-kit/scaffold-e2e.test.ts), not here
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/core/templates/'],
+  modulePathIgnorePatterns: ['<rootDir>/.*/dist/', '<rootDir>/test/tmp/', '<rootDir>/core/templates/'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }],
   },

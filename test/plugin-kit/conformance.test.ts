@@ -178,6 +178,16 @@ describe('the kit reports each defect with its fix', () => {
     expect(rangeAdmits('>=0.1.0 <0.3.0', '0.3.0')).toBe(false);
     expect(rangeAdmits('1.x || ^0.1.0', '0.1.4')).toBe(true);
     expect(rangeAdmits('*', '3.0.0')).toBe(true);
+    // hyphen ranges: 1.2.3 - 1.4 means >=1.2.3 <1.5.0-0
+    expect(rangeAdmits('1.2.3 - 1.4', '1.3.0')).toBe(true);
+    expect(rangeAdmits('1.2.3 - 1.4', '1.5.0')).toBe(false);
+    // a prerelease satisfies only a range that names a prerelease of the same version (as npm judges peers)
+    expect(rangeAdmits('^0.2.0', '0.2.0-rc.1')).toBe(false);
+    expect(rangeAdmits('^0.2.0-rc.0', '0.2.0-rc.1')).toBe(true);
+    expect(rangeAdmits('^0.2.0-rc.0', '0.2.1-rc.1')).toBe(false);
+    // not a semver range (a dist-tag, a path): npm resolves it, the kit does not judge it
+    expect(rangeAdmits('latest', '0.1.0')).toBe(true);
+    expect(rangeAdmits('file:../core', '0.1.0')).toBe(true);
   });
 
   test('buildPlugin validates options (defaults filled) and builds in a fresh container', async () => {

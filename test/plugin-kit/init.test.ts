@@ -2,9 +2,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SCAFFOLD_KINDS, scaffoldFiles, scaffoldNames } from '../../core/src/cli/templates';
+import { SCAFFOLD_KINDS, TEMPLATE_ROOT, fill, scaffoldFiles, scaffoldNames, type TemplateValues } from '../../core/src/cli/scaffold';
 import { CORE_API_VERSION } from '../../core/src/index';
-import { rlhf } from './kit-helpers';
+import { REPO, rlhf } from './kit-helpers';
 
 let dir: string;
 beforeEach(() => {
@@ -37,6 +37,35 @@ test('every kind: all placeholders filled, the plugin named and exported, the re
     expect(pj.devDependencies['@rlhfjs/core']).toBe(core);
     expect(pj.scripts).toMatchObject({ build: 'tsc -p tsconfig.json', test: 'npm run build && jest' });
   }
+});
+
+test('the templates: a folder per kind beside common/, tools pinned at the versions this repository builds with', () => {
+  const folders = fs.readdirSync(TEMPLATE_ROOT, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  expect(folders.sort()).toEqual(['common', ...SCAFFOLD_KINDS].sort());
+  for (const kind of SCAFFOLD_KINDS) {
+    const meta = JSON.parse(fs.readFileSync(path.join(TEMPLATE_ROOT, kind, 'template.json'), 'utf8'));
+    expect([kind, Object.keys(meta).sort()]).toEqual([kind, ['description', 'recipeNote']]);
+    expect([kind, /^[a-z]/.test(meta.description)]).toEqual([kind, true]);
+  }
+  const root = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')).devDependencies as Record<string, string>;
+  const pj = JSON.parse(scaffoldFiles('reward', { packageName: 'rlhf-plugin-a', pluginName: 'a' })['package.json']);
+  const tools = { ...(pj.devDependencies as Record<string, string>) };
+  delete tools['@rlhfjs/core'];
+  expect(Object.keys(tools).sort()).toEqual(['@types/jest', '@types/node', 'jest', 'ts-jest', 'typescript']);
+  for (const [name, version] of Object.entries(tools)) expect([name, version]).toEqual([name, root[name]]);
+});
+
+test('placeholders: names become identifiers and strings, file names lose their leading _, an unknown token is refused', () => {
+  const files = scaffoldFiles('reward', { packageName: '@acme/rlhf-plugin-9-lives', pluginName: '9-lives' }, '7.8.9');
+  expect(Object.keys(files)).toEqual(['.gitignore', 'README.md', 'jest.config.js', 'package.json', 'recipes/example.yaml', 'src/behaviour.test.ts', 'src/conformance.test.ts', 'src/index.ts', 'tsconfig.json']);
+  expect(files['src/index.ts']).toContain('export const plugin9LivesReward = definePlugin({');
+  expect(files['src/behaviour.test.ts']).toContain("import { plugin9LivesReward } from './index';");
+  expect(files['README.md']).toMatch(/^# @acme\/rlhf-plugin-9-lives\n\nAn rlhfjs plugin package: a reward that scores completions containing a configurable word\.\n/);
+  expect(files['README.md']).toContain('scaffolded by `rlhf init plugin` from @rlhfjs/core 7.8.9.');
+  expect(JSON.parse(files['package.json'])).toMatchObject({ name: '@acme/rlhf-plugin-9-lives', description: 'rlhfjs plugin: a reward that scores completions containing a configurable word', peerDependencies: { '@rlhfjs/core': '^7.8.9' } });
+  const v = { PACKAGE: 'p', PLUGIN: 'q', EXPORT: 'e', KIND: 'reward', CORE_VERSION: '1.0.0', API_VERSION: '1.0', DESCRIPTION: 'd', RECIPE_NOTE: 'n' } satisfies TemplateValues;
+  expect(fill("name: '__PLUGIN__', __EXPORT__, __dirname", v, 'x.ts')).toBe("name: 'q', e, __dirname");
+  expect(() => fill('const __PLUGN__ = 1;', v, 'x.ts')).toThrow('the template holds an unknown placeholder __PLUGN__');
 });
 
 test('rlhf init plugin writes the package and prints the next steps; it never overwrites', async () => {

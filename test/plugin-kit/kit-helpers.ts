@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { REPO } from '../helpers/project';
 
 export { REPO };
@@ -14,24 +14,6 @@ export function sh(cmd: string, args: string[], cwd: string, opts: { allowFail?:
     throw new Error(`${cmd} ${args.join(' ')} (in ${cwd}) exited ${res.status}${res.error ? ` (${res.error.message})` : ''}\n--- stdout\n${res.stdout}\n--- stderr\n${res.stderr}`);
   }
   return res;
-}
-
-/** Like {@link sh}, but asynchronous, so several packages can build and test side by side. */
-export function shAsync(cmd: string, args: string[], cwd: string, timeout = 150_000): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', npm_config_update_notifier: 'false' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += String(d)));
-    child.stderr.on('data', (d) => (stderr += String(d)));
-    const timer = setTimeout(() => child.kill('SIGTERM'), timeout);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve({ stdout, stderr });
-      else reject(new Error(`${cmd} ${args.join(' ')} (in ${cwd}) exited ${code}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`));
-    });
-  });
 }
 
 /**

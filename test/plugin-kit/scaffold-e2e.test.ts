@@ -8,10 +8,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { REPO, buildPackages, linkDevDependencies, rlhf, sh, shAsync } from './kit-helpers';
+import { REPO, buildPackages, linkDevDependencies, rlhf, sh } from './kit-helpers';
 
 const NPM_OFFLINE = ['--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'];
-const KINDS = { polite: 'reward', 'fixed-prompts': 'environment', halving: 'kl-controller', wordcount: 'job' } as const;
+/** One package per kind `rlhf init` scaffolds; the first four are installed into a project and trained with. */
+const KINDS = { polite: 'reward', 'fixed-prompts': 'environment', halving: 'kl-controller', wordcount: 'job', 'long-answers': 'scorer', tsv: 'logger' } as const;
+const INSTALLED = ['polite', 'fixed-prompts', 'halving', 'wordcount'];
+const TEMPLATES = path.join(REPO, 'core', 'templates', 'plugin');
+const TSC = path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+const JEST = path.join(REPO, 'node_modules', 'jest', 'bin', 'jest.js');
 
 let root: string;
 const tarballs: Record<string, string> = {};
@@ -24,9 +29,35 @@ afterAll(() => {
   if (root) fs.rmSync(root, { recursive: true, force: true });
 });
 
-describe('rlhf init plugin → npm test → npm pack → install → rlhf validate / train', () => {
-  test('each scaffold builds and passes its own tests as written', async () => {
+/** Every file below dir (node_modules and build output aside), relative, with its contents. */
+function tree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string, prefix: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      if (e.name === 'node_modules' || e.name === 'dist' || e.name.endsWith('.tsbuildinfo')) continue;
+      if (e.isDirectory()) walk(path.join(d, e.name), prefix + e.name + '/');
+      else out[prefix + e.name] = fs.readFileSync(path.join(d, e.name), 'utf8');
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
+describe('rlhf init plugin → build and test → npm pack → install → rlhf validate / train', () => {
+  test('core ships the template folders, and its build does not compile them', () => {
+    const packed = JSON.parse(sh('npm', ['pack', '--dry-run', '--json', '--ignore-scripts', '--offline', '--silent'], path.join(REPO, 'core')).stdout) as Array<{ files: Array<{ path: string }> }>;
+    const files = packed[0].files.map((f) => f.path);
+    const templates = Object.keys(tree(TEMPLATES)).map((rel) => 'templates/plugin/' + rel);
+    expect(templates).toContain('templates/plugin/common/_gitignore');
+    expect(files.filter((f) => f.startsWith('templates/')).sort()).toEqual(templates.sort());
+    expect(files).toContain('dist/cli/scaffold.js');
+    // compiled templates would show up as dist/.../<kind>/src/index.js
+    expect(files.filter((f) => f.startsWith('dist/') && /\/(common|reward|scorer|logger|kl-controller|environment|job)\/src\//.test(f))).toEqual([]);
+  });
+
+  test('every kind: the templates type-check as written, each scaffold builds and passes its own tests, the built CLI scaffolds the same files', async () => {
     const coreVersion = JSON.parse(fs.readFileSync(path.join(REPO, 'core', 'package.json'), 'utf8')).version;
+    const dirs: string[] = [];
     for (const [name, kind] of Object.entries(KINDS)) {
       const res = await rlhf(['init', 'plugin', name, '--kind', kind, '--dir', root], REPO);
       expect(res.err).toBe('');
@@ -42,30 +73,41 @@ describe('rlhf init plugin → npm test → npm pack → install → rlhf valida
         devDependencies: { '@rlhfjs/core': coreVersion },
       });
       linkDevDependencies(dir);
+      dirs.push(dir);
     }
-    // npm test = tsc build + jest with each package's own jest.config.js (two at a time)
-    const names = Object.keys(KINDS);
-    const reports: Record<string, string> = {};
-    for (let i = 0; i < names.length; i += 2) {
-      await Promise.all(
-        names.slice(i, i + 2).map(async (name) => {
-          const t = await shAsync('npm', ['test', '--silent'], path.join(root, `rlhf-plugin-${name}`));
-          reports[name] = t.stdout + t.stderr;
-        }),
-      );
-    }
-    for (const name of names) {
+
+    // the CLI as installed (core/dist, through bin/rlhf.js) finds the templates too, and writes the same files
+    const fromDist = path.join(root, 'from-dist');
+    sh(process.execPath, [path.join(REPO, 'core', 'bin', 'rlhf.js'), 'init', 'plugin', 'tsv', '--kind', 'logger', '--dir', fromDist], root);
+    expect(tree(path.join(fromDist, 'rlhf-plugin-tsv'))).toEqual(tree(path.join(root, 'rlhf-plugin-tsv')));
+
+    // one compiler run: the templates where they are (placeholders and all, tests included), and
+    // each package's build (its own tsconfig.json, as npm run build does it)
+    fs.writeFileSync(path.join(root, 'templates.tsconfig.json'), JSON.stringify({ extends: path.join(TEMPLATES, 'tsconfig.json'), compilerOptions: { tsBuildInfoFile: './templates.tsbuildinfo' } }));
+    sh(process.execPath, [TSC, '-b', path.join(root, 'templates.tsconfig.json'), ...dirs.map((d) => path.join(d, 'tsconfig.json'))], root, { timeout: 180_000 });
+    for (const dir of dirs) expect(fs.existsSync(path.join(dir, 'dist', 'index.d.ts'))).toBe(true);
+
+    // one jest run over the six packages, each with its own jest.config.js: ts-jest type-checks
+    // the tests, the conformance test loads the built package
+    const results = path.join(root, 'jest-results.json');
+    const run = sh(process.execPath, [JEST, '--ci', '--json', '--outputFile', results, '--projects', ...dirs], root, { allowFail: true, timeout: 240_000 });
+    expect(fs.existsSync(results) ? '' : run.stdout + run.stderr).toBe('');
+    const report = JSON.parse(fs.readFileSync(results, 'utf8')) as { numTotalTests: number; testResults: Array<{ name: string; status: string; message: string }> };
+    const suites = report.testResults.map((r) => ({ file: path.relative(root, r.name).split(path.sep).join('/'), status: r.status, message: r.status === 'passed' ? '' : r.message }));
+    const expected = Object.keys(KINDS).flatMap((name) => ['behaviour', 'conformance'].map((t) => ({ file: `rlhf-plugin-${name}/src/${t}.test.ts`, status: 'passed', message: '' })));
+    const byFile = (a: { file: string }, b: { file: string }): number => (a.file < b.file ? -1 : 1);
+    expect(suites.sort(byFile)).toEqual(expected.sort(byFile));
+    expect(report.numTotalTests).toBeGreaterThanOrEqual(2 * dirs.length);
+    expect(run.status).toBe(0);
+    expect(run.stdout + run.stderr).not.toContain('TS151002');
+
+    for (const name of INSTALLED) {
       const dir = path.join(root, `rlhf-plugin-${name}`);
-      expect(reports[name]).toMatch(/Tests:\s+\d+ passed, \d+ total/);
-      expect(reports[name]).toContain('PASS src/conformance.test.ts');
-      expect(reports[name]).toContain('PASS src/behaviour.test.ts');
-      expect(reports[name]).not.toContain('TS151002');
-      expect(fs.existsSync(path.join(dir, 'dist', 'index.d.ts'))).toBe(true);
       const packed = sh('npm', ['pack', '--ignore-scripts', '--offline', '--silent', '--pack-destination', root], dir);
       tarballs[name] = path.join(root, packed.stdout.trim().split('\n').pop()!);
       expect(fs.existsSync(tarballs[name])).toBe(true);
     }
-  }, 150_000);
+  }, 420_000);
 
   test('installed from tarballs into another project, the plugins validate and train: a job, and a 2-step RL run', async () => {
     expect(Object.keys(tarballs)).toHaveLength(4);

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as semver from 'semver';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { DiagnosticError, formatDiagnostic } from '../diagnostics';
 import type { PluginDefinition, PluginPackage } from '../plugin/define';
@@ -85,63 +86,30 @@ export function pluginsOf(exported: unknown): readonly PluginDefinition[] {
  */
 export function checkPackageExport(exported: unknown, packageName = 'the package'): string[] {
   const registry = new PluginRegistry();
-  const problems = registry.addPackage(packageName, exported).map((d) => formatDiagnostic(d));
+  // the registry is fresh, so each plugin/duplicate it reports is this package clashing with
+  // itself ("two packages register ..."): said plainly below instead
+  const problems = registry
+    .addPackage(packageName, exported)
+    .filter((d) => d.code !== 'plugin/duplicate')
+    .map((d) => formatDiagnostic(d));
   const seen = new Set<string>();
   for (const def of pluginsOf(exported)) {
     const id = `${def.kind}/${def.name}`;
-    if (seen.has(id)) {
-      // the registry reports this too, as a clash with itself; say it plainly once
-      const i = problems.findIndex((p) => p.includes('two packages register') && p.includes(`"${def.name}"`));
-      if (i >= 0) problems.splice(i, 1);
-      problems.push(`${id} is declared twice in ${packageName}: names are unique within a kind (rename one)`);
-    }
+    if (seen.has(id)) problems.push(`${id} is declared twice in ${packageName}: names are unique within a kind (rename one)`);
     seen.add(id);
   }
   return problems;
 }
 
-/** A minimal semver range check: exact versions, ^, ~, >=, x-ranges and `*`; unknown forms pass. */
+/**
+ * Whether an npm dependency range admits a version, judged as npm judges an installed peer
+ * dependency (`semver.satisfies`, loose parsing; a prerelease satisfies only a range that names a
+ * prerelease of the same major.minor.patch). A spec that is no semver range (a dist-tag, a URL, a
+ * path) passes: npm resolves those when installing.
+ */
 export function rangeAdmits(range: string, version: string): boolean {
-  const v = version.split('-')[0].split('.').map(Number);
-  return range.split('||').some((alt) => {
-    const parts = alt.trim().split(/\s+/).filter(Boolean);
-    if (!parts.length) return true;
-    return parts.every((part) => {
-      const m = /^(\^|~|>=|<=|>|<|=)?v?(\d+|x|\*)(?:\.(\d+|x|\*))?(?:\.(\d+|x|\*))?(?:-[\w.]+)?$/.exec(part);
-      if (!m) return true; // a form this check does not know (a tag, a URL): npm judges it
-      const op = m[1] ?? '';
-      const want = [m[2], m[3], m[4]].map((x) => (x === undefined || x === 'x' || x === '*' ? undefined : Number(x)));
-      const cmp = (): number => {
-        for (let i = 0; i < 3; i++) {
-          if (want[i] === undefined) return 0;
-          if (v[i] !== want[i]) return v[i] > want[i]! ? 1 : -1;
-        }
-        return 0;
-      };
-      const c = cmp();
-      switch (op) {
-        case '>=':
-          return c >= 0;
-        case '>':
-          return c > 0;
-        case '<=':
-          return c <= 0;
-        case '<':
-          return c < 0;
-        case '^': {
-          if (c < 0) return false;
-          const lead = want.findIndex((x) => x !== undefined && x !== 0);
-          const fixed = lead < 0 ? want.filter((x) => x !== undefined).length : lead + 1;
-          for (let i = 0; i < fixed && i < 3; i++) if (want[i] !== undefined && v[i] !== want[i]) return false;
-          return true;
-        }
-        case '~':
-          return c >= 0 && v[0] === want[0] && (want[1] === undefined || v[1] === want[1]);
-        default:
-          return c === 0;
-      }
-    });
-  });
+  if (semver.validRange(range, { loose: true }) === null) return true;
+  return semver.satisfies(version, range, { loose: true });
 }
 
 /**

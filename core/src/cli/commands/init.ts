@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import type { CommandHelpers } from '../commands';
-import { SCAFFOLD_KINDS, scaffoldPlugin } from '../templates';
+import { SCAFFOLD_KINDS, scaffoldPlugin } from '../scaffold';
 
 /** `rlhf init plugin <name> [--kind reward] [--dir .]`: a plugin package that builds and passes its tests as written. */
 export function registerInit(cli: Argv, h: CommandHelpers): void {
