@@ -12,7 +12,7 @@ import { buildManifest, type Manifest } from '../runtime/manifest';
 import { RUN_FILES, RunDirectory } from '../runtime/run-dir';
 
 export interface TrainOptions {
-  /** `--set` overrides. */
+  /** `--set path=value` overrides. */
   overrides?: readonly string[];
   /**
    * Exact run directory (`--out`): created, or used when it exists and is empty. Default: a new
