@@ -29,7 +29,7 @@ if (!fs.existsSync(path.join(root, 'runs', 'detox', 'reward-model'))) {
   process.exit(2);
 }
 
-// The phases of one iteration: metrics.jsonl keys of core/src/runner/rl-job.ts and the ppo plugin
+// The phases of one iteration: metrics.jsonl keys of plugins/algorithms/src/jobs/rl-job.ts (the rl job) and the ppo plugin
 // (train = the update less its no-gradient forward pass), named as torch_ppo_iteration.py names them.
 const PHASES = [
   ['generate', 'generation (KV cache, 32 × 32 tokens)', (r) => r['perf/generate_s']],

@@ -4,7 +4,7 @@
   python3 torch_ppo_iteration.py --iterations 12 --warmup 2
 
 Prints one JSON line: the median ms per iteration and per phase over the timed iterations.
-The phases are those of metrics.jsonl (core/src/runner/rl-job.ts, plugins/algorithms ppo.ts):
+The phases are those of metrics.jsonl (plugins/algorithms/src/jobs/rl-job.ts, plugins/algorithms ppo.ts):
 
   generate      32 prompts, 32 sampled tokens each with a KV cache, end-of-text suppressed
   reference     log-probs of the frozen reference copy on prompt + completion (one batch of 32)

@@ -28,7 +28,6 @@ export * from './runner/reward-set';
 export * from './runner/pack';
 export * from './runner/progress';
 export { RunMetrics, type RunMetricsOptions } from './runner/metrics-sink';
-export { RLJob } from './runner/rl-job';
 export * from './runtime/compare-metrics';
 export { train, trainLoaded, resume, openRunDir, loadStoredRecipe, type TrainOptions, type TrainResult } from './runner/run';
 export { main as cliMain } from './cli/main';

@@ -49,6 +49,7 @@ describe('rlhf CLI', () => {
     const variants = bundle.properties.rewards.items.anyOf;
     expect(variants[0].properties.use.const).toBe('length-bonus');
     expect(variants[0].properties.options.properties.scale.default).toBe(0.1);
-    expect(bundle.properties.job.anyOf[0].enum).toEqual(['rl', 'count-words']);
+    expect(bundle.properties.job.anyOf[0].enum).toEqual(['count-words']);
+    expect(bundle.properties.job.default).toBe('rl');
   });
 });

@@ -38,6 +38,7 @@ export const validationPackage = definePackage({
       kind: 'algorithm',
       name: 'ppo',
       description: 'test ppo schema',
+      requires: ['agent', 'environment', 'rewards', 'klController'],
       options: {
         type: 'object',
         additionalProperties: false,
@@ -49,6 +50,8 @@ export const validationPackage = definePackage({
       create: never,
     }),
     definePlugin({ kind: 'kl-controller', name: 'adaptive', description: 'test kl', options: { type: 'object', additionalProperties: false, properties: { target: { type: 'number', default: 6, description: 'Target KL.' } } } as const, create: never }),
+    // the schema and requires of the rl job (@rlhfjs/plugin-algorithms), and an online algorithm's requires on ppo
+    definePlugin({ kind: 'job', name: 'rl', description: 'test rl job', options: { type: 'object', additionalProperties: false, properties: {} } as const, requires: ['agent', 'algorithm'], create: never }),
     definePlugin({ kind: 'kl-controller', name: 'fixed', description: 'test kl', options: { type: 'object', additionalProperties: false, properties: { value: { type: 'number', default: 0.2, description: 'Beta.' } } } as const, create: never }),
   ],
 });

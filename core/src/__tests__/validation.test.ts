@@ -99,6 +99,32 @@ describe('recipe validation', () => {
     expect(ds[0].fix).toContain('algorithm plugins available: ppo');
   });
 
+  test('a plugin names the slots it needs too: an online algorithm without rewards is told to add them', async () => {
+    const ds = await problems(GOOD.replace(/rewards:\n(  .*\n)+/, ''));
+    expect(ds).toHaveLength(1);
+    expect(ds[0]).toMatchObject({ code: 'recipe/missing-slot', message: 'the ppo algorithm needs the slot "rewards"' });
+    expect(ds[0].fix).toBe('add rewards: [ { use: <name> } ] — reward plugins available: length-bonus');
+    // a slot two plugins need is reported once, by the job that reads it
+    const both = await problems(GOOD.replace('agent:\n  use: gpt\n  options:\n    checkpoint: ./model\n', ''));
+    expect(both.map((d) => d.message)).toEqual(['the rl job needs the slot "agent"']);
+  });
+
+  test('the default job (rl) without the package that provides it names the package to add', async () => {
+    const file = project.write('no-rl.yaml', GOOD);
+    const only = new PluginRegistry().add('rlhf-plugin-fixture', require(FIXTURE_PLUGIN));
+    const err = await loadRecipe(file, { registry: only }).catch((e: unknown) => e);
+    expect(DiagnosticError.is(err)).toBe(true);
+    const ds = (err as DiagnosticError).diagnostics;
+    expect(ds.find((d) => d.pointer === '/job')).toMatchObject({ code: 'recipe/unknown-plugin', message: 'unknown job plugin "rl".' });
+    expect(ds.find((d) => d.pointer === '/job')!.fix).toMatch(/^"rl" \(the RL loop, the default job\) comes from @rlhfjs\/plugin-algorithms: add "@rlhfjs\/plugin-algorithms" to the recipe's plugins list/);
+  });
+
+  test('the rl job takes no options', async () => {
+    const ds = await problems(GOOD.replace('plugins: [rlhf-plugin-fixture]\n', 'plugins: [rlhf-plugin-fixture]\njob: { use: rl, options: { steps: 3 } }\n'));
+    expect(ds).toHaveLength(1);
+    expect(ds[0]).toMatchObject({ code: 'recipe/unknown-key', pointer: '/job/options/steps', plugin: 'job/rl', line: 3 });
+  });
+
   test('a wrong type deep inside a plugin\'s options points at the line and the plugin', async () => {
     const ds = await problems(GOOD.replace('cap: { max: 3 }', 'cap: { max: lots }'));
     expect(ds).toHaveLength(1);

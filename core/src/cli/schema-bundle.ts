@@ -60,11 +60,14 @@ export function bundleSchema(registry: PluginRegistry): Record<string, unknown> 
     if (list) bundle.properties[slot].items = one;
     else bundle.properties[slot] = one;
   }
+  // a job is named by its name alone, or as { use, options } like every other slot
   const jobs = variants('job', false);
-  bundle.properties.job = {
-    description: bundle.properties.job.description,
-    default: 'rl',
-    anyOf: [{ enum: ['rl', ...registry.names('job')] }, { type: 'object', additionalProperties: false, required: ['use'], properties: { use: { const: 'rl' }, options: { type: 'object', maxProperties: 0 } } }, ...jobs],
-  };
+  if (jobs.length) {
+    bundle.properties.job = {
+      description: bundle.properties.job.description,
+      default: bundle.properties.job.default,
+      anyOf: [{ enum: registry.names('job') }, ...jobs],
+    };
+  }
   return bundle;
 }

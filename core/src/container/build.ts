@@ -68,10 +68,10 @@ export async function buildRunContainer(loaded: LoadedRecipe, opts: BuildOptions
     c.registerInstance(Tokens.Agent, agent);
     c.registerInstance(Tokens.Policy, agent.policy);
     c.registerInstance(Tokens.Tokenizer, agent.policy.tokenizer);
-    // The KL reference is the policy as it was built, before any update.
+    // The KL reference: a frozen copy of the policy, made on the first resolve. A plugin that needs
+    // it resolves it when it is created, before any update or restored checkpoint changes the policy.
     let reference: ReturnType<typeof agent.policy.frozenCopy> | undefined;
     c.register(Tokens.Reference, { useFactory: () => (reference ??= agent.policy.frozenCopy()) });
-    if (recipe.job.use === 'rl' && !opts.only) c.resolve(Tokens.Reference);
   }
   if (recipe.environment && want('environment')) c.registerInstance(Tokens.Environment, await create('environment', recipe.environment, '/environment'));
   if (recipe.rewards.length && want('rewards')) {
@@ -94,7 +94,7 @@ export async function buildRunContainer(loaded: LoadedRecipe, opts: BuildOptions
   return c;
 }
 
-/** The job plugin a recipe names (not for "rl", which is the core loop). */
+/** The job plugin a recipe names (`rl`, the default, comes from @rlhfjs/plugin-algorithms like any other). */
 export async function createJob(loaded: LoadedRecipe, c: DependencyContainer, baseDir?: string): Promise<Job> {
   const ref = loaded.recipe.job;
   const found = loaded.registry.find('job', ref.use);

@@ -35,7 +35,7 @@ export const Tokens = {
   Policy: token<PolicyModel>('Policy'),
   /** The policy's tokenizer. */
   Tokenizer: token<Tokenizer>('Tokenizer'),
-  /** A frozen copy of the initial policy, for the KL penalty. Built lazily on first resolve. */
+  /** A frozen copy of the initial policy, for the KL penalty. Built on first resolve: resolve it in your factory, before the policy changes. */
   Reference: token<PolicyModel>('Reference'),
   Environment: token<Environment>('Environment'),
   /** The weighted reward sources of the `rewards` slot. */

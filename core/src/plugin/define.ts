@@ -25,7 +25,10 @@ export interface PluginDefinition<K extends PluginKind = PluginKind, O = any> {
   description: string;
   /** JSON Schema for `options`; every property has a `description` (and a `default` where sensible). */
   options: OptionsSchema;
-  /** For `job` plugins: the recipe slots the job reads (validated to be present). */
+  /**
+   * The recipe slots this plugin needs (e.g. `['agent', 'algorithm']`), checked by validation when a
+   * recipe uses the plugin: a job names the slots it reads, an algorithm those its loop needs.
+   */
   requires?: readonly string[];
   create(ctx: FactoryContext<O>): PluginKindMap[K] | Promise<PluginKindMap[K]>;
 }
@@ -38,6 +41,7 @@ export interface PluginDeclaration<K extends PluginKind, S, O> {
   name: string;
   description: string;
   options: S;
+  /** See {@link PluginDefinition.requires}. */
   requires?: readonly string[];
   create(ctx: FactoryContext<O>): PluginKindMap[K] | Promise<PluginKindMap[K]>;
 }

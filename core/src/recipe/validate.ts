@@ -7,7 +7,7 @@ import { ajvToDiagnostics, compileCached, createAjv } from './ajv';
 import { applyOverrides, parseOverride } from './overrides';
 import { RecipeSource } from './source';
 import type { ResolvedRecipe, RewardRef, SlotRef } from './types';
-import { recipeSchema } from './envelope';
+import { DEFAULT_JOB, recipeSchema } from './envelope';
 
 export interface LoadRecipeOptions {
   /** `--set path=value` texts, applied after parsing and validated like the file. */
@@ -26,8 +26,6 @@ export interface LoadedRecipe {
   registry: PluginRegistry;
   packages: LoadedPackage[];
 }
-
-const RL_REQUIRES = ['agent', 'environment', 'rewards', 'algorithm', 'klController'] as const;
 
 const SLOT_KIND: Record<string, PluginKind> = {
   agent: 'agent',
@@ -86,33 +84,39 @@ export async function validateRecipeValue(source: RecipeSource, raw: Record<stri
     if (problems.length) throw locate(problems, source);
   }
 
-  let required: readonly string[] = RL_REQUIRES;
-  if (job.use !== 'rl') {
-    const jp = registry.find('job', job.use);
-    const jobPointer = typeof value.job === 'string' ? '/job' : '/job/use';
-    if (!jp) {
-      const d = registry.unknown('job', job.use, jobPointer);
-      d.fix = `"rl" is the built-in RL loop; other jobs come from plugin packages. ${d.fix ?? ''}`;
-      problems.push(d);
-      required = [];
-    } else {
-      required = jp.def.requires ?? [];
-      problems.push(...validateOptions(registry, 'job', job, '/job'));
-      if (typeof value.job === 'string') value.job = job;
+  // the job (a plugin like any other, `rl` by default) and the slots it reads
+  const jobPointer = typeof value.job === 'string' ? '/job' : '/job/use';
+  const jp = registry.find('job', job.use);
+  const required: Array<{ slot: string; by: string }> = [];
+  if (!jp) {
+    const d = registry.unknown('job', job.use, jobPointer);
+    if (job.use === DEFAULT_JOB.use) d.fix = `"${DEFAULT_JOB.use}" (${DEFAULT_JOB.what}, the default job) comes from ${DEFAULT_JOB.package}: add "${DEFAULT_JOB.package}" to the recipe's plugins list. ${d.fix ?? ''}`;
+    problems.push(d);
+  } else {
+    for (const slot of jp.def.requires ?? []) required.push({ slot, by: `the ${job.use} job` });
+    problems.push(...validateOptions(registry, 'job', job, '/job'));
+    if (typeof value.job === 'string') value.job = job;
+  }
+  // and the slots that the plugins the recipe names need (an online algorithm needs rewards, ...)
+  for (const [slot, kind] of Object.entries(SLOT_KIND)) {
+    const v = value[slot];
+    for (const ref of (Array.isArray(v) ? v : v === undefined ? [] : [v]) as SlotRef[]) {
+      for (const need of registry.find(kind, ref.use)?.def.requires ?? []) required.push({ slot: need, by: `the ${ref.use} ${kind}` });
     }
   }
-  for (const slot of required) {
+  const reported = new Set<string>();
+  for (const { slot, by } of required) {
     const v = value[slot];
-    if (v === undefined || (Array.isArray(v) && v.length === 0)) {
-      const kind = SLOT_KIND[slot];
-      const names = kind ? registry.names(kind) : [];
-      problems.push({
-        code: 'recipe/missing-slot',
-        pointer: '',
-        message: `the ${job.use} job needs the slot "${slot}"${Array.isArray(v) ? ' with at least one entry' : ''}`,
-        fix: `add ${slot}:${Array.isArray(v) || slot === 'rewards' ? ' [ { use: <name> } ]' : ' { use: <name>, options: {...} }'}${names.length ? ` — ${kind} plugins available: ${names.join(', ')}` : ''}`,
-      });
-    }
+    if (reported.has(slot) || !(v === undefined || (Array.isArray(v) && v.length === 0))) continue;
+    reported.add(slot);
+    const kind = SLOT_KIND[slot];
+    const names = kind ? registry.names(kind) : [];
+    problems.push({
+      code: 'recipe/missing-slot',
+      pointer: '',
+      message: `${by} needs the slot "${slot}"${Array.isArray(v) ? ' with at least one entry' : ''}`,
+      fix: `add ${slot}:${Array.isArray(v) || slot === 'rewards' ? ' [ { use: <name> } ]' : ' { use: <name>, options: {...} }'}${names.length ? ` — ${kind} plugins available: ${names.join(', ')}` : ''}`,
+    });
   }
 
   // pass 2: each slot's options against its plugin's schema

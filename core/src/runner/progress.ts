@@ -22,16 +22,23 @@ export class Progress {
   private readonly tty: boolean;
   private readonly every: number;
   private readonly start: number;
+  /** The last step count seen, to tell when a multiple of `every` was passed. */
+  private seen: number;
 
   constructor(private readonly opts: ProgressOptions) {
     this.stream = opts.stream ?? process.stderr;
     this.tty = !!this.stream.isTTY;
     this.start = opts.start ?? 0;
     this.every = opts.every ?? Math.max(1, Math.round((opts.total - this.start) / 20));
+    this.seen = this.start;
   }
 
   update(step: number, metrics: Metrics): void {
     const done = step + 1;
+    // a job that logs every k steps skips step counts: print when a multiple of `every` lies in (seen, done]
+    const crossed = Math.floor(done / this.every) > Math.floor(this.seen / this.every);
+    const first = this.seen === this.start;
+    this.seen = Math.max(this.seen, done);
     const elapsed = (Date.now() - this.t0) / 1000;
     const rate = (done - this.start) / Math.max(elapsed, 1e-9);
     const eta = rate > 0 ? (this.opts.total - done) / rate : Infinity;
@@ -43,7 +50,7 @@ export class Progress {
       const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
       this.stream.write(`\r\x1b[2K${label}${bar} ${done}/${this.opts.total} ${rateText(rate)} eta ${time(eta)}  ${shown.join(' ')}`);
       if (done >= this.opts.total) this.stream.write('\n');
-    } else if (done === this.start + 1 || done % this.every === 0 || done >= this.opts.total) {
+    } else if (first || crossed || done >= this.opts.total) {
       this.stream.write(`${label}step ${done}/${this.opts.total} (${rateText(rate)}, eta ${time(eta)}) ${shown.join(' ')}\n`);
     }
   }

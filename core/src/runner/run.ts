@@ -10,18 +10,29 @@ import { loadRecipe, type LoadedRecipe } from '../recipe/validate';
 import { createTensorRuntime } from '../runtime/backend';
 import { buildManifest, type Manifest } from '../runtime/manifest';
 import { RUN_FILES, RunDirectory } from '../runtime/run-dir';
-import { RLJob } from './rl-job';
 
 export interface TrainOptions {
   /** `--set path=value` overrides. */
   overrides?: readonly string[];
-  /** Exact run directory (default: <outputDir>/<runName or name-timestamp>). */
+  /**
+   * Exact run directory (`--out`): created, or used when it exists and is empty. Default: a new
+   * folder `<outputDir>/<runName or name-timestamp>` (see {@link TrainLoadedOptions.defaultOut}).
+   */
   out?: string;
   /** The command line, for the manifest. */
   command?: string[];
   signal?: AbortSignal;
   /** Called once the run directory exists (before the backend loads). */
   onRunDir?: (dir: string) => void;
+}
+
+export interface TrainLoadedOptions extends Omit<TrainOptions, 'overrides'> {
+  /**
+   * The run directory to create when `out` is not given (default:
+   * `<runtime.outputDir>/<runtime.runName or name-timestamp>` beside the recipe). When a folder of
+   * that name exists, `-2`, `-3`, … is appended, so runs started together get one folder each.
+   */
+  defaultOut?: string;
 }
 
 export interface TrainResult {
@@ -36,34 +47,84 @@ function timestamp(): string {
 /** Validate, create the run directory (resolved recipe first), load the backend, wire, run. */
 export async function train(recipeFile: string, opts: TrainOptions = {}): Promise<TrainResult> {
   const loaded = await loadRecipe(recipeFile, { overrides: opts.overrides });
+  return trainLoaded(loaded, opts);
+}
+
+/** Run an already validated recipe into a new run directory (the one implementation behind `train` and `reproduce`). */
+export async function trainLoaded(loaded: LoadedRecipe, opts: TrainLoadedOptions = {}): Promise<TrainResult> {
   const { recipe } = loaded;
   const dir = opts.out
-    ? path.resolve(opts.out)
-    : path.resolve(loaded.baseDir, recipe.runtime.outputDir, recipe.runtime.runName ?? `${recipe.name}-${timestamp()}`);
-  if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
-    throw new DiagnosticError({
-      code: 'run/exists',
-      file: dir,
-      message: `the run directory ${dir} already exists and is not empty`,
-      fix: `continue it with rlhf train --resume ${dir}, or choose another --out (nothing was overwritten)`,
-    });
-  }
+    ? claimRunDirectory(path.resolve(opts.out))
+    : createUniqueRunDirectory(opts.defaultOut ?? path.resolve(loaded.baseDir, recipe.runtime.outputDir, recipe.runtime.runName ?? `${recipe.name}-${timestamp()}`));
   const runDir = new RunDirectory(dir);
-  fs.mkdirSync(dir, { recursive: true });
   runDir.writeJson(RUN_FILES.recipe, recipe);
   opts.onRunDir?.(dir);
   return execute(loaded, runDir, { resume: false, command: opts.command ?? process.argv, signal: opts.signal });
 }
 
-/** Run an already validated recipe into a new, empty run directory. */
-export async function trainLoaded(loaded: LoadedRecipe, dir: string, opts: { command?: string[]; signal?: AbortSignal } = {}): Promise<TrainResult> {
-  if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
-    throw new DiagnosticError({ code: 'run/exists', file: dir, message: `the run directory ${dir} already exists and is not empty`, fix: 'choose another --out (nothing was overwritten)' });
+/**
+ * Create `base` with a non-recursive mkdir (its parents recursively), which fails when the folder
+ * exists; then try `base-2`, `base-3`, … So N runs started at once get N folders, and none writes
+ * into another's.
+ */
+export function createUniqueRunDirectory(base: string): string {
+  makeParent(base);
+  for (let n = 1; ; n++) {
+    const dir = n === 1 ? base : `${base}-${n}`;
+    try {
+      fs.mkdirSync(dir);
+      return dir;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw cannotCreate(dir, err);
+    }
   }
-  const runDir = new RunDirectory(dir);
-  fs.mkdirSync(dir, { recursive: true });
-  runDir.writeJson(RUN_FILES.recipe, loaded.recipe);
-  return execute(loaded, runDir, { resume: false, command: opts.command ?? process.argv, signal: opts.signal });
+}
+
+/** The run directory named by `--out`: created, or an existing empty folder; never a file or a folder with contents. */
+export function claimRunDirectory(dir: string): string {
+  makeParent(dir);
+  try {
+    fs.mkdirSync(dir);
+    return dir;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw cannotCreate(dir, err);
+  }
+  if (!fs.statSync(dir).isDirectory()) {
+    throw new DiagnosticError({
+      code: 'run/out-is-a-file',
+      file: dir,
+      message: `--out ${dir} is a file, not a folder`,
+      fix: 'pass a folder that does not exist yet (or an empty one) to --out; the file was left as it is',
+    });
+  }
+  if (fs.readdirSync(dir).length > 0) {
+    const isRun = fs.existsSync(path.join(dir, RUN_FILES.manifest));
+    throw new DiagnosticError({
+      code: 'run/exists',
+      file: dir,
+      message: `the run directory ${dir} already exists and is not empty`,
+      fix: `${isRun ? `continue that run with rlhf train --resume ${dir}, or ` : ''}choose another --out (nothing was overwritten)`,
+    });
+  }
+  return dir;
+}
+
+function makeParent(dir: string): void {
+  try {
+    fs.mkdirSync(path.dirname(dir), { recursive: true });
+  } catch (err) {
+    throw cannotCreate(path.dirname(dir), err);
+  }
+}
+
+function cannotCreate(dir: string, err: unknown): DiagnosticError {
+  const e = err as NodeJS.ErrnoException;
+  return new DiagnosticError({
+    code: 'run/cannot-create',
+    file: dir,
+    message: `cannot create the run directory ${dir}: ${e.code === 'ENOTDIR' || e.code === 'EEXIST' ? 'a file stands where a folder of its path should be' : e.message}`,
+    fix: 'choose another --out or runtime.outputDir, or fix the permissions of the folder above it',
+  });
 }
 
 /** Continue a run from its last checkpoint, with the recipe it stored. */
@@ -105,7 +166,7 @@ async function execute(loaded: LoadedRecipe, runDir: RunDirectory, o: { resume: 
   }
   runDir.writeJson(RUN_FILES.manifest, manifest);
   const container = await buildRunContainer(loaded, { runtime, runDir });
-  const job: Job = recipe.job.use === 'rl' ? new RLJob() : await createJob(loaded, container);
+  const job: Job = await createJob(loaded, container);
   const result = job.saveCheckpoint ? await runJob(job, container, runDir, o) : await job.run({ container, runDir: runDir.path, resume: o.resume, signal: o.signal });
   runDir.writeJson(RUN_FILES.summary, { ...result.summary, finishedAt: new Date().toISOString() });
   return { runDir: runDir.path, result };

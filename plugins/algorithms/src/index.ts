@@ -5,6 +5,7 @@ import { grpoPlugin } from './online/grpo';
 import { reinforcePlugin } from './online/reinforce';
 import { dpoPlugin } from './offline/dpo';
 import { adaptiveKLPlugin, fixedKLPlugin } from './kl/plugins';
+import { rlJobPlugin } from './jobs/rl-job';
 
 export { PPO } from './online/ppo';
 export { RLOO } from './online/rloo';
@@ -24,5 +25,6 @@ export * from './math/dpo-loss';
 export { clippedPolicyLoss } from './math/policy-loss';
 export { clippedValueLoss } from './math/value-loss';
 export { PolicyOptimizer } from './train/policy-optimizer';
+export { RLJob, rlJobPlugin, type RLJobParts } from './jobs/rl-job';
 
-export default definePackage({ plugins: [ppoPlugin, rlooPlugin, grpoPlugin, reinforcePlugin, dpoPlugin, fixedKLPlugin, adaptiveKLPlugin] });
+export default definePackage({ plugins: [rlJobPlugin, ppoPlugin, rlooPlugin, grpoPlugin, reinforcePlugin, dpoPlugin, fixedKLPlugin, adaptiveKLPlugin] });

@@ -17,9 +17,13 @@ export function registerReproduce(cli: Argv, h: CommandHelpers): void {
       const original = openRunDir(h.abs(a.run as string));
       const manifest = original.readJson<Manifest>(RUN_FILES.manifest);
       const loaded = await loadStoredRecipe(original, manifest);
-      const out = a.out ? h.abs(a.out) : `${original.path}.reproduced-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
-      h.out(`reproducing ${h.rel(original.path)} (seed ${manifest.seed}, backend ${manifest.backend}) into ${h.rel(out)}`);
-      const res = await trainLoaded(loaded, out, { command: ['rlhf', ...h.argv] });
+      const defaultOut = `${original.path}.reproduced-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+      const res = await trainLoaded(loaded, {
+        out: a.out ? h.abs(a.out) : undefined,
+        defaultOut,
+        command: ['rlhf', ...h.argv],
+        onRunDir: (d) => h.out(`reproducing ${h.rel(original.path)} (seed ${manifest.seed}, backend ${manifest.backend}) into ${h.rel(d)}`),
+      });
       const newManifest = openRunDir(res.runDir).readJson<Manifest>(RUN_FILES.manifest);
       if (newManifest.backend !== manifest.backend) h.out(`note: the original ran on ${manifest.backend}, this run on ${newManifest.backend}; only the same backend is expected to match exactly`);
       const cmp = compareMetrics(original.readMetrics(), readMetricsFile(path.join(res.runDir, RUN_FILES.metrics)));
@@ -34,7 +38,7 @@ export function registerReproduce(cli: Argv, h: CommandHelpers): void {
         h.out(`NOT reproduced: the stored run has ${cmp.lengthMismatch.stored} metric lines, the new one ${cmp.lengthMismatch.reproduced} (the first ${cmp.stepsCompared} agree)`);
       }
       throw new DiagnosticError(
-        { code: 'reproduce/differs', file: out, message: 'the reproduced metrics differ from the stored run', fix: 'compare the manifests (backend, versions, native kernels); a nondeterministic plugin or a changed data file also shows up here' },
+        { code: 'reproduce/differs', file: res.runDir, message: 'the reproduced metrics differ from the stored run', fix: 'compare the manifests (backend, versions, native kernels); a nondeterministic plugin or a changed data file also shows up here' },
         { exitCode: 1 },
       );
     },

@@ -189,6 +189,8 @@ export class DPO implements OfflineAlgorithm {
 export const dpoPlugin = definePlugin({
   kind: 'algorithm',
   name: 'dpo',
+  // the policy and its frozen reference; no environment, rewards or KL controller
+  requires: ['agent'],
   description: 'DPO: trains the policy directly on preference pairs {prompt, chosen, rejected} against the frozen reference; no reward model, no sampling.',
   options: {
     type: 'object',

@@ -7,6 +7,7 @@ import { clippedPolicyLoss } from '../math/policy-loss';
 import { maskedMean, sequenceMean } from '../math/masked';
 import { mean } from '../math/stats';
 import { OnlineCore, broadcastToTokens } from './online-core';
+import { ONLINE_REQUIRES } from './requires';
 import { checkExperience } from './experience-check';
 import { iterationMetrics } from './metrics';
 
@@ -74,6 +75,7 @@ export class GRPO implements OnlineAlgorithm {
 export const grpoPlugin = definePlugin({
   kind: 'algorithm',
   name: 'grpo',
+  requires: ONLINE_REQUIRES,
   description: 'GRPO: k samples per prompt, advantage = group-normalised score, KL to the reference as a loss term (k3); no value head.',
   options: {
     type: 'object',

@@ -9,6 +9,7 @@ import { clippedPolicyLoss } from '../math/policy-loss';
 import { clippedValueLoss } from '../math/value-loss';
 import { maskedMean } from '../math/masked';
 import { OnlineCore } from './online-core';
+import { ONLINE_REQUIRES } from './requires';
 import { checkExperience } from './experience-check';
 import { iterationMetrics } from './metrics';
 
@@ -98,6 +99,7 @@ export class PPO implements OnlineAlgorithm {
 export const ppoPlugin = definePlugin({
   kind: 'algorithm',
   name: 'ppo',
+  requires: ONLINE_REQUIRES,
   description: 'PPO with a value head: per-token KL penalty, GAE, clipped policy and value losses (TRL classic / lm-human-preferences).',
   options: {
     type: 'object',

@@ -7,6 +7,7 @@ import { movingBaseline } from '../math/moving-baseline';
 import { maskedMean } from '../math/masked';
 import { mean } from '../math/stats';
 import { OnlineCore } from './online-core';
+import { ONLINE_REQUIRES } from './requires';
 import { checkExperience } from './experience-check';
 import { iterationMetrics } from './metrics';
 
@@ -80,6 +81,7 @@ export class Reinforce implements OnlineAlgorithm {
 export const reinforcePlugin = definePlugin({
   kind: 'algorithm',
   name: 'reinforce',
+  requires: ONLINE_REQUIRES,
   description: 'REINFORCE with a KL penalty in the sequence reward and a moving-average baseline; no value head.',
   options: {
     type: 'object',

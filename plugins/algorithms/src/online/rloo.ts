@@ -9,6 +9,7 @@ import { clippedPolicyLoss } from '../math/policy-loss';
 import { maskedMean } from '../math/masked';
 import { mean } from '../math/stats';
 import { OnlineCore, broadcastToTokens } from './online-core';
+import { ONLINE_REQUIRES } from './requires';
 import { checkExperience } from './experience-check';
 import { iterationMetrics } from './metrics';
 
@@ -75,6 +76,7 @@ export class RLOO implements OnlineAlgorithm {
 export const rlooPlugin = definePlugin({
   kind: 'algorithm',
   name: 'rloo',
+  requires: ONLINE_REQUIRES,
   description: 'RLOO: k samples per prompt, each baselined by the mean reward of the other k−1; KL penalty in the reward; no value head.',
   options: {
     type: 'object',

@@ -1,0 +1,308 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  DiagnosticError,
+  Tokens,
+  atomicWriteFileSync,
+  definePlugin,
+  disposePacked,
+  encodeSafetensors,
+  packRollout,
+  readSafetensors,
+  responseColumns,
+  writeJsonAtomic,
+  type Agent,
+  type Environment,
+  type Job,
+  type JobContext,
+  type JobResult,
+  type KLController,
+  type Metrics,
+  type MetricsSink,
+  type NamedTensor,
+  type OfflineAlgorithm,
+  type OnlineAlgorithm,
+  type PolicyModel,
+  type ResolvedRecipe,
+  type RewardSet,
+  type Rng,
+  type RngState,
+  type RunDirectory,
+  type TensorRuntime,
+} from '@rlhfjs/core';
+
+/** `state.json` of a checkpoint (the format runs written before this file moved also use). */
+interface LoopState {
+  step: number;
+  kl: { value: number } & Record<string, unknown>;
+  rng: { rollout: RngState; data: RngState };
+  environment: unknown;
+  rewardMoments: { count: number; mean: number; m2: number } | null;
+}
+
+/** What an online algorithm's loop reads besides the algorithm. */
+interface OnlineSlots {
+  mode: 'online';
+  algorithm: OnlineAlgorithm;
+  agent: Agent;
+  /** The frozen policy as built, before any update (the KL reference). */
+  reference: PolicyModel;
+  environment: Environment;
+  rewards: RewardSet;
+  kl: KLController;
+}
+
+interface OfflineSlots {
+  mode: 'offline';
+  algorithm: OfflineAlgorithm;
+}
+
+export interface RLJobParts {
+  recipe: ResolvedRecipe;
+  runtime: TensorRuntime;
+  runDir: RunDirectory;
+  policy: PolicyModel;
+  /** The run's root random stream; the loop forks its own streams from it. */
+  rng: Rng;
+  slots: OnlineSlots | OfflineSlots;
+}
+
+const SAMPLES_FILE = 'samples.jsonl';
+
+/**
+ * The RL loop: rollout → score → update → KL controller → log → checkpoint. Everything it
+ * touches comes from the run's container (through the factory below); it knows no concrete plugin.
+ * An offline algorithm (DPO) only steps through its own data: no rollout, rewards or KL controller.
+ */
+export class RLJob implements Job {
+  private readonly rolloutRng: Rng;
+  private readonly dataRng: Rng;
+
+  constructor(private readonly p: RLJobParts) {
+    this.rolloutRng = p.rng.fork('rollout');
+    this.dataRng = p.rng.fork('data');
+  }
+
+  async run(ctx: JobContext): Promise<JobResult> {
+    const { recipe, runDir, slots } = this.p;
+    const metrics = ctx.metrics;
+    const checkpoint = ctx.checkpoint;
+    if (!metrics || !checkpoint) throw new Error('job/rl: the runner must provide ctx.metrics and ctx.checkpoint (run it with rlhf train)');
+    const total = recipe.runtime.steps;
+    const start = ctx.startStep ?? 0;
+    // the samples of steps after the checkpoint being continued from (a killed run's last steps)
+    truncateJsonl(runDir.file(SAMPLES_FILE), start);
+
+    let last: Metrics = {};
+    try {
+      for (let step = start; step < total; step++) {
+        if (ctx.signal?.aborted) break;
+        last = slots.mode === 'online' ? await this.onlineStep(slots, step) : await this.offlineStep(slots.algorithm, step);
+        await metrics.log(step, last);
+        const every = recipe.runtime.checkpointEvery;
+        if ((every > 0 && (step + 1) % every === 0) || step + 1 === total) await checkpoint(step + 1);
+      }
+    } finally {
+      if (slots.mode === 'online') await slots.rewards.close();
+    }
+    const policyDir = runDir.file('final');
+    await this.p.policy.save(policyDir);
+    return { summary: { steps: total, finalPolicy: policyDir, last } };
+  }
+
+  private async onlineStep(slots: OnlineSlots, step: number): Promise<Metrics> {
+    const { tf } = this.p.runtime;
+    const { algorithm, agent, reference, rewards, kl } = slots;
+    const env = slots.environment;
+    const dataRng = this.dataRng;
+    const policy = agent.policy;
+    const tokenizer = policy.tokenizer;
+    const { promptsPerIteration, samplesPerPrompt } = algorithm.batch;
+
+    const t0 = performance.now();
+    const prompts = env.nextBatch(promptsPerIteration, dataRng);
+    const maxPrompt = Math.max(1, policy.contextSize - agent.sampling.maxNewTokens);
+    const promptIds: number[][] = [];
+    const rowsPrompt: typeof prompts = [];
+    for (const p of prompts) {
+      let ids = tokenizer.encode(p.text);
+      if (tokenizer.bosId !== undefined) ids = [tokenizer.bosId, ...ids];
+      if (ids.length > maxPrompt) ids = ids.slice(ids.length - maxPrompt);
+      for (let k = 0; k < samplesPerPrompt; k++) {
+        promptIds.push(ids);
+        rowsPrompt.push(p);
+      }
+    }
+    const rollout = await policy.generate(promptIds, agent.sampling, this.rolloutRng);
+    const t1 = performance.now();
+
+    const packed = packRollout(tf, rollout, tokenizer.padId);
+    let refLogprobs: number[][];
+    try {
+      const lp = tf.tidy(() => reference.forward(packed.batch).logprobs);
+      refLogprobs = responseColumns((await lp.array()) as number[][], packed);
+      lp.dispose();
+    } finally {
+      disposePacked(packed);
+    }
+    const t2 = performance.now();
+
+    const samples = rollout.completions.map((completion, i) => ({ prompt: rollout.prompts[i] ?? rowsPrompt[i].text, completion, promptId: rowsPrompt[i].id }));
+    const combined = await rewards.score(samples, { step, model: this.p.runDir.path });
+    const t3 = performance.now();
+
+    const beta = kl.value;
+    const res = await algorithm.update({ rollout, scores: combined.scores, refLogprobs, beta, iteration: step });
+    const t4 = performance.now();
+    for (const [k, v] of Object.entries(res.metrics)) {
+      if ((k.startsWith('loss/') || k === 'kl/mean') && !Number.isFinite(v)) {
+        throw new DiagnosticError({ code: 'train/non-finite-loss', message: `${k} is ${v} at iteration ${step}`, fix: 'lower the learning rate or enable gradient clipping' }, { exitCode: 1 });
+      }
+    }
+    kl.update(res.kl, rollout.responseIds.length);
+
+    const genTokens = rollout.responseIds.reduce((a, r) => a + r.length, 0);
+    const metrics: Metrics = {
+      ...res.metrics,
+      'score/mean': mean(combined.scores),
+      'score/std': std(combined.scores),
+      'kl/mean': res.kl,
+      'kl/beta': beta,
+      'response/length_mean': genTokens / rollout.responseIds.length,
+      'perf/generate_s': (t1 - t0) / 1000,
+      'perf/reference_s': (t2 - t1) / 1000,
+      'perf/score_s': (t3 - t2) / 1000,
+      'perf/update_s': (t4 - t3) / 1000,
+      'perf/step_s': (t4 - t0) / 1000,
+      'perf/tokens_per_s': genTokens / ((t1 - t0) / 1000),
+    };
+    for (const [name, scores] of Object.entries(combined.perSource)) metrics[`reward/${name}`] = mean(scores);
+    // a few completions per step, so a run can be read as well as plotted
+    const shown = samples.slice(0, 2).map((s, i) => JSON.stringify({ step, prompt: s.prompt, completion: s.completion, score: combined.scores[i] }) + '\n');
+    fs.appendFileSync(this.p.runDir.file(SAMPLES_FILE), shown.join(''));
+    return metrics;
+  }
+
+  private async offlineStep(algorithm: OfflineAlgorithm, step: number): Promise<Metrics> {
+    const t0 = performance.now();
+    const res = await algorithm.step(step);
+    for (const [k, v] of Object.entries(res.metrics)) {
+      if (k.startsWith('loss/') && !Number.isFinite(v)) throw new DiagnosticError({ code: 'train/non-finite-loss', message: `${k} is ${v} at iteration ${step}`, fix: 'lower the learning rate' }, { exitCode: 1 });
+    }
+    return { ...res.metrics, 'kl/mean': res.kl, 'perf/step_s': (performance.now() - t0) / 1000 };
+  }
+
+  /** Policy (as a checkpoint and as raw weights), algorithm state, β, random streams, data position, reward moments. */
+  async saveCheckpoint(dir: string, step: number): Promise<void> {
+    const { policy, slots } = this.p;
+    await policy.save(path.join(dir, 'policy'));
+    const host = new Map<string, NamedTensor>();
+    for (const [name, t] of policy.namedWeights()) host.set(name, { dtype: t.dtype === 'int32' ? 'I32' : 'F32', shape: t.shape, data: (await t.data()) as Float32Array | Int32Array });
+    atomicWriteFileSync(path.join(dir, 'weights.safetensors'), encodeSafetensors(host));
+    fs.mkdirSync(path.join(dir, 'algorithm'));
+    await slots.algorithm.saveState(path.join(dir, 'algorithm'));
+    const online = slots.mode === 'online' ? slots : undefined;
+    const state: LoopState = {
+      step,
+      kl: online ? online.kl.getState() : { value: 0 },
+      rng: { rollout: this.rolloutRng.getState(), data: this.dataRng.getState() },
+      environment: online ? online.environment.getState() : null,
+      rewardMoments: online ? online.rewards.moments.getState() : null,
+    };
+    writeJsonAtomic(path.join(dir, 'state.json'), state);
+  }
+
+  /** Load what {@link saveCheckpoint} wrote into the freshly built components. */
+  async loadCheckpoint(dir: string): Promise<void> {
+    const { policy, slots } = this.p;
+    const { tf } = this.p.runtime;
+    const state = JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8')) as LoopState;
+    const { tensors } = readSafetensors(path.join(dir, 'weights.safetensors'));
+    const weights = new Map<string, ReturnType<typeof tf.tensor>>();
+    for (const [name, t] of tensors) weights.set(name, tf.tensor(t.data, t.shape, t.dtype === 'I32' ? 'int32' : 'float32'));
+    policy.loadNamedWeights(weights);
+    for (const t of weights.values()) t.dispose();
+    await slots.algorithm.loadState(path.join(dir, 'algorithm'));
+    if (slots.mode === 'online') {
+      slots.kl.setState(state.kl);
+      if (state.environment !== null) slots.environment.setState(state.environment);
+      if (state.rewardMoments) slots.rewards.moments.setState(state.rewardMoments);
+    }
+    this.rolloutRng.setState(state.rng.rollout);
+    this.dataRng.setState(state.rng.data);
+  }
+}
+
+/** The slots an online algorithm's loop reads, besides the job's own `requires`. */
+const ONLINE_SLOTS: ReadonlyArray<{ slot: string; token: symbol; kind: string }> = [
+  { slot: 'environment', token: Tokens.Environment as symbol, kind: 'environment' },
+  { slot: 'rewards', token: Tokens.Rewards as symbol, kind: 'reward' },
+  { slot: 'klController', token: Tokens.KLController as symbol, kind: 'kl-controller' },
+];
+
+export const rlJobPlugin = definePlugin({
+  kind: 'job',
+  name: 'rl',
+  description:
+    'The RL loop: each iteration draws prompts from the environment, samples completions from the policy, scores them with the rewards, updates the policy with the algorithm and β from the KL controller; an offline algorithm (dpo) steps through its own data instead.',
+  options: { type: 'object', additionalProperties: false, properties: {} } as const,
+  // environment, rewards and klController are needed by online algorithms only: those declare them
+  // in their own `requires`, and create() checks them for any online algorithm
+  requires: ['agent', 'algorithm'],
+  create: ({ container: c }) => {
+    const recipe = c.resolve(Tokens.Recipe);
+    const algorithm = c.resolve(Tokens.Algorithm);
+    const agent = c.resolve(Tokens.Agent);
+    const base = { recipe, runtime: c.resolve(Tokens.Runtime), runDir: c.resolve(Tokens.RunDir), policy: agent.policy, rng: c.resolve(Tokens.Rng) };
+    if (algorithm.mode === 'offline') return new RLJob({ ...base, slots: { mode: 'offline', algorithm } });
+    const missing = ONLINE_SLOTS.filter((s) => !c.isRegistered(s.token));
+    if (missing.length) {
+      throw new DiagnosticError(
+        missing.map((s) => ({
+          code: 'recipe/missing-slot',
+          pointer: '',
+          message: `the rl job with the online algorithm "${recipe.algorithm?.use}" needs the slot "${s.slot}"`,
+          fix: `add ${s.slot}:${s.slot === 'rewards' ? ' [ { use: <name> } ]' : ' { use: <name>, options: {...} }'} (rlhf plugins --kind ${s.kind} lists them)`,
+        })),
+      );
+    }
+    return new RLJob({
+      ...base,
+      slots: {
+        mode: 'online',
+        algorithm,
+        agent,
+        // resolved now, before a checkpoint is restored into the policy: the reference is the policy as built
+        reference: c.resolve(Tokens.Reference),
+        environment: c.resolve(Tokens.Environment),
+        rewards: c.resolve(Tokens.Rewards),
+        kl: c.resolve(Tokens.KLController),
+      },
+    });
+  },
+});
+
+/** Keep the lines of a JSONL file whose `step` is before `step`. */
+function truncateJsonl(file: string, step: number): void {
+  if (!fs.existsSync(file)) return;
+  const kept = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => {
+      try {
+        return l.trim() !== '' && (JSON.parse(l) as { step: number }).step < step;
+      } catch {
+        return false;
+      }
+    });
+  atomicWriteFileSync(file, kept.map((l) => l + '\n').join(''));
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
+}
+
+function std(xs: readonly number[]): number {
+  const m = mean(xs);
+  return xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
+}
