@@ -8,6 +8,8 @@ export * from './plugin/define';
 export * from './plugin/registry';
 export { loadPackage, loadPackages, resolvePackage, discoverPluginPackages, findPackageJson, type LoadedPackage } from './plugin/load-package';
 export * from './container/tokens';
+export { fitToRoom, encodePromptWith } from './agent/prompt';
+export { CheckpointModels, checkpointAgent, agentFromCheckpointWith, assertLoadsCheckpoints, readCheckpointConfig, CHECKPOINT_CONFIG, type CheckpointAgentLookup } from './agent/checkpoints';
 export { buildRunContainer, createJob, type BuildOptions } from './container/build';
 export * from './recipe/types';
 export { loadRecipe, validateRecipeValue, type LoadRecipeOptions, type LoadedRecipe } from './recipe/validate';
