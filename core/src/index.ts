@@ -33,6 +33,8 @@ export { RLJob } from './runner/rl-job';
 export * from './runtime/compare-metrics';
 export { train, trainLoaded, resume, openRunDir, loadStoredRecipe, type TrainOptions, type TrainResult } from './runner/run';
 export { main as cliMain } from './cli/main';
+export { bundleSchema } from './cli/schema-bundle';
+export { knownPlugins } from './cli/plugins-info';
 export * from './eval/stats';
 export * from './eval/evaluate';
 export { writeReport, EVAL_FILE, type EvalResultRow } from './report/report';

@@ -3,8 +3,8 @@
  * and on packages with one defect each, to show that every check can fail and says how to fix it.
  */
 import { container } from 'tsyringe';
-import { definePackage, definePlugin, Tokens, type PluginDefinition } from '../../core/src/index';
-import { checkDefaults, checkFactory, checkPackageJson, checkPluginPackage, rangeAdmits, testPluginPackage, buildPlugin, type CheckResult, type ConformanceOptions } from '../../core/src/testing';
+import { definePackage, definePlugin, Tokens, type PluginDefinition } from '@rlhfjs/core';
+import { checkDefaults, checkFactory, checkPackageJson, checkPluginPackage, rangeAdmits, testPluginPackage, buildPlugin, type CheckResult, type ConformanceOptions } from '@rlhfjs/core/testing';
 import { FIXTURE_PLUGIN } from '../helpers/project';
 
 // the one-liner an author writes, on two real packages

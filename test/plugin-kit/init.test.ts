@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { SCAFFOLD_KINDS, scaffoldFiles, scaffoldNames } from '../../core/src/cli/templates';
-import { CORE_API_VERSION } from '../../core/src/index';
+import { CORE_API_VERSION } from '@rlhfjs/core';
 import { rlhf } from './kit-helpers';
 
 let dir: string;
