@@ -14,6 +14,7 @@ module.exports = {
     // tests run against sources, so every package sees the same module instances
     '^@rlhfjs/core$': '<rootDir>/core/src/index.ts',
     '^@rlhfjs/core/testing$': '<rootDir>/core/src/testing/index.ts',
+    '^@rlhfjs/plugin-lm/testing$': '<rootDir>/plugins/lm/src/testing/index.ts',
     '^@rlhfjs/native-kernels$': '<rootDir>/plugins/native-kernels/src/index.ts',
     '^@rlhfjs/plugin-(lm|algorithms|rewards|loggers)$': '<rootDir>/plugins/$1/src/index.ts',
   },

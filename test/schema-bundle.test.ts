@@ -1,9 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { createAjv } from '@rlhfjs/core';
-import { knownPlugins } from '../core/src/cli/plugins-info';
-import { bundleSchema } from '../core/src/cli/schema-bundle';
+import { bundleSchema, createAjv, knownPlugins } from '@rlhfjs/core';
 import { REPO } from './helpers/project';
 
 const committed = path.join(REPO, 'schemas', 'recipe.bundle.schema.json');

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { cliMain } from '../../core/src/index';
+import { cliMain } from '@rlhfjs/core';
 
 function sink(): Writable & { text: string } {
   const w = new Writable({

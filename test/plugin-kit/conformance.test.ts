@@ -3,8 +3,8 @@
  * and on packages with one defect each, to show that every check can fail and says how to fix it.
  */
 import { container } from 'tsyringe';
-import { definePackage, definePlugin, Tokens, type PluginDefinition } from '../../core/src/index';
-import { checkDefaults, checkFactory, checkPackageJson, checkPluginPackage, rangeAdmits, testPluginPackage, buildPlugin, type CheckResult, type ConformanceOptions } from '../../core/src/testing';
+import { definePackage, definePlugin, Tokens, type PluginDefinition } from '@rlhfjs/core';
+import { checkDefaults, checkFactory, checkPackageJson, checkPluginPackage, rangeAdmits, testPluginPackage, buildPlugin, type CheckResult, type ConformanceOptions } from '@rlhfjs/core/testing';
 import { FIXTURE_PLUGIN } from '../helpers/project';
 
 // the one-liner an author writes, on two real packages
@@ -137,6 +137,7 @@ describe('the kit reports each defect with its fix', () => {
     expect(p).toContain('algorithm/shapeless: an algorithm needs saveState(dir) (checkpoints)');
     expect(p).toContain('job/idle: a job needs run(ctx)');
     expect(p).toContain('agent/hollow: policy.generate() is missing');
+    expect(p).toContain('agent/hollow: policy.encodePrompt() is missing');
     expect(p).toContain('agent/hollow: policy.contextSize must be an integer ≥ 2, got 1');
     expect(p).toContain('agent/hollow: sampling needs maxNewTokens (integer) and temperature');
     expect(p).toContain('reward/stuck: the factory returned null, not an object implementing reward');
@@ -191,7 +192,7 @@ describe('the kit reports each defect with its fix', () => {
   });
 
   test('buildPlugin validates options (defaults filled) and builds in a fresh container', async () => {
-    const built = await buildPlugin(require('../../plugins/loggers/src').default.plugins.find((p: PluginDefinition) => p.name === 'csv'), {});
+    const built = await buildPlugin(require('@rlhfjs/plugin-loggers').default.plugins.find((p: PluginDefinition) => p.name === 'csv'), {});
     try {
       expect(built.options).toEqual({ file: 'metrics.csv' });
       expect(built.container).not.toBe(container);
@@ -203,7 +204,7 @@ describe('the kit reports each defect with its fix', () => {
   });
 
   test('agent and environment contracts, on the built-in GPT agent and prompts environment (tiny settings)', async () => {
-    const lm = require('../../plugins/lm/src').default.plugins as PluginDefinition[];
+    const lm = require('@rlhfjs/plugin-lm').default.plugins as PluginDefinition[];
     const corpus = { sources: [{ name: 'brown', limit: 50 }] };
     const cases: Array<[string, Record<string, unknown>]> = [
       ['gpt', { init: { contextSize: 16, dModel: 8, nLayers: 1, nHeads: 1, dMlp: 8, tokenizer: { corpus, vocabSize: 260 } }, sampling: { maxNewTokens: 4 } }],

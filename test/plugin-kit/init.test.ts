@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { SCAFFOLD_KINDS, TEMPLATE_ROOT, fill, scaffoldFiles, scaffoldNames, type TemplateValues } from '../../core/src/cli/scaffold';
-import { CORE_API_VERSION } from '../../core/src/index';
+import { CORE_API_VERSION } from '@rlhfjs/core';
 import { REPO, rlhf } from './kit-helpers';
 
 let dir: string;

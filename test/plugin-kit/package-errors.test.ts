@@ -3,7 +3,7 @@
  * one built for another core API version, or two packages that register the same kind and name.
  */
 import { makeProject, FIXTURE_PLUGIN } from '../helpers/project';
-import { CORE_API_VERSION } from '../../core/src/index';
+import { CORE_API_VERSION } from '@rlhfjs/core';
 import { rlhf } from './kit-helpers';
 
 let project: ReturnType<typeof makeProject>;

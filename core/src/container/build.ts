@@ -13,6 +13,7 @@ import { Rng } from '../runtime/rng';
 import type { RunDirectory } from '../runtime/run-dir';
 import { RewardSet } from '../runner/reward-set';
 import { RunMetrics } from '../runner/metrics-sink';
+import { CheckpointModels } from '../agent/checkpoints';
 import { Tokens } from './tokens';
 
 export interface BuildOptions {
@@ -39,6 +40,7 @@ export async function buildRunContainer(loaded: LoadedRecipe, opts: BuildOptions
   c.registerInstance(Tokens.Runtime, opts.runtime);
   c.registerInstance(Tokens.Rng, new Rng(recipe.runtime.seed));
   if (opts.runDir) c.registerInstance(Tokens.RunDir, opts.runDir);
+  c.registerInstance(Tokens.Models, new CheckpointModels(c, { registry, searchFrom: [baseDir] }));
 
   const create = async <K extends PluginKind>(kind: K, ref: SlotRef, pointer: string): Promise<PluginKindMap[K]> => {
     const found = registry.find(kind, ref.use);

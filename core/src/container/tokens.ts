@@ -4,7 +4,7 @@
  */
 import type { InjectionToken } from 'tsyringe';
 import type { TensorRuntime } from '../contract/tensor-runtime';
-import type { Agent, PolicyModel, Tokenizer } from '../contract/agent';
+import type { Agent, ModelLoader, PolicyModel, Tokenizer } from '../contract/agent';
 import type { Environment } from '../contract/environment';
 import type { Algorithm } from '../contract/algorithm';
 import type { KLController } from '../contract/kl-controller';
@@ -37,6 +37,8 @@ export const Tokens = {
   Tokenizer: token<Tokenizer>('Tokenizer'),
   /** A frozen copy of the initial policy, for the KL penalty. Built on first resolve: resolve it in your factory, before the policy changes. */
   Reference: token<PolicyModel>('Reference'),
+  /** Policy models from checkpoint folders, loaded through the agent plugin that wrote each (e.g. a reward model's backbone). Always registered. */
+  Models: token<ModelLoader>('Models'),
   Environment: token<Environment>('Environment'),
   /** The weighted reward sources of the `rewards` slot. */
   Rewards: token<RewardSet>('Rewards'),

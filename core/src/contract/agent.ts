@@ -64,6 +64,22 @@ export interface ForwardOutput {
   values?: tfc.Tensor2D;
 }
 
+/** What {@link PolicyModel.encodePrompt} returns. */
+export interface EncodedPrompt {
+  /** The tokens the model conditions on: BOS (when the tokenizer has one), the prompt's tokens, then the continuation's. */
+  ids: number[];
+  /** How many of `ids` belong to the prompt, BOS included; the rest is the continuation. */
+  promptLength: number;
+  /** Whether tokens were cut from the left to fit the room. */
+  truncated: boolean;
+}
+
+/** Keys a checkpoint's config.json carries beside the model's own (see {@link PolicyModel.save}). */
+export interface SaveOptions {
+  /** Extra top-level keys for config.json, e.g. what a reward model was trained on. They cannot replace the `rlhfjs` block. */
+  config?: Record<string, unknown>;
+}
+
 /** The policy language model: the seed's agent. */
 export interface PolicyModel {
   readonly tokenizer: Tokenizer;
@@ -71,16 +87,36 @@ export interface PolicyModel {
   readonly contextSize: number;
   /** Whether {@link ForwardOutput.values} is available. */
   readonly hasValueHead: boolean;
+  /**
+   * The token ids the policy conditions on for a prompt: the one encoding that rollouts, evaluation,
+   * `rlhf generate`, labelling, reward models and DPO all use. The rule: BOS (when the tokenizer has
+   * one), the prompt's tokens, then the continuation's tokens when one is given (a string is encoded
+   * with the tokenizer, ids are taken as they are); when that is longer than `room`, tokens are cut
+   * from the left just after BOS, so BOS is always kept and the newest tokens survive. Callers pass
+   * `room = contextSize - maxNewTokens` for a prompt to generate from and `room = contextSize` for a
+   * sequence to score. `encodePromptWith` (core) implements this rule for any tokenizer.
+   */
+  encodePrompt(prompt: string, room: number, continuation?: string | readonly number[]): EncodedPrompt;
   /** Sample completions for tokenised prompts. Draws all randomness from `rng`. */
   generate(prompts: number[][], sampling: SamplingOptions, rng: Rng): Promise<Rollout>;
   /** A differentiable forward pass; call inside `tf.variableGrads` / `optimizer.minimize`. */
   forward(batch: SequenceBatch, want?: { entropy?: boolean; values?: boolean }): ForwardOutput;
+  /**
+   * float32 [B, T]: the value head at every position t of the batch (after token t), differentiable.
+   * Implemented by models that can carry a value head, and called only when `hasValueHead`; a reward
+   * model built on the policy reads it at each row's last real token.
+   */
+  values?(batch: SequenceBatch): tfc.Tensor2D;
   /** Weights the optimiser updates (policy and value head). */
   trainableVariables(): tfc.Variable[];
   /** A frozen copy that shares no mutable state: the KL reference. */
   frozenCopy(): PolicyModel;
-  /** Write a self-contained checkpoint directory (config, tokenizer, weights). */
-  save(dir: string): Promise<void>;
+  /**
+   * Write a self-contained checkpoint directory (config, tokenizer, weights). Its config.json holds
+   * `"rlhfjs": { "package", "agent" }`, the package and agent plugin that load it again (the agent
+   * plugin's `fromCheckpoint` and `loadModel`), plus `opts.config`'s keys.
+   */
+  save(dir: string, opts?: SaveOptions): Promise<void>;
   /** Named weights, for checkpoints and equality checks. */
   namedWeights(): Map<string, tfc.Tensor>;
   /** Overwrite weights by name (shapes must match). */
@@ -94,4 +130,27 @@ export interface Agent {
   sampling: SamplingOptions;
   /** Where the policy came from (checkpoint path or "random init"), for the manifest. */
   source: string;
+}
+
+/** How {@link ModelLoader.load} (and an agent plugin's `loadModel`) loads a policy model. */
+export interface LoadModelOptions {
+  /** Give the model a value head: the saved one, or, when the checkpoint has none, a fresh one drawn from `rng`. Default false (a saved head is kept). */
+  valueHead?: boolean;
+  /** Draws a fresh value head; needed when `valueHead` is set and the checkpoint has none. */
+  rng?: Rng;
+  /** Whether `trainableVariables()` returns the weights (default true); false gives a frozen model. */
+  trainable?: boolean;
+}
+
+/**
+ * Policy models read back from checkpoint folders, for models built on a policy (a reward model
+ * is a policy model with a value head read at the last token). Each folder is loaded through the
+ * agent plugin that wrote it, which its config.json names (`"rlhfjs": { "package", "agent" }`), so a
+ * third-party model plugin can back them too. Registered by core as `Tokens.Models`.
+ */
+export interface ModelLoader {
+  /** The config.json of a checkpoint folder (DiagnosticError `checkpoint/missing` when there is none). */
+  readConfig(dir: string): Record<string, unknown>;
+  /** Load the model saved in `dir` (DiagnosticError `checkpoint/no-model-loading` when its agent plugin has no `loadModel`). */
+  load(dir: string, opts?: LoadModelOptions): Promise<PolicyModel>;
 }

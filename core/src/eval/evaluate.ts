@@ -20,14 +20,6 @@ export interface ModelCompletions {
   klToBase: number[];
 }
 
-function promptIds(policy: PolicyModel, text: string, maxNew: number): number[] {
-  const tok = policy.tokenizer;
-  let ids = tok.encode(text);
-  if (tok.bosId !== undefined) ids = [tok.bosId, ...ids];
-  const max = Math.max(1, policy.contextSize - maxNew);
-  return ids.length > max ? ids.slice(ids.length - max) : ids;
-}
-
 /** Generate one completion per prompt with the agent's sampling settings; score KL against the base. */
 export async function generateForEval(tf: TF, agent: Agent, base: PolicyModel, prompts: Prompt[], opts: EvalOptions): Promise<ModelCompletions> {
   const rng = new Rng(opts.seed).fork('eval');
@@ -35,7 +27,8 @@ export async function generateForEval(tf: TF, agent: Agent, base: PolicyModel, p
   const kl: number[] = [];
   for (let i = 0; i < prompts.length; i += opts.batchSize) {
     const batch = prompts.slice(i, i + opts.batchSize);
-    const ids = batch.map((p) => promptIds(agent.policy, p.text, agent.sampling.maxNewTokens));
+    const room = Math.max(1, agent.policy.contextSize - agent.sampling.maxNewTokens);
+    const ids = batch.map((p) => agent.policy.encodePrompt(p.text, room).ids);
     const rollout = await agent.policy.generate(ids, agent.sampling, rng);
     completions.push(...rollout.completions);
     const packed = packRollout(tf, rollout, agent.policy.tokenizer.padId);

@@ -1,6 +1,7 @@
 import type { DependencyContainer } from 'tsyringe';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { PluginKind, PluginKindMap } from './kinds';
+import type { Agent, LoadModelOptions, PolicyModel } from '../contract/agent';
 import { CORE_API_VERSION } from './api-version';
 
 /** Options schemas are JSON Schema 2020-12 objects with `additionalProperties: false`. */
@@ -31,6 +32,31 @@ export interface PluginDefinition<K extends PluginKind = PluginKind, O = any> {
    */
   requires?: readonly string[];
   create(ctx: FactoryContext<O>): PluginKindMap[K] | Promise<PluginKindMap[K]>;
+  /** For `agent` plugins: see {@link AgentCheckpointSupport.fromCheckpoint}. */
+  fromCheckpoint?: AgentCheckpointSupport<O>['fromCheckpoint'];
+  /** For `agent` plugins: see {@link AgentCheckpointSupport.loadModel}. */
+  loadModel?: AgentCheckpointSupport<O>['loadModel'];
+}
+
+/**
+ * What an `agent` plugin declares to be loaded from a checkpoint folder that its policy's `save`
+ * wrote (config.json names the package and plugin: `"rlhfjs": { "package", "agent" }`). Both are
+ * optional; without them `rlhf eval --checkpoint`, `rlhf generate` and models built on a policy
+ * (`Tokens.Models`, e.g. a reward model) refuse the plugin's checkpoints with a diagnostic.
+ */
+export interface AgentCheckpointSupport<O = any> {
+  /**
+   * Build the agent from the checkpoint folder `dir` (absolute) in place of the source its options
+   * name; the other options (sampling, ...) apply as `ctx.options` gives them, validated with
+   * defaults filled in. `rlhf eval` passes the recipe's agent options, `rlhf generate` the
+   * command line's sampling options only.
+   */
+  fromCheckpoint(ctx: FactoryContext<O>, dir: string): Agent | Promise<Agent>;
+  /**
+   * Load the bare policy model saved in `dir` (absolute), for models built on a policy such as a
+   * reward model. `container` holds at least `Tokens.Runtime` and `Tokens.Rng`.
+   */
+  loadModel(dir: string, opts: LoadModelOptions, container: DependencyContainer): PolicyModel | Promise<PolicyModel>;
 }
 
 /** The options type a schema describes; defaulted properties are present after validation. */
@@ -44,6 +70,8 @@ export interface PluginDeclaration<K extends PluginKind, S, O> {
   /** See {@link PluginDefinition.requires}. */
   requires?: readonly string[];
   create(ctx: FactoryContext<O>): PluginKindMap[K] | Promise<PluginKindMap[K]>;
+  fromCheckpoint?: AgentCheckpointSupport<O>['fromCheckpoint'];
+  loadModel?: AgentCheckpointSupport<O>['loadModel'];
 }
 
 /**

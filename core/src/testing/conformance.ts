@@ -17,6 +17,7 @@ import { RunDirectory } from '../runtime/run-dir';
 import { createTensorRuntime } from '../runtime/backend';
 import type { TensorRuntime } from '../contract/tensor-runtime';
 import { checkContract } from './contract-checks';
+import { CheckpointModels } from '../agent/checkpoints';
 
 /** The fields of a plugin package's package.json that the kit checks. */
 export interface PackageJsonLike {
@@ -49,7 +50,8 @@ export interface ConformanceOptions {
   /**
    * Register further collaborators before a factory runs (a tokenizer, a policy, ...). The kit
    * registers Tokens.Runtime (tfjs cpu backend), Tokens.Rng, Tokens.RunDir (a temporary folder),
-   * Tokens.Recipe (a minimal resolved recipe), Tokens.Loggers and Tokens.Scorers (both empty).
+   * Tokens.Recipe (a minimal resolved recipe), Tokens.Loggers and Tokens.Scorers (both empty) and
+   * Tokens.Models (checkpoints' packages resolved from `baseDir`).
    */
   services?: (container: DependencyContainer, plugin: { kind: PluginKind; name: string }) => void | Promise<void>;
   /** Folder that `resolvePath` in the factory resolves against (default: process.cwd()). */
@@ -268,6 +270,7 @@ export async function checkFactory(def: PluginDefinition, options: Record<string
     c.registerInstance(Tokens.Recipe, minimalRecipe(tmp));
     c.registerInstance(Tokens.Loggers, []);
     c.registerInstance(Tokens.Scorers, []);
+    c.registerInstance(Tokens.Models, new CheckpointModels(c, { searchFrom: [opts.baseDir ?? process.cwd()] }));
     await opts.services?.(c, { kind: def.kind, name: def.name });
     let built: unknown;
     try {
@@ -330,6 +333,7 @@ export async function buildPlugin<K extends PluginKind>(
     c.registerInstance(Tokens.Recipe, minimalRecipe(tmp));
     c.registerInstance(Tokens.Loggers, []);
     c.registerInstance(Tokens.Scorers, []);
+    c.registerInstance(Tokens.Models, new CheckpointModels(c, { searchFrom: [opts.baseDir ?? process.cwd()] }));
     await opts.services?.(c, { kind: def.kind, name: def.name });
     const instance = await def.create({ options: filled as never, container: c, pointer: `/test/${def.kind}`, resolvePath: (p) => path.resolve(opts.baseDir ?? process.cwd(), p) });
     return { instance, container: c, runDir: tmp, options: filled as Record<string, unknown>, dispose };

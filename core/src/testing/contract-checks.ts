@@ -135,7 +135,7 @@ export async function checkContract(kind: PluginKind, id: string, built: unknown
       const policy = o.policy as Obj | undefined;
       const sampling = o.sampling as Obj | undefined;
       if (!policy || typeof policy !== 'object') return [`${id}: an agent needs a policy (PolicyModel)`];
-      for (const k of ['generate', 'forward', 'trainableVariables', 'frozenCopy', 'save', 'namedWeights', 'loadNamedWeights', 'dispose']) if (!isFn(policy, k)) bad(`policy.${k}() is missing`);
+      for (const k of ['encodePrompt', 'generate', 'forward', 'trainableVariables', 'frozenCopy', 'save', 'namedWeights', 'loadNamedWeights', 'dispose']) if (!isFn(policy, k)) bad(`policy.${k}() is missing`);
       if (!Number.isInteger(policy.contextSize) || (policy.contextSize as number) < 2) bad(`policy.contextSize must be an integer ≥ 2, got ${String(policy.contextSize)}`);
       if (typeof policy.hasValueHead !== 'boolean') bad('policy.hasValueHead must be a boolean');
       const tok = policy.tokenizer as Obj | undefined;
@@ -145,6 +145,14 @@ export async function checkContract(kind: PluginKind, id: string, built: unknown
         const ids = (tok.encode as Function).call(tok, text) as number[];
         if (!Array.isArray(ids) || !ids.every((t) => Number.isInteger(t) && t >= 0 && t < (tok.vocabSize as number))) bad('tokenizer.encode must return integer ids below vocabSize');
         else if ((tok.decode as Function).call(tok, ids) !== text) bad(`tokenizer.decode(encode("${text}")) must give the text back`);
+        else if (isFn(policy, 'encodePrompt') && ids.length > 1) {
+          // a prompt longer than its room keeps BOS and loses tokens from the left
+          const room = ids.length; // BOS (if any) + all but the first token
+          const enc = (policy.encodePrompt as Function).call(policy, text, room) as { ids?: unknown };
+          const bos = tok.bosId as number | undefined;
+          const want = bos !== undefined ? [bos, ...ids.slice(1)] : ids;
+          if (!isDeepStrictEqual(enc?.ids, want)) bad(`policy.encodePrompt("${text}", ${room}).ids must be ${JSON.stringify(want)} (BOS kept, cut from the left), got ${JSON.stringify(enc?.ids)}`);
+        }
       }
       if (!sampling || !Number.isInteger(sampling.maxNewTokens) || !finite(sampling.temperature)) bad('sampling needs maxNewTokens (integer) and temperature');
       if (typeof o.source !== 'string') bad('source (where the policy came from) must be a string');

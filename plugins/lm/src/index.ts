@@ -11,7 +11,7 @@ export type { GPTConfig } from './model/config';
 export { initWeights, weightShapes } from './model/init';
 export { loadPolicy, saveModel, toCheckpointConfig, fromCheckpointConfig } from './model/checkpoint-io';
 export { ensureGradients } from './model/gradients';
-export { generate, checkSampling, fitPrompt } from './generation/generate';
+export { generate, checkSampling } from './generation/generate';
 export type { GenerateOptions } from './generation/generate';
 export { sampleToken } from './generation/sample';
 export { PretrainJob, pretrainOptionsSchema } from './jobs/pretrain';

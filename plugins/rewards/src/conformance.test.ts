@@ -6,12 +6,13 @@ import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { Rng } from '@rlhfjs/core';
-import { testPluginPackage } from '../../../core/src/testing';
-import { tinyModel } from '../../lm/src/model/testing/tiny';
+import { CheckpointModels, PluginRegistry, Rng, Tokens } from '@rlhfjs/core';
+import { testPluginPackage } from '@rlhfjs/core/testing';
+import lm from '@rlhfjs/plugin-lm';
+import { tinyModel } from '@rlhfjs/plugin-lm/testing';
 import pkg from './index';
 import { BagOfEmbeddingsClassifier } from './learned/bag-classifier';
-import { GPTRewardModel } from './learned/reward-model';
+import { RewardModel } from './learned/reward-model';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rewards-conf-'));
 fs.writeFileSync(path.join(dir, 'reward.cjs'), 'module.exports = (samples) => samples.map((s) => s.completion.length);\n');
@@ -30,8 +31,7 @@ beforeAll(async () => {
   const clf = new BagOfEmbeddingsClassifier(tf, { classes: ['negative', 'positive'], vocab: ['good', 'bad'], dModel: 2, bigrams: false }, undefined, new Rng(1));
   await clf.save(path.join(dir, 'classifier'));
   clf.dispose();
-  // the test helper is lm's source; the reward model is typed against lm's published build
-  const rm = new GPTRewardModel(tinyModel(tf, { valueHead: true }) as unknown as ConstructorParameters<typeof GPTRewardModel>[0]);
+  const rm = new RewardModel(tf, tinyModel(tf, { valueHead: true }));
   await rm.save(path.join(dir, 'reward-model'), { objective: 'pairs' });
   rm.dispose();
 });
@@ -45,6 +45,8 @@ testPluginPackage(pkg, {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   packageJson: require('../package.json'),
   baseDir: dir,
+  // GPT checkpoints load through the sources of @rlhfjs/plugin-lm
+  services: (c) => void c.registerInstance(Tokens.Models, new CheckpointModels(c, { registry: new PluginRegistry().add('@rlhfjs/plugin-lm', lm) })),
   examples: {
     'reward/human': [{ labeller: 'simulated', labels: 'human.jsonl', invert: true }],
     'reward/function': [{ module: 'reward.cjs' }],

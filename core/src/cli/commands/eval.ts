@@ -5,7 +5,8 @@ import type { CommandHelpers } from '../commands';
 import { DiagnosticError } from '../../diagnostics';
 import { buildRunContainer } from '../../container/build';
 import { Tokens } from '../../container/tokens';
-import { loadRecipe, type LoadedRecipe } from '../../recipe/validate';
+import { loadRecipe } from '../../recipe/validate';
+import { agentFromCheckpointWith, assertLoadsCheckpoints } from '../../agent/checkpoints';
 import { createTensorRuntime } from '../../runtime/backend';
 import { RUN_FILES, atomicWriteFileSync, writeJsonAtomic } from '../../runtime/run-dir';
 import type { Manifest } from '../../runtime/manifest';
@@ -59,11 +60,12 @@ export function registerEval(cli: Argv, h: CommandHelpers): void {
         outFile = a.out ? h.abs(a.out) : path.join(path.dirname(target), EVAL_FILE);
       }
       for (const c of (a.checkpoint as string[] | undefined) ?? []) models.push({ label: h.rel(c), checkpoint: h.abs(c) });
-      const load = (checkpoint?: string): Promise<LoadedRecipe> => loadRecipe(recipeFile, { baseDir, overrides: checkpoint ? [...overrides, `agent.options.checkpoint=${JSON.stringify(checkpoint)}`] : overrides });
-
-      const baseLoaded = await load();
+      const baseLoaded = await loadRecipe(recipeFile, { baseDir, overrides });
       const { recipe } = baseLoaded;
       if (!recipe.agent || !recipe.environment) throw new DiagnosticError({ code: 'eval/needs-slots', file: recipeFile, message: 'rlhf eval needs a recipe with agent and environment slots', fix: 'point it at an RL recipe (or its run directory)' });
+      // checkpoints load through the recipe's agent plugin, with the recipe's other agent options
+      const agentPlugin = baseLoaded.registry.find('agent', recipe.agent.use);
+      for (const m of models) if (m.checkpoint && agentPlugin) assertLoadsCheckpoints(agentPlugin, m.checkpoint, '/agent');
       if (!recipe.scorers.length) throw new DiagnosticError({ code: 'eval/no-scorers', file: recipeFile, pointer: '/scorers', message: 'the recipe names no scorers to evaluate with', fix: 'add scorers: [ { use: <scorer> } ] (rlhf plugins --kind scorer lists them)' });
       const runtime = await createTensorRuntime(recipe.runtime);
       const baseC = await buildRunContainer(baseLoaded, { runtime, only: ['agent', 'environment', 'scorers'] });
@@ -80,7 +82,7 @@ export function registerEval(cli: Argv, h: CommandHelpers): void {
       const lines: string[] = [];
       for (const m of models) {
         const t0 = Date.now();
-        const agent = m.checkpoint ? (await buildRunContainer(await load(m.checkpoint), { runtime, only: ['agent'] })).resolve(Tokens.Agent) : base;
+        const agent = m.checkpoint ? await agentFromCheckpointWith(agentPlugin!, m.checkpoint, { options: recipe.agent.options, container: await buildRunContainer(baseLoaded, { runtime, only: [] }), pointer: '/agent', resolvePath: (p) => path.resolve(baseLoaded.baseDir, p) }) : base;
         const gen = await generateForEval(runtime.tf, agent, base.policy, prompts, { batchSize: a.batch as number, seed });
         const perSample: Array<Record<string, unknown>> = gen.completions.map((completion, i) => ({ model: m.label, promptId: prompts[i].id, prompt: prompts[i].text, completion, klToBase: gen.klToBase[i] }));
         const row: EvalResultRow = {

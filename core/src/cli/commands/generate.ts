@@ -5,8 +5,7 @@ import type { Argv } from 'yargs';
 import type { CommandHelpers } from '../commands';
 import { DiagnosticError } from '../../diagnostics';
 import { Tokens } from '../../container/tokens';
-import { loadPackage } from '../../plugin/load-package';
-import { PluginRegistry } from '../../plugin/registry';
+import { CheckpointModels, agentFromCheckpointWith, assertLoadsCheckpoints, checkpointAgent } from '../../agent/checkpoints';
 import { ajvToDiagnostics, compileCached } from '../../recipe/ajv';
 import { createTensorRuntime } from '../../runtime/backend';
 import { Rng } from '../../runtime/rng';
@@ -15,36 +14,22 @@ import type { BackendChoice } from '../../contract/tensor-runtime';
 
 /**
  * Load an agent from a checkpoint folder alone: its config.json names the plugin package and
- * the agent plugin that wrote it (`"rlhfjs": { "package", "agent" }`).
+ * the agent plugin that wrote it (`"rlhfjs": { "package", "agent" }`), whose declared
+ * `fromCheckpoint` builds the agent.
  */
 export async function agentFromCheckpoint(dir: string, opts: { backend: BackendChoice; seed: number; sampling?: Record<string, unknown>; cwd: string }): Promise<Agent> {
-  const cfgFile = path.join(dir, 'config.json');
-  if (!fs.existsSync(cfgFile)) {
-    throw new DiagnosticError({ code: 'checkpoint/missing', file: dir, message: `${dir} is not a checkpoint folder (no config.json)`, fix: 'pass a folder written by a policy (e.g. recipes/models/base or <run>/final)' });
-  }
-  const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8')) as { rlhfjs?: { package?: string; agent?: string } };
-  const pkgName = cfg.rlhfjs?.package;
-  const agentName = cfg.rlhfjs?.agent;
-  if (!pkgName || !agentName) {
-    throw new DiagnosticError({ code: 'checkpoint/unknown-writer', file: cfgFile, message: 'config.json does not say which plugin wrote it (no "rlhfjs": { "package", "agent" })', fix: 'use a checkpoint written by an rlhfjs agent plugin' });
-  }
-  let pkg;
-  try {
-    pkg = await loadPackage(pkgName, dir);
-  } catch {
-    pkg = await loadPackage(pkgName, opts.cwd);
-  }
-  const registry = new PluginRegistry().add(pkgName, pkg.exported, { version: pkg.version });
-  const found = registry.find('agent', agentName);
-  if (!found) throw new DiagnosticError(registry.unknown('agent', agentName, '/rlhfjs/agent'));
-  const options: Record<string, unknown> = { checkpoint: dir, ...(opts.sampling ? { sampling: opts.sampling } : {}) };
+  const found = await checkpointAgent(dir, { searchFrom: [opts.cwd] });
+  const agentName = found.def.name;
+  const options: Record<string, unknown> = opts.sampling ? { sampling: opts.sampling } : {};
   const validate = compileCached(found.def.options);
   if (!validate(options)) throw new DiagnosticError(ajvToDiagnostics(validate.errors ?? [], { prefix: '', plugin: `agent/${agentName}` }));
+  assertLoadsCheckpoints(found, dir);
   const runtime = await createTensorRuntime({ backend: opts.backend, nativeKernels: 'allow' });
   const c = rootContainer.createChildContainer();
   c.registerInstance(Tokens.Runtime, runtime);
   c.registerInstance(Tokens.Rng, new Rng(opts.seed));
-  return (await found.def.create({ options, container: c, pointer: '', resolvePath: (p) => path.resolve(opts.cwd, p) })) as Agent;
+  c.registerInstance(Tokens.Models, new CheckpointModels(c, { searchFrom: [opts.cwd] }));
+  return agentFromCheckpointWith(found, dir, { options, container: c, pointer: '', resolvePath: (p) => path.resolve(opts.cwd, p) });
 }
 
 /** `rlhf generate <checkpoint>`: print completions for prompts from the command line or a file. */
@@ -93,15 +78,10 @@ export function registerGenerate(cli: Argv, h: CommandHelpers): void {
       if (a['top-p'] !== undefined) sampling.topP = a['top-p'];
       if (a.stop) sampling.stop = a.stop;
       const agent = await agentFromCheckpoint(h.abs(a.checkpoint as string), { backend: a.backend as BackendChoice, seed: a.seed as number, sampling: Object.keys(sampling).length ? sampling : undefined, cwd: h.io.cwd });
-      const tok = agent.policy.tokenizer;
       const rng = new Rng(a.seed as number).fork('generate');
       const rows = prompts.flatMap((p) => Array.from({ length: a.n as number }, () => p));
-      const max = Math.max(1, agent.policy.contextSize - agent.sampling.maxNewTokens);
-      const ids = rows.map((p) => {
-        let x = tok.encode(p);
-        if (tok.bosId !== undefined) x = [tok.bosId, ...x];
-        return x.length > max ? x.slice(x.length - max) : x;
-      });
+      const room = Math.max(1, agent.policy.contextSize - agent.sampling.maxNewTokens);
+      const ids = rows.map((p) => agent.policy.encodePrompt(p, room).ids);
       const out = await agent.policy.generate(ids, agent.sampling, rng);
       rows.forEach((p, i) => {
         if (a.json) h.out(JSON.stringify({ prompt: p, completion: out.completions[i], logprob: out.responseLogprobs[i].reduce((x, y) => x + y, 0) }));

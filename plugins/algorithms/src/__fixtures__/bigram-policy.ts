@@ -1,5 +1,5 @@
 import type { Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
-import type { ForwardOutput, PolicyModel, Rng, Rollout, SamplingOptions, SequenceBatch, TF, Tokenizer } from '@rlhfjs/core';
+import { encodePromptWith, type EncodedPrompt, type ForwardOutput, type PolicyModel, type Rng, type Rollout, type SamplingOptions, type SequenceBatch, type TF, type Tokenizer } from '@rlhfjs/core';
 
 /**
  * A real, if tiny, language model for algorithm tests: the next token depends only on the previous
@@ -59,6 +59,10 @@ export class BigramPolicy implements PolicyModel {
 
   get hasValueHead(): boolean {
     return this.V !== null;
+  }
+
+  encodePrompt(prompt: string, room: number, continuation?: string | readonly number[]): EncodedPrompt {
+    return encodePromptWith(this.tokenizer, prompt, room, continuation);
   }
 
   forward(batch: SequenceBatch, want: { entropy?: boolean; values?: boolean } = {}): ForwardOutput {

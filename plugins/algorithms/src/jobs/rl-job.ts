@@ -125,9 +125,7 @@ export class RLJob implements Job {
     const promptIds: number[][] = [];
     const rowsPrompt: typeof prompts = [];
     for (const p of prompts) {
-      let ids = tokenizer.encode(p.text);
-      if (tokenizer.bosId !== undefined) ids = [tokenizer.bosId, ...ids];
-      if (ids.length > maxPrompt) ids = ids.slice(ids.length - maxPrompt);
+      const ids = policy.encodePrompt(p.text, maxPrompt).ids;
       for (let k = 0; k < samplesPerPrompt; k++) {
         promptIds.push(ids);
         rowsPrompt.push(p);

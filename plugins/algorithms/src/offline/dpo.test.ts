@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Rng, type TF } from '@rlhfjs/core';
+import { Rng, encodePromptWith, type TF } from '@rlhfjs/core';
 import { cpuTf } from '../__fixtures__/tf';
 import { BigramPolicy, CharTokenizer } from '../__fixtures__/bigram-policy';
 import { createPlugin, testContainer } from '../__fixtures__/harness';
@@ -89,22 +89,35 @@ describe('dpo plugin', () => {
 });
 
 describe('encodePair', () => {
+  /** The encoding seam of a policy over a tokenizer: core's rule, with a chosen context window. */
+  const policyOf = (tok: CharTokenizer, contextSize: number) => ({ tokenizer: tok, contextSize, encodePrompt: (p: string, room: number, c?: string | readonly number[]) => encodePromptWith(tok, p, room, c) });
+
   it('adds BOS and EOS and cuts the prompt from the left to fit the context', () => {
     const tok = new CharTokenizer(); // a..f = 2..7, BOS 1, EOS 0
-    const e = encodePair(tok, { prompt: 'abc', chosen: 'dd', rejected: 'e', where: 'x:1' }, 32, true);
+    const e = encodePair(policyOf(tok, 32), { prompt: 'abc', chosen: 'dd', rejected: 'e', where: 'x:1' }, true);
     expect(e.prompt).toEqual([1, 2, 3, 4]);
     expect(e.chosen).toEqual([5, 5, 0]);
     expect(e.rejected).toEqual([6, 0]);
     expect(e.truncated).toBe(false);
     // context 5: chosen needs 3 tokens, so the prompt keeps BOS + its last token ("c")
-    const cut = encodePair(tok, { prompt: 'abc', chosen: 'dd', rejected: 'e', where: 'x:1' }, 5, true);
+    const cut = encodePair(policyOf(tok, 5), { prompt: 'abc', chosen: 'dd', rejected: 'e', where: 'x:1' }, true);
     expect(cut.prompt).toEqual([1, 4]);
     expect(cut.truncated).toBe(true);
   });
 
+  it('keeps BOS when the completion alone fills the window, cutting the completion at its end', () => {
+    const tok = new CharTokenizer();
+    // context 4: "ddee" + EOS is 5 tokens, cut to 3 (= 4 − 1 for the context token), which is BOS
+    const e = encodePair(policyOf(tok, 4), { prompt: 'abc', chosen: 'ddee', rejected: 'f', where: 'x:1' }, true);
+    expect(e.chosen).toEqual([5, 5, 6]);
+    expect(e.prompt).toEqual([1]);
+    expect(e.rejected).toEqual([7, 0]);
+    expect(e.truncated).toBe(true);
+  });
+
   it('names the file and line of a pair with nothing to condition on', () => {
     const noBos = Object.assign(new CharTokenizer(), { bosId: undefined });
-    expect(() => encodePair(noBos, { prompt: '', chosen: 'a', rejected: 'b', where: 'data/p.jsonl:7' }, 32, true)).toThrow(
+    expect(() => encodePair(policyOf(noBos, 32), { prompt: '', chosen: 'a', rejected: 'b', where: 'data/p.jsonl:7' }, true)).toThrow(
       expect.objectContaining({ diagnostics: [expect.objectContaining({ code: 'data/empty-prompt', file: 'data/p.jsonl', line: 7 })] }),
     );
   });

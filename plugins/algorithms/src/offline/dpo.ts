@@ -224,7 +224,7 @@ export const dpoPlugin = definePlugin({
     const policy = container.resolve(Tokens.Policy);
     const reference = container.resolve(Tokens.Reference);
     const pairs = readPairs(resolvePath(options.pairsFile), options.pairsFile, 'algorithm/dpo', `${pointer}/options/pairsFile`);
-    const encoded = pairs.map((p) => encodePair(policy.tokenizer, p, policy.contextSize, options.appendEos));
+    const encoded = pairs.map((p) => encodePair(policy, p, options.appendEos));
     const rng = container.resolve(Tokens.Rng).fork('algorithm/dpo');
     const optimizer = new PolicyOptimizer(tf, policy, { learningRate: options.learningRate, maxGradNorm: options.maxGradNorm, plugin: 'algorithm/dpo' });
     return new DPO(tf, policy, reference, encoded, optimizer, rng, { beta: options.beta, minibatchSize: options.minibatchSize });

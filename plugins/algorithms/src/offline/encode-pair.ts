@@ -1,4 +1,4 @@
-import { DiagnosticError, type Tokenizer } from '@rlhfjs/core';
+import { DiagnosticError, type PolicyModel } from '@rlhfjs/core';
 import type { PreferencePair } from './pairs-file';
 
 export interface EncodedPair {
@@ -11,40 +11,38 @@ export interface EncodedPair {
 }
 
 /**
- * Tokenise a pair the way generation sees it: BOS (when the tokenizer has one) + prompt, then the
- * completion, with EOS appended when `appendEos` (a finished completion ends with EOS). A row
- * longer than the context window keeps its completion (cut at the end when it alone is too long)
- * and loses the start of its prompt, BOS kept.
+ * Tokenise a pair the way generation sees it, through the policy's `encodePrompt` (BOS when the
+ * tokenizer has one, the prompt, then the completion; cut from the left with BOS kept), with EOS
+ * appended to each completion when `appendEos` (a finished completion ends with EOS). A row longer
+ * than the context window keeps its completion (cut at the end when it alone fills all but one
+ * token) and loses the start of its prompt, BOS kept.
  */
-export function encodePair(tok: Tokenizer, pair: PreferencePair, contextSize: number, appendEos: boolean): EncodedPair {
-  const head = tok.bosId !== undefined ? [tok.bosId] : [];
-  const prompt = head.concat(tok.encode(pair.prompt));
-  if (prompt.length === 0) {
-    const m = /^(.*):(\d+)$/.exec(pair.where);
-    throw new DiagnosticError({
-      code: 'data/empty-prompt',
-      message: `${pair.where}: the prompt is empty and the tokenizer has no BOS token, so there is no context to score the completions from`,
-      fix: 'give the pair a non-empty prompt',
-      file: m ? m[1] : pair.where,
-      line: m ? Number(m[2]) : undefined,
-      plugin: 'algorithm/dpo',
-    });
-  }
+export function encodePair(policy: Pick<PolicyModel, 'tokenizer' | 'contextSize' | 'encodePrompt'>, pair: PreferencePair, appendEos: boolean): EncodedPair {
+  const tok = policy.tokenizer;
+  const room = policy.contextSize;
   const enc = (s: string) => tok.encode(s).concat(appendEos ? [tok.eosId] : []);
   let truncated = false;
   const fit = (resp: number[]): [number[], number[]] => {
     let r = resp;
-    if (r.length > contextSize - 1) {
-      r = r.slice(0, contextSize - 1);
+    // one token of context (BOS, or the prompt's last token) is needed to score the first completion token
+    if (r.length > room - 1) {
+      r = r.slice(0, room - 1);
       truncated = true;
     }
-    let p = prompt;
-    if (p.length + r.length > contextSize) {
-      const keep = contextSize - r.length;
-      p = head.length && keep > 1 ? head.concat(p.slice(p.length - (keep - 1))) : p.slice(p.length - keep);
-      truncated = true;
+    const e = policy.encodePrompt(pair.prompt, room, r);
+    if (e.promptLength === 0) {
+      const m = /^(.*):(\d+)$/.exec(pair.where);
+      throw new DiagnosticError({
+        code: 'data/empty-prompt',
+        message: `${pair.where}: the prompt is empty and the tokenizer has no BOS token, so there is no context to score the completions from`,
+        fix: 'give the pair a non-empty prompt',
+        file: m ? m[1] : pair.where,
+        line: m ? Number(m[2]) : undefined,
+        plugin: 'algorithm/dpo',
+      });
     }
-    return [p, r];
+    if (e.truncated) truncated = true;
+    return [e.ids.slice(0, e.promptLength), e.ids.slice(e.promptLength)];
   };
   const [pc, chosen] = fit(enc(pair.chosen));
   const [pr, rejected] = fit(enc(pair.rejected));

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { definePackage } from '@rlhfjs/core';
-import { testPluginPackage } from '../../../../core/src/testing';
+import { testPluginPackage } from '@rlhfjs/core/testing';
 import { promptsEnvironment } from './prompts-plugin';
 import { evalPromptsJob } from '../corpus/eval-prompts-job';
 

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { Rng, packRollout, responseColumns, type SamplingOptions } from '@rlhfjs/core';
 import { tinyModel } from '../model/testing/tiny';
-import { generate, fitPrompt } from './generate';
+import { generate } from './generate';
 import { sampleToken } from './sample';
 
 const SAMPLING: SamplingOptions = { maxNewTokens: 10, temperature: 1, topK: 0, topP: 1, stop: [] };
@@ -44,11 +44,16 @@ describe('sampleToken', () => {
   });
 });
 
-describe('fitPrompt', () => {
-  it('keeps the last tokens, and a leading BOS', () => {
-    expect(fitPrompt([0, 1, 2, 3, 4], 3, 0)).toEqual([0, 3, 4]);
-    expect(fitPrompt([5, 1, 2, 3, 4], 3, 0)).toEqual([2, 3, 4]);
-    expect(fitPrompt([], 3, 0)).toEqual([0]);
+describe('generate fits its prompts', () => {
+  it('cuts a prompt longer than its window from the left, keeping BOS, and reads an empty prompt as BOS', async () => {
+    const m = tinyModel(tf); // context 32
+    const bos = m.tokenizer.bosId!;
+    const long = [bos, ...Array.from({ length: 40 }, (_, i) => 3 + i)];
+    const r = await generate(m, [long, []], { ...SAMPLING, maxNewTokens: 4 }, new Rng(1));
+    // room 32 − 4 = 28: BOS + the last 27 tokens (16…42)
+    expect(r.promptIds[0]).toEqual([bos, ...Array.from({ length: 27 }, (_, i) => 16 + i)]);
+    expect(r.promptIds[1]).toEqual([bos]);
+    m.dispose();
   });
 });
 

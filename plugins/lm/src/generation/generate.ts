@@ -1,5 +1,5 @@
 import type * as tfc from '@tensorflow/tfjs-core';
-import { DiagnosticError, type Rng, type Rollout, type SamplingOptions } from '@rlhfjs/core';
+import { DiagnosticError, fitToRoom, type Rng, type Rollout, type SamplingOptions } from '@rlhfjs/core';
 import type { GPTModel, LayerCache } from '../model/gpt';
 import { sampleToken } from './sample';
 
@@ -24,17 +24,16 @@ export function checkSampling(s: SamplingOptions, contextSize: number): void {
 }
 
 /**
- * Keep a prompt inside the window that generation leaves: the last `room` tokens, keeping a
- * leading BOS when the prompt starts with one. An empty prompt becomes `[bos]`.
+ * A tokenised prompt inside the window that generation leaves: cut from the left with a leading
+ * BOS kept (core's `fitToRoom`, the rule of `PolicyModel.encodePrompt`, whose output fits already).
+ * An empty prompt becomes `[bos]`.
  */
-export function fitPrompt(ids: readonly number[], room: number, bosId: number | undefined): number[] {
+function promptInRoom(ids: readonly number[], room: number, bosId: number | undefined): number[] {
   if (ids.length === 0) {
     if (bosId === undefined) throw new Error('generate: an empty prompt needs a tokenizer with a BOS token');
     return [bosId];
   }
-  if (ids.length <= room) return [...ids];
-  if (bosId !== undefined && ids[0] === bosId) return [bosId, ...ids.slice(ids.length - (room - 1))];
-  return ids.slice(ids.length - room);
+  return fitToRoom(ids, room, bosId);
 }
 
 /**
@@ -53,7 +52,7 @@ export async function generate(model: GPTModel, prompts: number[][], sampling: S
   const B = prompts.length;
   const maxNew = sampling.maxNewTokens;
   const room = model.contextSize - maxNew;
-  const promptIds = prompts.map((p) => fitPrompt(p, room, tok.bosId));
+  const promptIds = prompts.map((p) => promptInRoom(p, room, tok.bosId));
   const empty: Rollout = { promptIds, responseIds: promptIds.map(() => []), responseLogprobs: promptIds.map(() => []), prompts: [], completions: [] };
   if (model.hasValueHead) empty.values = promptIds.map(() => []);
   if (B === 0) return empty;

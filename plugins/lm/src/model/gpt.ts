@@ -1,5 +1,5 @@
 import type * as tfc from '@tensorflow/tfjs-core';
-import type { ForwardOutput, PolicyModel, Rng, Rollout, SamplingOptions, SequenceBatch, TF, Tokenizer } from '@rlhfjs/core';
+import { encodePromptWith, type EncodedPrompt, type ForwardOutput, type PolicyModel, type Rng, type Rollout, type SamplingOptions, type SaveOptions, type SequenceBatch, type TF, type Tokenizer } from '@rlhfjs/core';
 import type { GPTConfig } from './config';
 import { embed, gelu, layerNorm, linear, matMul, matMulTransposeB, tokenLogprobs } from './ops';
 import { ensureGradients } from './gradients';
@@ -175,6 +175,16 @@ export class GPTModel implements PolicyModel {
     return this.trunk(batch.ids, this.positionsFromMask(batch.attentionMask), this.causalBias(batch.attentionMask)).hidden;
   }
 
+  /** BOS, the prompt, then the continuation, cut from the left to `room` with BOS kept (core's `encodePromptWith`). */
+  encodePrompt(prompt: string, room: number, continuation?: string | readonly number[]): EncodedPrompt {
+    return encodePromptWith(this.tokenizer, prompt, room, continuation);
+  }
+
+  /** The value head at every position [B, T]: `valuesFrom(hiddenStates(batch))`. */
+  values(batch: SequenceBatch): tfc.Tensor2D {
+    return this.valuesFrom(this.hiddenStates(batch)) as tfc.Tensor2D;
+  }
+
   forward(batch: SequenceBatch, want: { entropy?: boolean; values?: boolean } = {}): ForwardOutput {
     const tf = this.tf;
     const [B, T] = batch.ids.shape;
@@ -218,8 +228,9 @@ export class GPTModel implements PolicyModel {
     return new GPTModel(this.tf, config, this.tokenizer, w, this.trainable, this.saveFn).suppressTokens(this.suppressed);
   }
 
-  async save(dir: string): Promise<void> {
-    await (this.saveFn ?? saveModel)(this, dir);
+  async save(dir: string, opts: SaveOptions = {}): Promise<void> {
+    if (this.saveFn && !opts.config) return this.saveFn(this, dir);
+    await saveModel(this, dir, { config: opts.config });
   }
 
   namedWeights(): Map<string, tfc.Tensor> {

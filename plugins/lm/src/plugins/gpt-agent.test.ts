@@ -38,6 +38,31 @@ describe('gpt agent plugin', () => {
     expect(gptAgent.options).toMatchObject({ type: 'object', additionalProperties: false });
   });
 
+  it('declares checkpoint loading: fromCheckpoint replaces the source (init included), loadModel gives the bare model', async () => {
+    const ck = path.join(dir, 'models/base');
+    const init = { tokenizer: { file: 'tokenizer.json' } };
+    const agent = await gptAgent.fromCheckpoint!(ctx(dir, { init, suppressEos: true, sampling: { ...SAMPLING, maxNewTokens: 3 } }), ck);
+    expect(agent.source).toBe(ck);
+    expect(agent.sampling.maxNewTokens).toBe(3);
+    const saved = tinyModel(tf);
+    const w = agent.policy.namedWeights();
+    for (const [name, t] of saved.namedWeights()) expect(Array.from(w.get(name)!.dataSync())).toEqual(Array.from(t.dataSync()));
+    agent.policy.dispose();
+    saved.dispose();
+
+    const c = ctx(dir, {}).container;
+    const frozen = await gptAgent.loadModel!(ck, { trainable: false }, c);
+    expect(frozen.hasValueHead).toBe(false);
+    expect(frozen.trainableVariables()).toEqual([]);
+    frozen.dispose();
+    const withHead = await gptAgent.loadModel!(ck, { valueHead: true, rng: new Rng(4) }, c);
+    expect(withHead.hasValueHead).toBe(true);
+    expect(withHead.trainableVariables().length).toBeGreaterThan(0);
+    const batch = { ids: tf.tensor2d([[1, 2, 3]], [1, 3], 'int32'), attentionMask: tf.ones([1, 3]) as tf.Tensor2D };
+    expect(withHead.values!(batch).shape).toEqual([1, 3]);
+    withHead.dispose();
+  });
+
   it('loads a checkpoint relative to the recipe, adds a value head on request, and samples', async () => {
     const agent = await gptAgent.create(ctx(dir, { checkpoint: 'models/base', valueHead: true }));
     expect(agent.source).toBe(path.join(dir, 'models/base'));

@@ -118,6 +118,15 @@ export const gptAgent = definePlugin({
     if (o.suppressEos) policy.suppressTokens([tokenizer.eosId]);
     return { policy, sampling, source: 'random init' };
   },
+  /** The agent from a checkpoint folder: `checkpoint` set to it (and `init` dropped), the other options as given. */
+  fromCheckpoint(ctx, dir): Agent {
+    return this.create({ ...ctx, options: { ...ctx.options, checkpoint: dir, init: undefined } }) as Agent;
+  },
+  /** The bare GPT of a checkpoint folder, e.g. as a reward model's backbone. */
+  loadModel(dir, opts, container) {
+    const { tf } = container.resolve(Tokens.Runtime);
+    return loadPolicy(dir, tf, { valueHead: opts.valueHead, rng: opts.rng, trainable: opts.trainable });
+  },
 });
 
 function checkSamplingAt(s: SamplingOptions, contextSize: number, pointer: string): void {

@@ -24,7 +24,6 @@ export class LabelJob implements Job {
     const env = c.resolve(Tokens.Environment);
     const rng = c.resolve(Tokens.Rng).fork('label-job');
     const { policy, sampling } = agent;
-    const tok = policy.tokenizer;
 
     const prompts: Prompt[] = this.s.split === 'train' ? env.nextBatch(this.s.prompts, rng.fork('prompts')) : env.heldOut(this.s.prompts);
     if (prompts.length === 0) {
@@ -34,9 +33,7 @@ export class LabelJob implements Job {
     const maxPrompt = Math.max(1, policy.contextSize - sampling.maxNewTokens);
     const rows: Array<{ prompt: Prompt; ids: number[] }> = [];
     for (const p of prompts) {
-      let ids = tok.encode(p.text);
-      if (tok.bosId !== undefined) ids = [tok.bosId, ...ids];
-      if (ids.length > maxPrompt) ids = ids.slice(ids.length - maxPrompt);
+      const ids = policy.encodePrompt(p.text, maxPrompt).ids;
       for (let k = 0; k < perPrompt; k++) rows.push({ prompt: p, ids });
     }
     const genRng = rng.fork('generate');

@@ -1,6 +1,5 @@
 import * as path from 'node:path';
-import { DiagnosticError, Tokens, definePlugin, writeJsonAtomic, type Job, type JobContext, type JobResult, type RewardContext, type RewardResult, type RewardSample, type RewardSource, type TF } from '@rlhfjs/core';
-import { ensureGradients } from '@rlhfjs/plugin-lm';
+import { DiagnosticError, Tokens, definePlugin, ensureGradients, writeJsonAtomic, type Job, type JobContext, type JobResult, type RewardContext, type RewardResult, type RewardSample, type RewardSource, type TF } from '@rlhfjs/core';
 import { BagOfEmbeddingsClassifier, classMargin } from './bag-classifier';
 import { loadPointwiseLabels, loadSentimentSentences, splitExamples, type TextExample } from './data';
 import { trainClassifier, type ClassifierTrainOptions } from './train-classifier';

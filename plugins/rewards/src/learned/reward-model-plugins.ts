@@ -1,11 +1,10 @@
 import * as path from 'node:path';
 import type * as tfc from '@tensorflow/tfjs-core';
-import { DiagnosticError, Tokens, adamOptimizer, definePlugin, writeJsonAtomic, type Job, type JobContext, type JobResult, type RewardContext, type RewardResult, type RewardSample, type RewardSource, type Rng } from '@rlhfjs/core';
-import { ensureGradients } from '@rlhfjs/plugin-lm';
+import { DiagnosticError, Tokens, adamOptimizer, definePlugin, ensureGradients, writeJsonAtomic, type Job, type JobContext, type JobResult, type RewardContext, type RewardResult, type RewardSample, type RewardSource, type Rng } from '@rlhfjs/core';
 import { readLabels } from '../labels/reader';
 import type { LabelRecord } from '../labels/format';
 import { accuracy, auc, pairwiseAccuracy } from './metrics';
-import { GPTRewardModel, balancedClassWeights, binaryCrossEntropy, bradleyTerry } from './reward-model';
+import { RewardModel, balancedClassWeights, binaryCrossEntropy, bradleyTerry } from './reward-model';
 import { JobProgress } from './progress';
 
 export interface RewardModelData {
@@ -71,7 +70,7 @@ export class TrainRewardModelJob implements Job {
     const test = shuffled.slice(shuffled.length - nTest);
     const train = shuffled.slice(0, shuffled.length - nTest);
 
-    const rm = GPTRewardModel.fromPolicy(tf, this.s.init, rng.fork('head'));
+    const rm = await RewardModel.fromPolicy(tf, c.resolve(Tokens.Models), this.s.init, rng.fork('head'));
     const evaluate = async (): Promise<HeldOut> => {
       if (objective === 'pairs') {
         const t = test as RewardModelData['pairs'];
@@ -205,7 +204,7 @@ function classWeightInfo(objective: string, w: string): string | null {
 /** Reward = the reward model's scalar for prompt + completion. */
 export class RewardModelReward implements RewardSource {
   constructor(
-    private readonly rm: GPTRewardModel,
+    private readonly rm: RewardModel,
     private readonly batchSize: number,
   ) {}
 
@@ -231,9 +230,9 @@ export const rewardModelReward = definePlugin({
       batchSize: { type: 'integer', minimum: 1, default: 16, description: 'Sequences per forward pass (memory, not the result).' },
     },
   } as const,
-  create: ({ options, resolvePath, container, pointer }) => {
+  create: async ({ options, resolvePath, container, pointer }) => {
     const { tf } = container.resolve(Tokens.Runtime);
-    const { rm } = GPTRewardModel.load(tf, resolvePath(options.checkpoint), { pointer });
+    const { rm } = await RewardModel.load(tf, container.resolve(Tokens.Models), resolvePath(options.checkpoint), { pointer });
     return new RewardModelReward(rm, options.batchSize);
   },
 });

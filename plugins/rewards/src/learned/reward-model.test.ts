@@ -3,13 +3,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { DiagnosticError, Rng } from '@rlhfjs/core';
-import { ensureGradients } from '@rlhfjs/plugin-lm';
-import { buildPlugin } from '../../../../core/src/testing';
-import { tinyModel } from '../../../lm/src/model/testing/tiny';
+import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import { CheckpointModels, DiagnosticError, PluginRegistry, Rng, Tokens, ensureGradients, type ModelLoader } from '@rlhfjs/core';
+import { buildPlugin } from '@rlhfjs/core/testing';
+import lm from '@rlhfjs/plugin-lm';
+import { tinyModel } from '@rlhfjs/plugin-lm/testing';
 import { LabelAppender, makeRecord, pairItem, pointwiseItem, readLabels } from '../labels';
 import { bceWithLogit, bradleyTerryLoss } from './metrics';
-import { balancedClassWeights, binaryCrossEntropy, bradleyTerry, GPTRewardModel } from './reward-model';
+import { balancedClassWeights, binaryCrossEntropy, bradleyTerry, RewardModel } from './reward-model';
 import { rewardModelData, rewardModelReward, trainRewardModelJob } from './reward-model-plugins';
 
 let dir: string;
@@ -29,6 +30,16 @@ beforeEach(async () => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const human = { kind: 'human' as const, id: 't', simulated: false };
+
+/** Tokens.Models over the sources of @rlhfjs/plugin-lm (the package a GPT checkpoint names). */
+const models = (c: DependencyContainer): ModelLoader => new CheckpointModels(c, { registry: new PluginRegistry().add('@rlhfjs/plugin-lm', lm) });
+const services = { services: (c: DependencyContainer) => void c.registerInstance(Tokens.Models, models(c)) };
+/** Tokens.Models in a container holding only the wasm runtime. */
+function loader(): ModelLoader {
+  const c = rootContainer.createChildContainer();
+  c.registerInstance(Tokens.Runtime, { tf, backend: 'wasm', nativeKernels: [] });
+  return models(c);
+}
 
 test('Bradley–Terry and cross-entropy on tensors match values worked out by hand', () => {
   // r_c − r_r = [1, −0.5]: (−log σ(1) − log σ(−0.5)) / 2 = (0.313261687518 + 0.974076984180) / 2
@@ -68,7 +79,7 @@ test('labels become training data: invert flips pointwise targets, skips are dro
 });
 
 test('the reward is the head at the last real token, whatever the padding', async () => {
-  const rm = GPTRewardModel.fromPolicy(tf, base, new Rng(1));
+  const rm = await RewardModel.fromPolicy(tf, loader(), base, new Rng(1));
   const a = { prompt: 'the cat', completion: ' sat on the mat' };
   const b = { prompt: 'lol', completion: '' };
   const together = await rm.score([a, b]);
@@ -76,6 +87,32 @@ test('the reward is the head at the last real token, whatever the padding', asyn
   expect(together[0]).toBeCloseTo(alone[0], 4);
   expect(together[1]).toBeCloseTo(alone[1], 4);
   rm.dispose();
+});
+
+test('policy and reward model see the same ids for a prompt longer than the window: BOS kept, the same left cut', async () => {
+  const policy = tinyModel(tf); // context 32, the same tokenizer as the base checkpoint
+  const tok = policy.tokenizer;
+  const bos = tok.bosId!;
+  const long = 'the cat sat on the mat and the dog sat on the log and we went to the shop and bought some bread and milk';
+  const promptTokens = tok.encode(long);
+  expect(promptTokens.length).toBeGreaterThan(40);
+  // the rollout's prompt: room = 32 − 8 new tokens = 24, BOS + the last 23 prompt tokens
+  const room = policy.contextSize - 8;
+  const ids = policy.encodePrompt(long, room).ids;
+  expect(ids).toEqual([bos, ...promptTokens.slice(promptTokens.length - 23)]);
+  const rollout = await policy.generate([ids], { maxNewTokens: 8, temperature: 1, topK: 0, topP: 1, stop: [] }, new Rng(5));
+  expect(rollout.promptIds[0]).toEqual(ids);
+  // the reward model, loaded through Tokens.Models, scores prompt + completion in its 32 tokens by the same rule
+  const rm = await RewardModel.fromPolicy(tf, loader(), base, new Rng(1));
+  const completion = ' the cat sat';
+  const seq = [...promptTokens, ...tok.encode(completion)];
+  const rmIds = rm.encode({ prompt: long, completion });
+  expect(rmIds).toEqual([bos, ...seq.slice(seq.length - 31)]);
+  expect(rmIds).toEqual(policy.encodePrompt(long, policy.contextSize, completion).ids);
+  // and the prompt's own ids: the same for the policy at the same room
+  expect(rm.model.encodePrompt(long, room).ids).toEqual(ids);
+  rm.dispose();
+  policy.dispose();
 });
 
 test('train-reward-model on pairs (Bradley–Terry), then the reward-model reward ranks chosen above rejected', async () => {
@@ -92,7 +129,7 @@ test('train-reward-model on pairs (Bradley–Terry), then the reward-model rewar
   app.close();
   expect(readLabels(labels).labels).toHaveLength(24);
   const out = path.join(dir, 'rm');
-  const job = await buildPlugin(trainRewardModelJob, { init: base, labels, output: out, epochs: 4, batchSize: 6, learningRate: 0.005, testFraction: 0.25 });
+  const job = await buildPlugin(trainRewardModelJob, { init: base, labels, output: out, epochs: 4, batchSize: 6, learningRate: 0.005, testFraction: 0.25 }, services);
   const res = await job.instance.run({ container: job.container, runDir: job.runDir, resume: false });
   const metrics = fs.readFileSync(path.join(job.runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   job.dispose();
@@ -105,7 +142,7 @@ test('train-reward-model on pairs (Bradley–Terry), then the reward-model rewar
   expect(heldOut.pairwiseAccuracy).toBe(1);
   expect(heldOut.meanMargin).toBeGreaterThan(0.5);
 
-  const built = await buildPlugin(rewardModelReward, { checkpoint: out });
+  const built = await buildPlugin(rewardModelReward, { checkpoint: out }, services);
   const r = await built.instance.score(
     [
       { prompt: 'the shop', completion: ' the cat sat' },
@@ -117,7 +154,7 @@ test('train-reward-model on pairs (Bradley–Terry), then the reward-model rewar
   await built.instance.close?.();
   built.dispose();
   // a plain policy checkpoint is not a reward model
-  await expect(buildPlugin(rewardModelReward, { checkpoint: base })).rejects.toThrow(/not a reward model/);
+  await expect(buildPlugin(rewardModelReward, { checkpoint: base }, services)).rejects.toThrow(/not a reward model/);
 }, 120000);
 
 test('pointwise labels need invert; with it the model learns r > 0 for label 0 when 1 means bad', async () => {
@@ -129,7 +166,7 @@ test('pointwise labels need invert; with it the model learns r > 0 for label 0 w
     app.append(makeRecord(pointwiseItem(p, ' omg haha lol'), { kind: 'label', label: 1 }, human));
   }
   app.close();
-  const noInvert = await buildPlugin(trainRewardModelJob, { init: base, labels });
+  const noInvert = await buildPlugin(trainRewardModelJob, { init: base, labels }, services);
   let err: unknown;
   try {
     await noInvert.instance.run({ container: noInvert.container, runDir: noInvert.runDir, resume: false });
@@ -140,7 +177,7 @@ test('pointwise labels need invert; with it the model learns r > 0 for label 0 w
   expect(DiagnosticError.is(err)).toBe(true);
   expect((err as Error).message).toMatch(/needs "invert"/);
 
-  const job = await buildPlugin(trainRewardModelJob, { init: base, labels, invert: true, epochs: 8, batchSize: 4, learningRate: 0.003, testFraction: 0.34 });
+  const job = await buildPlugin(trainRewardModelJob, { init: base, labels, invert: true, epochs: 8, batchSize: 4, learningRate: 0.003, testFraction: 0.34 }, services);
   const res = await job.instance.run({ container: job.container, runDir: job.runDir, resume: false });
   job.dispose();
   expect(res.summary).toMatchObject({ objective: 'pointwise', trainExamples: 8, heldOutExamples: 4 });

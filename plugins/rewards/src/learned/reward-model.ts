@@ -1,58 +1,64 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type * as tfc from '@tensorflow/tfjs-core';
-import { DiagnosticError, type RewardSample, type Rng, type TF } from '@rlhfjs/core';
-import { loadPolicy, saveModel, type GPTModel } from '@rlhfjs/plugin-lm';
+import { DiagnosticError, type ModelLoader, type PolicyModel, type RewardSample, type Rng, type TF } from '@rlhfjs/core';
 
 /** The key in a checkpoint's config.json that marks it as a reward model. */
 export const REWARD_MODEL_KEY = 'rlhfjs_reward_model';
 
 /**
- * A reward model: the GPT of @rlhfjs/plugin-lm with its scalar value head read at the last token
- * of prompt + completion. Initialised from a policy checkpoint (the head freshly drawn), saved as a
- * GPT checkpoint whose config.json carries {@link REWARD_MODEL_KEY}.
+ * A reward model: a policy model with a value head, read at the last token of prompt + completion.
+ * Any agent plugin's model that implements `values` can back it; it is loaded through
+ * `Tokens.Models`, which asks the agent plugin that wrote the checkpoint. Initialised from a policy
+ * checkpoint (the head freshly drawn), saved as that model's checkpoint whose config.json carries
+ * {@link REWARD_MODEL_KEY}.
  */
-export class GPTRewardModel {
-  constructor(readonly model: GPTModel) {
-    if (!model.config.valueHead) throw new Error('GPTRewardModel: the model needs a value head');
-  }
-
-  get tf(): TF {
-    return this.model.tf;
+export class RewardModel {
+  constructor(
+    readonly tf: TF,
+    readonly model: PolicyModel,
+  ) {
+    if (!model.hasValueHead || typeof model.values !== 'function') {
+      throw new DiagnosticError({
+        code: 'reward-model/no-value-head',
+        message: model.hasValueHead ? 'the model behind the reward model does not implement values(batch), so no scalar can be read from it' : 'the model behind the reward model has no value head',
+        fix: 'build the reward model on a policy model with a value head that implements values(batch) (the gpt agent of @rlhfjs/plugin-lm does)',
+      });
+    }
   }
 
   /** Start from a policy checkpoint, adding a scalar head drawn from `rng`. */
-  static fromPolicy(tf: TF, dir: string, rng: Rng): GPTRewardModel {
-    return new GPTRewardModel(loadPolicy(dir, tf, { valueHead: true, rng, trainable: true }));
+  static async fromPolicy(tf: TF, models: ModelLoader, dir: string, rng: Rng): Promise<RewardModel> {
+    return new RewardModel(tf, await models.load(dir, { valueHead: true, rng, trainable: true }));
   }
 
-  static load(tf: TF, dir: string, opts: { trainable?: boolean; pointer?: string } = {}): { rm: GPTRewardModel; info: Record<string, unknown> } {
-    const cfgFile = path.join(dir, 'config.json');
+  static async load(tf: TF, models: ModelLoader, dir: string, opts: { trainable?: boolean; pointer?: string } = {}): Promise<{ rm: RewardModel; info: Record<string, unknown> }> {
     const where = { file: dir, pointer: `${opts.pointer ?? '/rewards'}/options/checkpoint`, plugin: 'reward/reward-model' };
-    if (!fs.existsSync(cfgFile)) {
+    let cfg: Record<string, unknown>;
+    try {
+      cfg = models.readConfig(dir);
+    } catch (err) {
+      if (!DiagnosticError.is(err) || err.diagnostics[0].code !== 'checkpoint/missing') throw err;
       throw new DiagnosticError({ ...where, code: 'reward-model/missing', message: `no checkpoint at ${dir} (config.json not found)`, fix: 'train one with the `train-reward-model` job and point `checkpoint` at its output folder' });
     }
-    const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8')) as Record<string, unknown>;
-    if (!cfg[REWARD_MODEL_KEY] || cfg.value_head !== true) {
-      throw new DiagnosticError({
+    const notRewardModel = () =>
+      new DiagnosticError({
         ...where,
         code: 'reward-model/not-a-reward-model',
-        message: `${dir} is a GPT checkpoint but not a reward model (config.json has no "${REWARD_MODEL_KEY}")`,
+        message: `${dir} is a model checkpoint but not a reward model (config.json has no "${REWARD_MODEL_KEY}", or the model no value head)`,
         fix: 'train a reward model from it with the `train-reward-model` job (init: this folder) and use that output',
       });
+    if (!cfg[REWARD_MODEL_KEY]) throw notRewardModel();
+    const model = await models.load(dir, { trainable: opts.trainable ?? false });
+    if (!model.hasValueHead) {
+      model.dispose();
+      throw notRewardModel();
     }
-    return { rm: new GPTRewardModel(loadPolicy(dir, tf, { trainable: opts.trainable ?? false })), info: cfg[REWARD_MODEL_KEY] as Record<string, unknown> };
+    return { rm: new RewardModel(tf, model), info: cfg[REWARD_MODEL_KEY] as Record<string, unknown> };
   }
 
-  /** Token ids of prompt + completion: BOS (when the tokenizer has one), then the prompt's and the completion's tokens; the left is cut to fit the context window. */
+  /** Token ids of prompt + completion, as the policy encodes them (BOS, prompt, completion; cut from the left to the context window, BOS kept). */
   encode(s: Pick<RewardSample, 'prompt' | 'completion'>): number[] {
-    const tok = this.model.tokenizer;
-    let ids = [...tok.encode(s.prompt), ...tok.encode(s.completion)];
-    const room = this.model.contextSize - (tok.bosId !== undefined ? 1 : 0);
-    if (ids.length > room) ids = ids.slice(ids.length - room);
-    if (tok.bosId !== undefined) ids = [tok.bosId, ...ids];
-    if (!ids.length) ids = [tok.eosId];
-    return ids;
+    const ids = this.model.encodePrompt(s.prompt, this.model.contextSize, s.completion).ids;
+    return ids.length ? ids : [this.model.tokenizer.eosId];
   }
 
   /** Scalar rewards [B] of token rows: the value head at each row's last real token. */
@@ -72,7 +78,7 @@ export class GPTRewardModel {
     });
     return tf.tidy(() => {
       const batch = { ids: tf.tensor2d(ids, [B, T], 'int32'), attentionMask: tf.tensor2d(mask, [B, T]) };
-      const values = this.model.valuesFrom(this.model.hiddenStates(batch)) as tfc.Tensor2D; // [B, T]
+      const values = this.model.values!(batch); // [B, T]
       return tf.sum(tf.mul(values, tf.tensor2d(last, [B, T])), 1) as tfc.Tensor1D;
     });
   }
@@ -89,7 +95,7 @@ export class GPTRewardModel {
   }
 
   async save(dir: string, info: Record<string, unknown>): Promise<void> {
-    await saveModel(this.model, dir, { config: { [REWARD_MODEL_KEY]: info } });
+    await this.model.save(dir, { config: { [REWARD_MODEL_KEY]: info } });
   }
 
   dispose(): void {

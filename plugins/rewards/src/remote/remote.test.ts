@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { DiagnosticError } from '@rlhfjs/core';
-import { buildPlugin } from '../../../../core/src/testing';
+import { buildPlugin } from '@rlhfjs/core/testing';
 import { functionReward } from './function-reward';
 import { HttpReward, httpReward } from './http-reward';
 
