@@ -23,6 +23,5 @@ export * from './math/group-advantages';
 export * from './math/dpo-loss';
 export { clippedPolicyLoss } from './math/policy-loss';
 export { clippedValueLoss } from './math/value-loss';
-export { PolicyOptimizer } from './train/policy-optimizer';
 
 export default definePackage({ plugins: [ppoPlugin, rlooPlugin, grpoPlugin, reinforcePlugin, dpoPlugin, fixedKLPlugin, adaptiveKLPlugin] });
