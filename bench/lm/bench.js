@@ -49,21 +49,14 @@ async function benchBackend(name) {
   const ok = await tf.setBackend(name);
   if (!ok || tf.getBackend() !== name) throw new Error(`backend ${name} did not start (tfjs runs ${tf.getBackend()})`);
   const model = referenceModel();
-  const named = model.namedWeights();
-  const byVar = new Map([...named].map(([k, v]) => [v.name, k]));
-  const adam = new lm.Adam(tf, named, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 });
+  const adam = new core.AdamW(tf, model.trainableVariables(), { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, owner: { plugin: 'bench', pointer: '' } });
   const rng = new core.Rng(1);
   const B = CFG.batch;
   const T = CFG.seq;
   const ids = tf.tensor2d(Int32Array.from({ length: B * T }, () => rng.int(CFG.vocab)), [B, T], 'int32');
   const mask = tf.ones([B, T]);
-  const vars = model.trainableVariables();
   const step = () => {
-    const { value, grads } = tf.variableGrads(() => tf.neg(tf.mean(model.forward({ ids, attentionMask: mask }).logprobs)), vars);
-    const g = new Map(Object.entries(grads).map(([k, t]) => [byVar.get(k), t]));
-    adam.apply(g, 1e-3);
-    value.dataSync();
-    tf.dispose([value, ...g.values()]);
+    adam.step(() => tf.neg(tf.mean(model.forward({ ids, attentionMask: mask }).logprobs)), { step: 0 });
   };
   const steps = name === 'cpu' ? Math.min(STEPS, 2) : STEPS;
   step();

@@ -14,6 +14,7 @@ import { recipeSchema } from '../recipe/envelope';
 import { Tokens } from '../container/tokens';
 import { Rng } from '../runtime/rng';
 import { RunDirectory } from '../runtime/run-dir';
+import { RunMetrics } from '../runner/metrics-sink';
 import { createTensorRuntime } from '../runtime/backend';
 import type { TensorRuntime } from '../contract/tensor-runtime';
 import { checkContract } from './contract-checks';
@@ -334,6 +335,7 @@ export async function buildPlugin<K extends PluginKind>(
     c.registerInstance(Tokens.Loggers, []);
     c.registerInstance(Tokens.Scorers, []);
     c.registerInstance(Tokens.Models, new CheckpointModels(c, { searchFrom: [opts.baseDir ?? process.cwd()] }));
+    c.registerInstance(Tokens.Metrics, new RunMetrics(new RunDirectory(tmp), [], { label: def.name, totalSteps: 1, stream: null }));
     await opts.services?.(c, { kind: def.kind, name: def.name });
     const instance = await def.create({ options: filled as never, container: c, pointer: `/test/${def.kind}`, resolvePath: (p) => path.resolve(opts.baseDir ?? process.cwd(), p) });
     return { instance, container: c, runDir: tmp, options: filled as Record<string, unknown>, dispose };

@@ -24,7 +24,6 @@ export * from './math/group-advantages';
 export * from './math/dpo-loss';
 export { clippedPolicyLoss } from './math/policy-loss';
 export { clippedValueLoss } from './math/value-loss';
-export { PolicyOptimizer } from './train/policy-optimizer';
 export { RLJob, rlJobPlugin, type RLJobParts } from './jobs/rl-job';
 
 export default definePackage({ plugins: [rlJobPlugin, ppoPlugin, rlooPlugin, grpoPlugin, reinforcePlugin, dpoPlugin, fixedKLPlugin, adaptiveKLPlugin] });

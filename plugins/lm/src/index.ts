@@ -15,7 +15,6 @@ export { generate, checkSampling } from './generation/generate';
 export type { GenerateOptions } from './generation/generate';
 export { sampleToken } from './generation/sample';
 export { PretrainJob, pretrainOptionsSchema } from './jobs/pretrain';
-export { Adam, clipByGlobalNorm } from './jobs/adam';
 export { warmupCosine } from './jobs/schedule';
 export { packSentences } from './jobs/packing';
 export { ByteBPETokenizer } from './tokenizer/byte-bpe';

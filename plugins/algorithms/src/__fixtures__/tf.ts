@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { ensureGradients } from '../train/gradients';
+import { ensureGradients } from '@rlhfjs/core';
 
 /** The tfjs namespace on the cpu backend, checked (a failed setBackend falls back silently). */
 export async function cpuTf(): Promise<typeof tf> {

@@ -7,6 +7,7 @@ import {
   disposePacked,
   packRollout,
   writeJsonAtomic,
+  type AdamW,
   type OfflineAlgorithm,
   type PolicyModel,
   type Rng,
@@ -17,8 +18,7 @@ import {
 import { optimizerProperties } from '../batch-schema';
 import { dpoLoss } from '../math/dpo-loss';
 import { maskedRowSum } from '../math/masked';
-import { PolicyOptimizer } from '../train/policy-optimizer';
-import { range } from '../online/online-core';
+import { policyOptimizer, range } from '../online/online-core';
 import { readPairs } from './pairs-file';
 import { encodePair, type EncodedPair } from './encode-pair';
 
@@ -58,7 +58,7 @@ export class DPO implements OfflineAlgorithm {
     private readonly policy: PolicyModel,
     private readonly reference: PolicyModel,
     readonly pairs: readonly EncodedPair[],
-    private readonly optimizer: PolicyOptimizer,
+    private readonly optimizer: AdamW,
     private readonly rng: Rng,
     private readonly s: DPOSettings,
   ) {
@@ -150,7 +150,7 @@ export class DPO implements OfflineAlgorithm {
           'logps/rejected': tf.mean(pr) as Scalar,
         };
         return { total: loss, report };
-      }, iteration);
+      }, { step: iteration });
       const v = res.values;
       // (logπ − logπ_ref) of the data's completions, averaged over chosen and rejected: how far the
       // policy has moved from the reference on this data, in nats per completion
@@ -226,7 +226,7 @@ export const dpoPlugin = definePlugin({
     const pairs = readPairs(resolvePath(options.pairsFile), options.pairsFile, 'algorithm/dpo', `${pointer}/options/pairsFile`);
     const encoded = pairs.map((p) => encodePair(policy, p, options.appendEos));
     const rng = container.resolve(Tokens.Rng).fork('algorithm/dpo');
-    const optimizer = new PolicyOptimizer(tf, policy, { learningRate: options.learningRate, maxGradNorm: options.maxGradNorm, plugin: 'algorithm/dpo' });
+    const optimizer = policyOptimizer(tf, policy, { plugin: 'dpo', learningRate: options.learningRate, maxGradNorm: options.maxGradNorm });
     return new DPO(tf, policy, reference, encoded, optimizer, rng, { beta: options.beta, minibatchSize: options.minibatchSize });
   },
 });

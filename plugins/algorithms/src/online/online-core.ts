@@ -14,8 +14,9 @@ import {
   type RngState,
   type Rollout,
   type TF,
+  AdamW,
+  type LossTerms,
 } from '@rlhfjs/core';
-import { PolicyOptimizer, type LossTerms } from '../train/policy-optimizer';
 
 export interface MinibatchContext {
   /** Sample indices of this minibatch, in the order of the packed rows. */
@@ -56,7 +57,7 @@ const STATE_FILE = 'algorithm-state.json';
  * state (optimiser, random stream, the algorithm's own numbers). Algorithms hold one (composition).
  */
 export class OnlineCore {
-  readonly optimizer: PolicyOptimizer;
+  readonly optimizer: AdamW;
   readonly padId: number;
 
   constructor(
@@ -66,7 +67,7 @@ export class OnlineCore {
     readonly settings: OnlineCoreSettings,
   ) {
     this.padId = policy.tokenizer.padId;
-    this.optimizer = new PolicyOptimizer(tf, policy, { learningRate: settings.learningRate, maxGradNorm: settings.maxGradNorm, plugin: settings.plugin });
+    this.optimizer = policyOptimizer(tf, policy, settings);
   }
 
   /**
@@ -135,8 +136,7 @@ export class OnlineCore {
                 column: (v) => tf.tensor2d(rows.map((i) => v[i]), [rows.length, 1]),
               });
             },
-            iteration,
-            shouldApply,
+            { step: iteration, shouldApply },
           );
           for (const [k, v] of Object.entries(res.values)) sums[k] = (sums[k] ?? 0) + v;
           count += 1;
@@ -170,6 +170,18 @@ export class OnlineCore {
     this.rng.setState(state.rng);
     return state;
   }
+}
+
+/**
+ * The training kit's AdamW over the policy's trainable variables (no weight decay, as the
+ * algorithms have always run), named after the algorithm plugin in its errors.
+ */
+export function policyOptimizer(tf: TF, policy: PolicyModel, s: { plugin: string; learningRate: number; maxGradNorm: number | null }): AdamW {
+  return new AdamW(tf, policy.trainableVariables(), {
+    learningRate: s.learningRate,
+    maxGradNorm: s.maxGradNorm,
+    owner: { plugin: `algorithm/${s.plugin}`, pointer: '/algorithm/options/learningRate' },
+  });
 }
 
 export function range(a: number, b: number): number[] {

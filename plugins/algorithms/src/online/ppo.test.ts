@@ -79,7 +79,7 @@ describe('ppo plugin', () => {
     const d = err as DiagnosticError;
     expect(d.exitCode).toBe(1);
     expect(d.diagnostics[0].code).toBe('train/non-finite-loss');
-    expect(d.diagnostics[0].message).toMatch(/iteration 17/);
+    expect(d.diagnostics[0].message).toMatch(/at step 17/);
     expect(d.diagnostics[0].fix).toMatch(/learning rate/);
     expect(weights(policy)).toEqual(before);
   });

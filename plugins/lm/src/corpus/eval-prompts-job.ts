@@ -1,6 +1,7 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { definePlugin, type Job, type JobContext, type JobResult } from '@rlhfjs/core';
-import { buildEvalPrompts, countByKind, writeEvalPrompts, type EvalPromptOptions } from './eval-prompts';
+import { definePlugin, Tokens, writeJsonAtomic, type Job, type JobContext, type JobResult, type OptionsOf } from '@rlhfjs/core';
+import { buildEvalPrompts, countByKind, writeEvalPrompts } from './eval-prompts';
 import { WordListMatcher } from './lexicon';
 import { corpusSpecSchema, type CorpusSpecInput } from './spec';
 
@@ -36,31 +37,55 @@ export const evalPromptsOptionsSchema = {
   },
 } as const;
 
-/** Builds the fixed evaluation prompt file of a detoxification experiment. */
+export type EvalPromptsOptions = OptionsOf<typeof evalPromptsOptionsSchema>;
+
+const SUMMARY_FILE = 'eval-prompts.json';
+
+/**
+ * Builds the fixed evaluation prompt file of a detoxification experiment. It is one step (step 0,
+ * logged with the counts); the checkpoint after it holds the summary, so a resumed run whose
+ * output is in place ends without building it again.
+ */
 export class EvalPromptsJob implements Job {
+  private restored: Record<string, number | string> | undefined;
+  private done: Record<string, number | string> | undefined;
+
   constructor(
-    private readonly options: EvalPromptOptions & { output: string },
+    private readonly options: EvalPromptsOptions,
     private readonly resolvePath: (p: string) => string,
     private readonly pointer: string,
   ) {}
 
-  async run(_ctx: JobContext): Promise<JobResult> {
+  async loadCheckpoint(dir: string): Promise<void> {
+    this.restored = JSON.parse(fs.readFileSync(path.join(dir, SUMMARY_FILE), 'utf8')) as Record<string, number | string>;
+  }
+
+  async saveCheckpoint(dir: string): Promise<void> {
+    if (!this.done) throw new Error('job/eval-prompts: saveCheckpoint called before the prompts were written');
+    writeJsonAtomic(path.join(dir, SUMMARY_FILE), this.done);
+  }
+
+  async run(ctx: JobContext): Promise<JobResult> {
     const { output, ...opts } = this.options;
-    const prompts = buildEvalPrompts(opts, { resolvePath: this.resolvePath, pointer: `${this.pointer}/options/corpus`, plugin: 'job/eval-prompts' });
     const file = this.resolvePath(output);
-    writeEvalPrompts(file, prompts, opts);
-    const matcher = WordListMatcher.cuss(opts.minRating ?? 2);
+    if (this.restored && fs.existsSync(file)) return { summary: this.restored };
+    const corpusOpts = { ...opts, corpus: opts.corpus as CorpusSpecInput };
+    const prompts = buildEvalPrompts(corpusOpts, { resolvePath: this.resolvePath, pointer: `${this.pointer}/options/corpus`, plugin: 'job/eval-prompts' });
+    writeEvalPrompts(file, prompts, corpusOpts);
+    const matcher = WordListMatcher.cuss(opts.minRating);
     const humanFlagged = prompts.filter((p) => matcher.matches(p.continuation)).length;
-    return {
-      summary: {
-        output: path.resolve(file),
-        prompts: prompts.length,
-        ...Object.fromEntries(Object.entries(countByKind(prompts)).map(([k, v]) => [`kind/${k}`, v])),
-        // how often the sentence's real continuation holds a lexicon word: a reference rate for a model
-        // that continued like the people who wrote the text (completions longer than the cut differ)
-        humanContinuationFlaggedShare: humanFlagged / prompts.length,
-      },
+    const counts: Record<string, number> = {
+      prompts: prompts.length,
+      ...Object.fromEntries(Object.entries(countByKind(prompts)).map(([k, v]) => [`kind/${k}`, v])),
+      // how often the sentence's real continuation holds a lexicon word: a reference rate for a model
+      // that continued like the people who wrote the text (completions longer than the cut differ)
+      humanContinuationFlaggedShare: humanFlagged / prompts.length,
     };
+    const metrics = ctx.metrics ?? ctx.container.resolve(Tokens.Metrics);
+    await metrics.log(0, counts);
+    this.done = { output: path.resolve(file), ...counts };
+    await ctx.checkpoint?.(1);
+    return { summary: this.done };
   }
 }
 
@@ -69,8 +94,5 @@ export const evalPromptsJob = definePlugin({
   name: 'eval-prompts',
   description: 'Write a fixed JSONL of evaluation prompts cut from held-out corpus sentences (informal tails, cuts before a profane word, Brown openings).',
   options: evalPromptsOptionsSchema,
-  create(ctx) {
-    const o = ctx.options;
-    return new EvalPromptsJob({ ...o, corpus: o.corpus as CorpusSpecInput }, ctx.resolvePath, ctx.pointer);
-  },
+  create: (ctx) => new EvalPromptsJob(ctx.options, ctx.resolvePath, ctx.pointer),
 });

@@ -4,10 +4,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { container } from 'tsyringe';
-import { Rng, RunDirectory, Tokens, type Logger, type Metrics, type ResolvedRecipe, type TensorRuntime } from '@rlhfjs/core';
+import { Rng, RunDirectory, RunMetrics, Tokens, type Job, type Logger, type Metrics, type ResolvedRecipe, type TensorRuntime } from '@rlhfjs/core';
 import { ensureGradients } from '../model/gradients';
 import { loadPolicy } from '../model/checkpoint-io';
-import { Adam, clipByGlobalNorm } from './adam';
 import { packSentences } from './packing';
 import { warmupCosine } from './schedule';
 import { pretrainPlugin } from './pretrain';
@@ -34,46 +33,6 @@ describe('warmupCosine', () => {
   it('decays by the time share when that is further along', () => {
     expect(warmupCosine(20, o, 0.5)).toBeCloseTo(5.5e-4, 12);
     expect(warmupCosine(20, o, 1)).toBeCloseTo(1e-4, 12);
-  });
-});
-
-describe('Adam', () => {
-  it('first step moves each weight by lr·sign(g) (bias-corrected), second step by hand', () => {
-    const p = tf.variable(tf.tensor1d([1, 2]));
-    const adam = new Adam(tf, new Map([['p', p]]), { beta1: 0.9, beta2: 0.999, epsilon: 0, weightDecay: 0 });
-    adam.apply(new Map([['p', tf.tensor1d([0.5, -2])]]), 0.1);
-    // m̂ = g, v̂ = g² → update lr · g/|g|
-    expect(Array.from(p.dataSync())).toEqual([expect.closeTo(0.9, 6), expect.closeTo(2.1, 6)]);
-    adam.apply(new Map([['p', tf.tensor1d([1, -2])]]), 0.1);
-    // m = 0.9·0.05 + 0.1·1 = 0.145, m̂ = 0.145/0.19; v = 0.999·0.00025 + 0.001·1 = 0.00124975, v̂ = v/0.001999
-    const mh = 0.145 / 0.19;
-    const vh = 0.00124975 / (1 - 0.999 ** 2);
-    expect(p.dataSync()[0]).toBeCloseTo(0.9 - (0.1 * mh) / Math.sqrt(vh), 5);
-    // the second weight saw −2 twice: m̂ = −2, v̂ = 4 → moves +0.1 again
-    expect(p.dataSync()[1]).toBeCloseTo(2.2, 5);
-    adam.dispose();
-  });
-
-  it('decays matrices only when weight decay is on', () => {
-    const w = tf.variable(tf.tensor2d([[2]]));
-    const b = tf.variable(tf.tensor1d([2]));
-    const adam = new Adam(tf, new Map([['w', w], ['b', b]]), { beta1: 0.9, beta2: 0.999, epsilon: 0, weightDecay: 0.5 });
-    adam.apply(new Map([['w', tf.tensor2d([[1]])], ['b', tf.tensor1d([1])]]), 0.1);
-    // w: 2 − 0.1·1 − 0.1·0.5·2 = 1.8; b: 2 − 0.1 = 1.9
-    expect(w.dataSync()[0]).toBeCloseTo(1.8, 6);
-    expect(b.dataSync()[0]).toBeCloseTo(1.9, 6);
-    adam.dispose();
-  });
-
-  it('clips by the global norm', () => {
-    // norm of (3, 4) and (12) = 13
-    const g = new Map<string, tf.Tensor>([['a', tf.tensor1d([3, 4])], ['b', tf.tensor1d([12])]]);
-    expect(clipByGlobalNorm(tf, g, 6.5)).toBeCloseTo(13, 5);
-    expect(Array.from(g.get('a')!.dataSync())).toEqual([expect.closeTo(1.5, 4), expect.closeTo(2, 4)]);
-    expect(g.get('b')!.dataSync()[0]).toBeCloseTo(6, 4);
-    const h = new Map<string, tf.Tensor>([['a', tf.tensor1d([3, 4])]]);
-    clipByGlobalNorm(tf, h, 10);
-    expect(Array.from(h.get('a')!.dataSync())).toEqual([3, 4]);
   });
 });
 
@@ -136,14 +95,16 @@ describe('pretrain job', () => {
       evalRows: 8,
       maxMinutes: 0,
     };
-    const job = pretrainPlugin.create({ options: options as never, container: c, pointer: '/job', resolvePath: (p) => path.resolve(dir, p) }) as { run: (ctx: unknown) => Promise<{ summary: Record<string, unknown> }> };
-    return { c, job, runDir, logged };
+    const job = pretrainPlugin.create({ options: options as never, container: c, pointer: '/job', resolvePath: (p) => path.resolve(dir, p) }) as Job;
+    const metrics = new RunMetrics(runDir, [logger], { label: 'pretrain', totalSteps: steps, stream: null });
+    const checkpoint = (step: number) => runDir.writeCheckpoint(step, (tmp) => job.saveCheckpoint!(tmp, step), 1);
+    return { c, job, runDir, logged, ctx: (startStep: number) => ({ container: c, runDir: runDir.path, startStep, metrics, checkpoint }) };
   }
 
   it('trains the tokenizer and model, lowers held-out loss, checkpoints, saves, and resumes', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pretrain-'));
-    const { c, job, runDir, logged } = setup(dir, 20);
-    const res = await job.run({ container: c, runDir: runDir.path, resume: false });
+    const { job, runDir, logged, ctx } = setup(dir, 20);
+    const res = await job.run(ctx(0));
     expect(res.summary.steps).toBe(20);
     const held = logged.filter(([, m]) => 'heldout/loss' in m).map(([, m]) => m['heldout/loss']);
     expect(held.length).toBe(2);
@@ -160,10 +121,15 @@ describe('pretrain job', () => {
 
     // resume a longer run from the step-20 checkpoint: the weights continue from there
     const more = setup(dir, 30);
-    const again = await more.job.run({ container: more.c, runDir: runDir.path, resume: true });
+    const ck = more.runDir.latestCheckpoint()!;
+    await more.job.loadCheckpoint!(ck.dir, ck.step);
+    more.runDir.truncateMetrics(ck.step);
+    const again = await more.job.run(more.ctx(ck.step));
     expect(again.summary.steps).toBe(30);
+    // step s (0-based) is logged at s: the first training line after the step-20 checkpoint is step 24
     const steps = more.runDir.readMetrics().map((r) => r.step);
-    expect(Math.min(...steps.filter((s) => s > 20))).toBe(25);
+    expect(Math.min(...steps.filter((s) => s >= 20))).toBe(24);
+    expect(more.logged.filter(([, m]) => 'train/loss' in m).map(([s]) => s)).toEqual([24, 29]);
     model.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
   });

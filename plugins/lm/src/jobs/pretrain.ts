@@ -1,20 +1,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tfc from '@tensorflow/tfjs-core';
-import { definePlugin, DiagnosticError, Rng, Tokens, type Job, type JobContext, type JobResult, type Logger, type Metrics, type OptionsOf, type ResolvedRecipe, type TF } from '@rlhfjs/core';
+import { AdamW, atomicWriteFileSync, definePlugin, DiagnosticError, OPTIMIZER_STATE_FILE, Rng, Tokens, type Job, type JobContext, type JobResult, type OptionsOf, type ResolvedRecipe, type TF } from '@rlhfjs/core';
 import { corpusSpecSchema } from '../corpus/spec';
 import { loadCorpus } from '../corpus/load';
 import { ByteBPETokenizer } from '../tokenizer/byte-bpe';
-import { encodeSafetensors, readSafetensors } from '../checkpoint/safetensors';
 import { validateConfig, parameterCount, type GPTConfig } from '../model/config';
 import { GPTModel } from '../model/gpt';
 import { initWeights } from '../model/init';
 import { loadPolicy, saveModel } from '../model/checkpoint-io';
-import { Adam, clipByGlobalNorm } from './adam';
 import { packSentences, type PackedRows } from './packing';
 import { warmupCosine } from './schedule';
 
-const OPTIMIZER_FILE = 'optimizer.safetensors';
 const STATE_FILE = 'training_state.json';
 
 export const pretrainOptionsSchema = {
@@ -66,11 +63,19 @@ export const pretrainOptionsSchema = {
 
 export type PretrainOptions = OptionsOf<typeof pretrainOptionsSchema>;
 
+/** What a checkpoint holds besides the model and the optimiser (training_state.json). */
 interface TrainingState {
+  /** Optimiser steps taken. */
   step: number;
+  /** Training rows consumed: the position in the seeded per-epoch row order. */
   trainRows: number;
   elapsedMs: number;
   tokensSeen: number;
+  /** The open logging window (steps since the last `train/*` line and their summed loss). */
+  lossSum: number;
+  lossN: number;
+  /** The last held-out evaluation and the step count it was taken at. */
+  lastEval: { step: number; loss: number; ppl: number } | null;
 }
 
 /** Mean negative log-likelihood of the real next tokens of packed rows [start, start+n). */
@@ -116,49 +121,68 @@ function subsetRows(rows: PackedRows, n: number): PackedRows {
   return { ids, mask, rows: k, length: rows.length, targets };
 }
 
-/** Pretrain a GPT policy: tokenizer, then next-token prediction on a corpus mix. */
+/**
+ * Pretrain a GPT policy: tokenizer, then next-token prediction on a corpus mix. Step s (0-based)
+ * is logged at s; the checkpoint after s + 1 steps holds the model, the tokenizer, the optimiser
+ * state, the data position and the open logging window, so a resumed run logs what an
+ * uninterrupted one logs.
+ */
 export class PretrainJob implements Job {
+  private restoreFrom: string | undefined;
+  private live: { model: GPTModel; adam: AdamW; state: TrainingState } | undefined;
+
   constructor(
     private readonly o: PretrainOptions,
     private readonly resolvePath: (p: string) => string,
     private readonly pointer: string,
   ) {}
 
+  async loadCheckpoint(dir: string): Promise<void> {
+    for (const f of [STATE_FILE, OPTIMIZER_STATE_FILE]) {
+      if (!fs.existsSync(path.join(dir, f))) throw new DiagnosticError({ code: 'checkpoint/missing-file', file: path.join(dir, f), plugin: 'job/pretrain', message: `the checkpoint ${dir} has no ${f}`, fix: 'resume from a checkpoint written by the pretrain job of this version' }, { exitCode: 1 });
+    }
+    this.restoreFrom = dir;
+  }
+
+  async saveCheckpoint(dir: string): Promise<void> {
+    const live = this.live;
+    if (!live) throw new Error('job/pretrain: saveCheckpoint called outside run');
+    await saveModel(live.model, dir, { config: { pretrain: { step: live.state.step, heldOutLoss: live.state.lastEval?.loss ?? null } } });
+    await live.adam.save(dir);
+    atomicWriteFileSync(path.join(dir, STATE_FILE), JSON.stringify(live.state, null, 2) + '\n');
+  }
+
   async run(ctx: JobContext): Promise<JobResult> {
     const c = ctx.container;
     const { tf } = c.resolve(Tokens.Runtime);
     const rng = c.resolve(Tokens.Rng);
     const recipe: ResolvedRecipe | undefined = c.isRegistered(Tokens.Recipe, true) ? c.resolve(Tokens.Recipe) : undefined;
-    const runDir = c.isRegistered(Tokens.RunDir, true) ? c.resolve(Tokens.RunDir) : undefined;
-    const loggers: Logger[] = c.isRegistered(Tokens.Loggers, true) ? c.resolve(Tokens.Loggers) : [];
+    const metrics = ctx.metrics ?? c.resolve(Tokens.Metrics);
     const o = this.o;
     const totalSteps = recipe?.runtime.steps ?? 1000;
     const checkpointEvery = recipe?.runtime.checkpointEvery ?? 0;
-    const keep = recipe?.runtime.keepCheckpoints ?? 2;
     const output = this.resolvePath(o.output);
-    const say = (msg: string) => {
-      for (const l of loggers) void l.event?.('pretrain', { message: msg });
-    };
+    const say = (msg: string) => metrics.event('pretrain', { message: msg });
 
     const corpus = loadCorpus(o.corpus as never, { resolvePath: this.resolvePath, pointer: `${this.pointer}/options/corpus`, plugin: 'job/pretrain' });
     if (corpus.train.length === 0) {
       throw new DiagnosticError({ code: 'pretrain/empty-corpus', message: 'the corpus spec gives no training sentences', pointer: `${this.pointer}/options/corpus`, plugin: 'job/pretrain', fix: 'Give at least one source with weight > 0.' });
     }
 
-    // resume: model, tokenizer, optimizer and data position come from the last checkpoint
-    const latest = ctx.resume ? runDir?.latestCheckpoint() : undefined;
+    // resume: model, tokenizer, optimiser and data position come from the checkpoint the runner chose
+    const from = this.restoreFrom;
     let model: GPTModel;
-    let state: TrainingState = { step: 0, trainRows: 0, elapsedMs: 0, tokensSeen: 0 };
-    if (latest) {
-      model = loadPolicy(latest.dir, tf);
-      state = JSON.parse(fs.readFileSync(path.join(latest.dir, STATE_FILE), 'utf8')) as TrainingState;
+    let state: TrainingState = { step: 0, trainRows: 0, elapsedMs: 0, tokensSeen: 0, lossSum: 0, lossN: 0, lastEval: null };
+    if (from) {
+      model = loadPolicy(from, tf);
+      state = { ...state, ...(JSON.parse(fs.readFileSync(path.join(from, STATE_FILE), 'utf8')) as Partial<TrainingState>) };
     } else {
       const tokRng = rng.fork('tokenizer');
       const distinct = [...new Set(corpus.train)];
       const sample = distinct.length > o.tokenizer.maxSentences ? tokRng.shuffle(distinct).slice(0, o.tokenizer.maxSentences) : distinct;
       const t0 = Date.now();
       const tokenizer = ByteBPETokenizer.train(sample, { vocabSize: o.tokenizer.vocabSize, minFrequency: o.tokenizer.minFrequency });
-      say(`tokenizer: ${tokenizer.vocabSize} tokens from ${sample.length} sentences in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      await say(`tokenizer: ${tokenizer.vocabSize} tokens from ${sample.length} sentences in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       const config: GPTConfig = validateConfig({ ...o.model, vocabSize: tokenizer.vocabSize, valueHead: false, dropout: 0 }, { pointer: `${this.pointer}/options/model`, plugin: 'job/pretrain' });
       model = new GPTModel(tf, config, tokenizer, initWeights(config, rng.fork('init')));
     }
@@ -168,17 +192,21 @@ export class PretrainJob implements Job {
     const train = packSentences(encodeAll(corpus.train), T, tok.eosId, tok.padId);
     const heldAll = packSentences(encodeAll(corpus.heldOut), T, tok.eosId, tok.padId);
     const held = subsetRows(heldAll, o.evalRows);
-    say(`corpus: ${corpus.train.length} training sentences → ${train.rows} rows (${train.targets} target tokens); held-out ${held.rows} rows (${held.targets} tokens); ${model.parameterCount()} parameters`);
+    await say(`corpus: ${corpus.train.length} training sentences → ${train.rows} rows (${train.targets} target tokens); held-out ${held.rows} rows (${held.targets} tokens); ${model.parameterCount()} parameters`);
 
     const named = model.namedWeights() as Map<string, tfc.Variable>;
-    const adam = new Adam(tf, named, { beta1: o.beta1, beta2: o.beta2, epsilon: 1e-8, weightDecay: o.weightDecay });
-    if (latest) {
-      adam.setState(state.step, readSafetensors(path.join(latest.dir, OPTIMIZER_FILE)).tensors as never);
-      runDir?.truncateMetrics(state.step);
-    }
-    const byVarName = new Map<string, string>();
-    named.forEach((v, k) => byVarName.set(v.name, k));
-    const vars = [...named.values()];
+    const adam = new AdamW(tf, [...named.values()], {
+      learningRate: o.learningRate,
+      beta1: o.beta1,
+      beta2: o.beta2,
+      epsilon: 1e-8,
+      weightDecay: o.weightDecay,
+      maxGradNorm: o.gradClip,
+      owner: { plugin: 'job/pretrain', pointer: `${this.pointer}/options/learningRate` },
+      names: [...named.keys()],
+    });
+    if (from) await adam.load(from);
+    this.live = { model, adam, state };
 
     // a seeded permutation of training rows per epoch; position = rows consumed so far
     const dataSeed = rng.fork('data').nextUint32();
@@ -193,31 +221,17 @@ export class PretrainJob implements Job {
       return perm[k % train.rows];
     };
 
-    const saveState = async (dir: string) => {
-      const opt = await adam.state();
-      const tensors = new Map([...opt.tensors].map(([k, v]) => [k, { dtype: 'F32' as const, shape: v.shape, data: v.data }]));
-      await saveModel(model, dir, {
-        config: { pretrain: { step: state.step, heldOutLoss: lastEval?.loss ?? null } },
-        extraFiles: { [OPTIMIZER_FILE]: encodeSafetensors(tensors), [STATE_FILE]: JSON.stringify(state, null, 2) + '\n' },
-      });
-    };
-
-    for (const l of loggers) await l.start?.({ runDir: ctx.runDir, totalSteps, startStep: state.step });
     const budgetMs = o.maxMinutes > 0 ? o.maxMinutes * 60_000 : Infinity;
-    let lastEval: { loss: number; ppl: number } | undefined;
-    const evaluate = async (step: number) => {
+    // held-out loss after `state.step` steps, logged at the step just taken
+    const evaluate = async () => {
       const t0 = Date.now();
       const loss = heldOutLoss(tf, model, held, o.batchSize);
-      lastEval = { loss, ppl: Math.exp(loss) };
-      const m: Metrics = { 'heldout/loss': loss, 'heldout/perplexity': Math.exp(loss), 'heldout/seconds': (Date.now() - t0) / 1000 };
-      runDir?.appendMetrics(step, m);
-      for (const l of loggers) await l.log(step, m);
+      state.lastEval = { step: state.step, loss, ppl: Math.exp(loss) };
+      await metrics.log(Math.max(0, state.step - 1), { 'heldout/loss': loss, 'heldout/perplexity': Math.exp(loss), 'heldout/seconds': (Date.now() - t0) / 1000 });
     };
 
     let windowStart = Date.now();
     let windowTokens = 0;
-    let lossSum = 0;
-    let lossN = 0;
     let stopReason = 'steps';
     const runStart = Date.now() - state.elapsedMs;
     try {
@@ -233,16 +247,7 @@ export class PretrainJob implements Job {
         const order = Array.from({ length: o.batchSize }, (_, i) => rowAt(state.trainRows + i));
         const timeShare = Number.isFinite(budgetMs) ? (Date.now() - runStart) / budgetMs : 0;
         const lr = warmupCosine(state.step, { peak: o.learningRate, min: o.minLearningRate, warmup: o.warmupSteps, total: totalSteps }, timeShare);
-        const { value, grads } = tf.variableGrads(() => rowsLoss(tf, model, train, order), vars);
-        const byName = new Map<string, tfc.Tensor>();
-        for (const [vn, g] of Object.entries(grads)) byName.set(byVarName.get(vn)!, g);
-        const gradNorm = clipByGlobalNorm(tf, byName, o.gradClip);
-        adam.apply(byName, lr);
-        const loss = value.dataSync()[0];
-        tf.dispose([value, ...byName.values()]);
-        if (!Number.isFinite(loss)) {
-          throw new DiagnosticError({ code: 'pretrain/diverged', message: `training loss became ${loss} at step ${state.step}`, pointer: `${this.pointer}/options/learningRate`, plugin: 'job/pretrain', fix: 'Lower learningRate or gradClip, or raise warmupSteps.' }, { exitCode: 1 });
-        }
+        const { values } = adam.step(() => rowsLoss(tf, model, train, order), { step: state.step, learningRate: lr });
         let tokens = 0;
         for (const r of order) for (let t = 1; t < T; t++) tokens += train.mask[r * T + t];
         state.step += 1;
@@ -250,41 +255,37 @@ export class PretrainJob implements Job {
         state.tokensSeen += tokens;
         state.elapsedMs = Date.now() - runStart;
         windowTokens += tokens;
-        lossSum += loss;
-        lossN += 1;
+        state.lossSum += values['loss/total'];
+        state.lossN += 1;
         if (state.step % o.logEvery === 0 || state.step === totalSteps) {
           const secs = (Date.now() - windowStart) / 1000;
-          const m: Metrics = {
-            'train/loss': lossSum / lossN,
+          await metrics.log(state.step - 1, {
+            'train/loss': state.lossSum / state.lossN,
             'train/lr': lr,
-            'train/grad_norm': gradNorm,
+            'train/grad_norm': values['grad_norm'],
             'train/tokens_per_s': windowTokens / Math.max(secs, 1e-9),
-            'train/ms_per_step': (secs * 1000) / lossN,
+            'train/ms_per_step': (secs * 1000) / state.lossN,
             'train/epoch': state.trainRows / train.rows,
             'train/elapsed_min': state.elapsedMs / 60_000,
-          };
-          runDir?.appendMetrics(state.step, m);
-          for (const l of loggers) await l.log(state.step, m);
+          });
           windowStart = Date.now();
           windowTokens = 0;
-          lossSum = 0;
-          lossN = 0;
+          state.lossSum = 0;
+          state.lossN = 0;
         }
-        if (state.step % o.evalEvery === 0) await evaluate(state.step);
-        if (runDir && checkpointEvery > 0 && state.step % checkpointEvery === 0) {
-          const dir = await runDir.writeCheckpoint(state.step, saveState, keep);
-          for (const l of loggers) await l.event?.('checkpoint', { step: state.step, dir });
-        }
+        if (state.step % o.evalEvery === 0) await evaluate();
+        if (checkpointEvery > 0 && state.step % checkpointEvery === 0 && state.step < totalSteps) await ctx.checkpoint?.(state.step);
       }
-      if (!lastEval || state.step % o.evalEvery !== 0) await evaluate(state.step);
+      if (state.lastEval?.step !== state.step) await evaluate();
       // always end with a checkpoint (also when stopped by time or a signal), so --resume can continue
-      if (runDir) await runDir.writeCheckpoint(state.step, saveState, keep);
-      await saveModel(model, output, { config: { pretrain: { step: state.step, heldOutLoss: lastEval?.loss ?? null, heldOutPerplexity: lastEval?.ppl ?? null, tokensSeen: state.tokensSeen } } });
-      for (const l of loggers) await l.event?.('saved', { dir: output });
+      await ctx.checkpoint?.(state.step);
+      await saveModel(model, output, { config: { pretrain: { step: state.step, heldOutLoss: state.lastEval?.loss ?? null, heldOutPerplexity: state.lastEval?.ppl ?? null, tokensSeen: state.tokensSeen } } });
+      await metrics.event('saved', { dir: output });
     } finally {
-      for (const l of loggers) await l.close?.();
+      this.live = undefined;
       adam.dispose();
     }
+    const lastEval = state.lastEval;
     const summary = {
       steps: state.step,
       stopReason,

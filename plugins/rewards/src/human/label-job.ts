@@ -1,35 +1,92 @@
-import { DiagnosticError, Tokens, definePlugin, type Job, type JobContext, type JobResult, type Prompt } from '@rlhfjs/core';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DiagnosticError, Tokens, definePlugin, writeJsonAtomic, type Job, type JobContext, type JobResult, type OptionsOf, type Prompt, type RngState } from '@rlhfjs/core';
 import { pairItem, pointwiseItem, type LabelItem } from '../labels/format';
-import { createLabeller, labellerOptionProperties, type LabellerSettings } from './factory';
+import { createLabeller, labellerOptionProperties } from './factory';
 
-export interface LabelJobSettings extends LabellerSettings {
-  prompts: number;
-  samplesPerPrompt: number;
-  mode: 'pointwise' | 'pair';
-  split: 'train' | 'heldOut';
-  batchSize: number;
+export const labelJobOptionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['labeller', 'labels'],
+  properties: {
+    labeller: {
+      type: 'string',
+      enum: ['terminal', 'web', 'simulated'],
+      description: 'Who answers: "terminal" (keys on stdin), "web" (a page on 127.0.0.1, URL printed on stderr) or "simulated" (the whole-word cuss matcher; every label it writes says simulated).',
+    },
+    prompts: { type: 'integer', minimum: 1, default: 32, description: 'Prompts drawn from the environment.' },
+    samplesPerPrompt: {
+      type: 'integer',
+      minimum: 1,
+      default: 1,
+      description: 'Pointwise: completions sampled per prompt, each labelled 0/1. Pair: pairs per prompt (two completions each, shown as A and B).',
+    },
+    mode: { type: 'string', enum: ['pointwise', 'pair'], default: 'pointwise', description: 'Label single completions 0/1 ("pointwise") or choose the better of two ("pair").' },
+    split: { type: 'string', enum: ['train', 'heldOut'], default: 'train', description: 'Take prompts from the training stream (seeded order) or the held-out set (fixed order).' },
+    batchSize: { type: 'integer', minimum: 1, default: 16, description: 'Completions generated per forward batch (memory, not the result).' },
+    pairQuestion: { type: 'string', minLength: 1, description: 'The question shown with each pair (default: which completion is better, a or b).' },
+    ...labellerOptionProperties,
+  },
+} as const;
+
+export type LabelJobOptions = OptionsOf<typeof labelJobOptionsSchema>;
+
+const PLUGIN = 'job/label';
+const STATE_FILE = 'label-state.json';
+
+/** What a checkpoint holds: the completions generated so far and the generation stream. */
+interface LabelState {
+  /** Generation batches done, and their completions in row order. */
+  batches: number;
+  completions: string[];
+  generate: RngState;
 }
 
 /**
  * Offline labelling: sample completions from the agent for prompts from the environment, then have
  * them labelled (0/1, or A/B for pairs) into a labels file. Rerunning the same recipe (same seed)
  * samples the same completions, and the ones already answered are not asked again.
+ *
+ * Steps: generating batch k is step k (its line is logged at k), labelling is the step after the
+ * last batch. A checkpoint holds the completions so far, so a resumed run generates only the rest;
+ * the labels themselves are durable in the labels file (appended and fsynced one by one), and a
+ * resumed run asks only for the items that have no label in force there: none twice, none lost.
  */
 export class LabelJob implements Job {
-  constructor(private readonly s: LabelJobSettings) {}
+  private restoreFrom: string | undefined;
+  private live: LabelState | undefined;
+
+  constructor(
+    private readonly o: LabelJobOptions,
+    private readonly resolvePath: (p: string) => string,
+  ) {}
+
+  async loadCheckpoint(dir: string): Promise<void> {
+    if (!fs.existsSync(path.join(dir, STATE_FILE))) throw new DiagnosticError({ code: 'checkpoint/missing-file', file: path.join(dir, STATE_FILE), plugin: PLUGIN, message: `the checkpoint ${dir} has no ${STATE_FILE}`, fix: 'resume from a checkpoint written by the label job of this version' }, { exitCode: 1 });
+    this.restoreFrom = dir;
+  }
+
+  async saveCheckpoint(dir: string): Promise<void> {
+    if (!this.live) throw new Error(`${PLUGIN}: saveCheckpoint called outside run`);
+    writeJsonAtomic(path.join(dir, STATE_FILE), this.live);
+  }
 
   async run(ctx: JobContext): Promise<JobResult> {
     const c = ctx.container;
     const agent = c.resolve(Tokens.Agent);
     const env = c.resolve(Tokens.Environment);
+    const metrics = ctx.metrics ?? c.resolve(Tokens.Metrics);
+    const every = c.resolve(Tokens.Recipe).runtime.checkpointEvery;
     const rng = c.resolve(Tokens.Rng).fork('label-job');
     const { policy, sampling } = agent;
+    const tok = policy.tokenizer;
+    const labels = this.resolvePath(this.o.labels);
 
-    const prompts: Prompt[] = this.s.split === 'train' ? env.nextBatch(this.s.prompts, rng.fork('prompts')) : env.heldOut(this.s.prompts);
+    const prompts: Prompt[] = this.o.split === 'train' ? env.nextBatch(this.o.prompts, rng.fork('prompts')) : env.heldOut(this.o.prompts);
     if (prompts.length === 0) {
-      throw new DiagnosticError({ code: 'label/no-prompts', message: `the environment has no ${this.s.split} prompts`, fix: 'use split "train", or give the environment held-out prompts', plugin: 'job/label', pointer: '/job/options/split' });
+      throw new DiagnosticError({ code: 'label/no-prompts', message: `the environment has no ${this.o.split} prompts`, fix: 'use split "train", or give the environment held-out prompts', plugin: 'job/label', pointer: '/job/options/split' });
     }
-    const perPrompt = this.s.mode === 'pair' ? 2 * this.s.samplesPerPrompt : this.s.samplesPerPrompt;
+    const perPrompt = this.o.mode === 'pair' ? 2 * this.o.samplesPerPrompt : this.o.samplesPerPrompt;
     const maxPrompt = Math.max(1, policy.contextSize - sampling.maxNewTokens);
     const rows: Array<{ prompt: Prompt; ids: number[] }> = [];
     for (const p of prompts) {
@@ -37,21 +94,32 @@ export class LabelJob implements Job {
       for (let k = 0; k < perPrompt; k++) rows.push({ prompt: p, ids });
     }
     const genRng = rng.fork('generate');
-    const completions: string[] = [];
-    for (let i = 0; i < rows.length; i += this.s.batchSize) {
+    const live: LabelState = { batches: 0, completions: [], generate: genRng.getState() };
+    if (this.restoreFrom) {
+      Object.assign(live, JSON.parse(fs.readFileSync(path.join(this.restoreFrom, STATE_FILE), 'utf8')) as LabelState);
+      genRng.setState(live.generate);
+    }
+    this.live = live;
+    const completions = live.completions;
+    const batches = Math.ceil(rows.length / this.o.batchSize);
+    for (let k = live.batches; k < batches; k++) {
       if (ctx.signal?.aborted) throw new Error('label job aborted');
-      const chunk = rows.slice(i, i + this.s.batchSize);
+      const chunk = rows.slice(k * this.o.batchSize, (k + 1) * this.o.batchSize);
       const rollout = await policy.generate(
         chunk.map((r) => r.ids),
         sampling,
         genRng,
       );
       completions.push(...rollout.completions);
+      live.generate = genRng.getState();
+      live.batches = k + 1;
+      await metrics.log(k, { 'label/generated': completions.length });
+      if (every > 0 && (k + 1) % every === 0) await ctx.checkpoint?.(k + 1);
     }
 
     const items: LabelItem[] = [];
     let identicalPairs = 0;
-    if (this.s.mode === 'pointwise') {
+    if (this.o.mode === 'pointwise') {
       rows.forEach((r, k) => items.push(pointwiseItem(r.prompt.text, completions[k], r.prompt.id)));
     } else {
       for (let k = 0; k < rows.length; k += 2) {
@@ -64,29 +132,33 @@ export class LabelJob implements Job {
     }
     const unique = [...new Map(items.map((i) => [i.id, i])).values()];
 
-    const { labeller, appender } = createLabeller(this.s);
+    const { labeller, appender } = createLabeller({ ...this.o, labels });
     try {
       const records = await labeller.label(unique, { source: { model: agent.source, step: -1 }, signal: ctx.signal });
       const answered = records.filter((r) => r !== undefined);
       const skipped = answered.filter((r) => r!.skipped).length;
       const positive = answered.filter((r) => r!.type === 'pointwise' && r!.label === 1).length;
       const labelled = answered.length - skipped;
+      const counts: Record<string, number> = { 'label/items': unique.length, 'label/answered': answered.length, 'label/labelled': labelled, 'label/skipped': skipped, 'label/unanswered': unique.length - answered.length };
+      if (this.o.mode === 'pointwise') counts['label/positive'] = positive;
+      await metrics.log(batches, counts);
       const summary: Record<string, unknown> = {
-        labelsFile: this.s.labels,
+        labelsFile: labels,
         labeller: labeller.info,
-        mode: this.s.mode,
+        mode: this.o.mode,
         items: unique.length,
         answered: answered.length,
         labelled,
         skipped,
         unanswered: unique.length - answered.length,
       };
-      if (this.s.mode === 'pointwise') {
+      if (this.o.mode === 'pointwise') {
         summary.positive = positive;
         summary.positiveRate = labelled ? positive / labelled : null;
       } else summary.identicalPairsDropped = identicalPairs;
       return { summary };
     } finally {
+      this.live = undefined;
       await labeller.close?.();
       appender?.close();
     }
@@ -98,29 +170,6 @@ export const labelJob = definePlugin({
   name: 'label',
   description: 'Sample completions from the agent for environment prompts and label them (0/1 or A/B pairs) at a terminal, on a local web page, or with the simulated labeller, into a labels file.',
   requires: ['agent', 'environment'],
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['labeller', 'labels'],
-    properties: {
-      labeller: {
-        type: 'string',
-        enum: ['terminal', 'web', 'simulated'],
-        description: 'Who answers: "terminal" (keys on stdin), "web" (a page on 127.0.0.1, URL printed on stderr) or "simulated" (the whole-word cuss matcher; every label it writes says simulated).',
-      },
-      prompts: { type: 'integer', minimum: 1, default: 32, description: 'Prompts drawn from the environment.' },
-      samplesPerPrompt: {
-        type: 'integer',
-        minimum: 1,
-        default: 1,
-        description: 'Pointwise: completions sampled per prompt, each labelled 0/1. Pair: pairs per prompt (two completions each, shown as A and B).',
-      },
-      mode: { type: 'string', enum: ['pointwise', 'pair'], default: 'pointwise', description: 'Label single completions 0/1 ("pointwise") or choose the better of two ("pair").' },
-      split: { type: 'string', enum: ['train', 'heldOut'], default: 'train', description: 'Take prompts from the training stream (seeded order) or the held-out set (fixed order).' },
-      batchSize: { type: 'integer', minimum: 1, default: 16, description: 'Completions generated per forward batch (memory, not the result).' },
-      pairQuestion: { type: 'string', minLength: 1, description: 'The question shown with each pair (default: which completion is better, a or b).' },
-      ...labellerOptionProperties,
-    },
-  } as const,
-  create: ({ options, resolvePath }) => new LabelJob({ ...options, labels: resolvePath(options.labels) }),
+  options: labelJobOptionsSchema,
+  create: ({ options, resolvePath }) => new LabelJob(options, resolvePath),
 });

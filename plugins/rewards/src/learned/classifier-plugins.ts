@@ -1,51 +1,110 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DiagnosticError, Tokens, definePlugin, ensureGradients, writeJsonAtomic, type Job, type JobContext, type JobResult, type RewardContext, type RewardResult, type RewardSample, type RewardSource, type TF } from '@rlhfjs/core';
+import { DiagnosticError, Tokens, definePlugin, ensureGradients, writeJsonAtomic, type Job, type JobContext, type JobResult, type OptionsOf, type RewardContext, type RewardResult, type RewardSample, type RewardSource, type TF } from '@rlhfjs/core';
 import { BagOfEmbeddingsClassifier, classMargin } from './bag-classifier';
 import { loadPointwiseLabels, loadSentimentSentences, splitExamples, type TextExample } from './data';
-import { trainClassifier, type ClassifierTrainOptions } from './train-classifier';
-import { JobProgress } from './progress';
+import { CLASSIFIER_TRAIN_STATE_FILE, ClassifierTrainer } from './train-classifier';
 
-export interface TrainClassifierSettings extends Omit<ClassifierTrainOptions, 'classes' | 'positive'> {
-  data: string;
-  /** Absolute path of the labels file when `data` is not "sentiment". */
-  dataFile?: string;
-  output?: string;
-  classes?: string[];
-  validationFraction: number;
-  testFraction: number;
-}
+export const trainClassifierOptionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    data: {
+      type: 'string',
+      minLength: 1,
+      default: 'sentiment',
+      description: '"sentiment": the 3,000 human-labelled sentences in the `sentiment` npm package (1 = positive). Otherwise a labels file (JSONL, docs/human-feedback.md) whose pointwise 0/1 labels are the classes.',
+    },
+    output: { type: 'string', minLength: 1, description: 'Folder to write the classifier to, relative to the recipe (default: `classifier/` in the run directory).' },
+    classes: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      minItems: 2,
+      maxItems: 2,
+      description: 'Names of class 0 and class 1 (default ["negative", "positive"] for sentiment, ["0", "1"] for a labels file). The `classifier` reward names its wanted class with one of these.',
+    },
+    epochs: { type: 'integer', minimum: 1, default: 10, description: 'Passes over the training rows; the weights of the epoch with the lowest validation loss are kept.' },
+    batchSize: { type: 'integer', minimum: 1, default: 32, description: 'Texts per optimiser step.' },
+    learningRate: { type: 'number', exclusiveMinimum: 0, default: 0.005, description: 'Adam learning rate.' },
+    dModel: { type: 'integer', minimum: 1, default: 32, description: 'Embedding width.' },
+    maxVocab: { type: 'integer', minimum: 1, default: 8000, description: 'Most features (words and word pairs) kept, the most frequent first.' },
+    minCount: { type: 'integer', minimum: 1, default: 1, description: 'A feature must occur this often in the training rows to be kept.' },
+    bigrams: { type: 'boolean', default: true, description: 'Use word pairs ("not good") as features besides single words.' },
+    weightDecay: { type: 'number', minimum: 0, default: 0.00001, description: 'L2 penalty on the embedding table (sum of squares times this).' },
+    validationFraction: { type: 'number', minimum: 0, maximum: 0.5, default: 0.1, description: 'Share of rows (after a seeded shuffle) used to pick the best epoch.' },
+    testFraction: { type: 'number', exclusiveMinimum: 0, maximum: 0.5, default: 0.1, description: 'Share of rows held out for the reported accuracy and AUC; never trained on or used to pick the epoch.' },
+  },
+} as const;
 
-/** Train a bag-of-embeddings classifier and report held-out accuracy and AUC. */
+export type TrainClassifierOptions = OptionsOf<typeof trainClassifierOptionsSchema>;
+
+const PLUGIN = 'job/train-classifier';
+
+/**
+ * Train a bag-of-embeddings classifier and report held-out accuracy and AUC. Optimiser step s
+ * (0-based) counts as step s; each epoch's line is logged at its last step, and a checkpoint every
+ * runtime.checkpointEvery steps holds everything a resumed run needs to take the same steps.
+ */
 export class TrainClassifierJob implements Job {
-  constructor(private readonly s: TrainClassifierSettings) {}
+  private restoreFrom: string | undefined;
+  private trainer: ClassifierTrainer | undefined;
+
+  constructor(
+    private readonly o: TrainClassifierOptions,
+    private readonly resolvePath: (p: string) => string,
+  ) {}
+
+  async loadCheckpoint(dir: string): Promise<void> {
+    if (!fs.existsSync(path.join(dir, CLASSIFIER_TRAIN_STATE_FILE))) throw new DiagnosticError({ code: 'checkpoint/missing-file', file: path.join(dir, CLASSIFIER_TRAIN_STATE_FILE), plugin: PLUGIN, message: `the checkpoint ${dir} has no ${CLASSIFIER_TRAIN_STATE_FILE}`, fix: 'resume from a checkpoint written by the train-classifier job of this version' }, { exitCode: 1 });
+    this.restoreFrom = dir;
+  }
+
+  async saveCheckpoint(dir: string): Promise<void> {
+    if (!this.trainer) throw new Error(`${PLUGIN}: saveCheckpoint called outside run`);
+    await this.trainer.save(dir);
+  }
 
   async run(ctx: JobContext): Promise<JobResult> {
     const c = ctx.container;
     const { tf } = c.resolve(Tokens.Runtime);
     ensureGradients(tf);
+    const metrics = ctx.metrics ?? c.resolve(Tokens.Metrics);
+    const every = c.resolve(Tokens.Recipe).runtime.checkpointEvery;
+    const o = this.o;
     const rng = c.resolve(Tokens.Rng).fork('train-classifier');
     let rows: TextExample[];
     let classes: string[];
-    if (this.s.data === 'sentiment') {
+    if (o.data === 'sentiment') {
       rows = loadSentimentSentences();
-      classes = this.s.classes ?? ['negative', 'positive'];
+      classes = o.classes ? [...o.classes] : ['negative', 'positive'];
     } else {
-      rows = loadPointwiseLabels(this.s.dataFile!);
-      classes = this.s.classes ?? ['0', '1'];
+      rows = loadPointwiseLabels(this.resolvePath(o.data));
+      classes = o.classes ? [...o.classes] : ['0', '1'];
     }
-    if (classes.length !== 2) throw new DiagnosticError({ code: 'classifier/classes', message: `classes must name 2 classes (0 and 1), got ${classes.length}`, pointer: '/job/options/classes', plugin: 'job/train-classifier' });
-    const split = splitExamples(rows, rng.fork('split'), { validation: this.s.validationFraction, test: this.s.testFraction });
-    const progress = new JobProgress(c, 'train-classifier', this.s.epochs);
-    const { model, history, bestEpoch } = await trainClassifier(tf, split, { ...this.s, classes, positive: 1 }, rng, (r) =>
-      progress.log(r.epoch, { 'train/loss': r.trainLoss, 'validation/loss': r.validationLoss, 'validation/accuracy': r.validationAccuracy }),
-    );
-    await progress.close();
+    if (classes.length !== 2) throw new DiagnosticError({ code: 'classifier/classes', message: `classes must name 2 classes (0 and 1), got ${classes.length}`, pointer: '/job/options/classes', plugin: PLUGIN });
+    const split = splitExamples(rows, rng.fork('split'), { validation: o.validationFraction, test: o.testFraction });
+    const trainer = new ClassifierTrainer(tf, split, { ...o, classes, positive: 1 }, rng);
+    if (this.restoreFrom) await trainer.load(this.restoreFrom);
+    this.trainer = trainer;
+    const total = trainer.totalSteps;
+    let trained: Awaited<ReturnType<ClassifierTrainer['run']>>;
+    try {
+      trained = await trainer.run({
+        onEpoch: (r, steps) => metrics.log(steps - 1, { 'train/loss': r.trainLoss, 'train/epoch': r.epoch, 'validation/loss': r.validationLoss, 'validation/accuracy': r.validationAccuracy }),
+        afterStep: async (steps) => {
+          if (every > 0 && steps % every === 0 && steps < total) await ctx.checkpoint?.(steps);
+        },
+      });
+    } finally {
+      this.trainer = undefined;
+    }
+    const { model, history, bestEpoch } = trained;
     try {
       const test = split.test.length ? await model.evaluate(split.test, 1) : undefined;
       const validation = split.validation.length ? await model.evaluate(split.validation, 1) : undefined;
-      const out = this.s.output ?? path.join(ctx.runDir, 'classifier');
-      const metrics = {
-        data: this.s.data,
+      const out = o.output ? this.resolvePath(o.output) : path.join(ctx.runDir, 'classifier');
+      const info = {
+        data: o.data,
         examples: { train: split.train.length, validation: split.validation.length, test: split.test.length },
         positiveShare: rows.filter((r) => r.label === 1).length / rows.length,
         vocab: model.config.vocab.length,
@@ -53,7 +112,7 @@ export class TrainClassifierJob implements Job {
         validation,
         test,
       };
-      await model.save(out, { metrics });
+      await model.save(out, { metrics: info });
       writeJsonAtomic(path.join(ctx.runDir, 'classifier-history.json'), history);
       return {
         summary: {
@@ -78,43 +137,8 @@ export const trainClassifierJob = definePlugin({
   kind: 'job',
   name: 'train-classifier',
   description: 'Train a bag-of-embeddings text classifier (the UCI sentiment sentences shipped in the `sentiment` package, or 0/1 labels from a labels file) and report held-out accuracy and AUC.',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      data: {
-        type: 'string',
-        minLength: 1,
-        default: 'sentiment',
-        description: '"sentiment": the 3,000 human-labelled sentences in the `sentiment` npm package (1 = positive). Otherwise a labels file (JSONL, docs/human-feedback.md) whose pointwise 0/1 labels are the classes.',
-      },
-      output: { type: 'string', minLength: 1, description: 'Folder to write the classifier to, relative to the recipe (default: `classifier/` in the run directory).' },
-      classes: {
-        type: 'array',
-        items: { type: 'string', minLength: 1 },
-        minItems: 2,
-        maxItems: 2,
-        description: 'Names of class 0 and class 1 (default ["negative", "positive"] for sentiment, ["0", "1"] for a labels file). The `classifier` reward names its wanted class with one of these.',
-      },
-      epochs: { type: 'integer', minimum: 1, default: 10, description: 'Passes over the training rows; the weights of the epoch with the lowest validation loss are kept.' },
-      batchSize: { type: 'integer', minimum: 1, default: 32, description: 'Texts per optimiser step.' },
-      learningRate: { type: 'number', exclusiveMinimum: 0, default: 0.005, description: 'Adam learning rate.' },
-      dModel: { type: 'integer', minimum: 1, default: 32, description: 'Embedding width.' },
-      maxVocab: { type: 'integer', minimum: 1, default: 8000, description: 'Most features (words and word pairs) kept, the most frequent first.' },
-      minCount: { type: 'integer', minimum: 1, default: 1, description: 'A feature must occur this often in the training rows to be kept.' },
-      bigrams: { type: 'boolean', default: true, description: 'Use word pairs ("not good") as features besides single words.' },
-      weightDecay: { type: 'number', minimum: 0, default: 0.00001, description: 'L2 penalty on the embedding table (sum of squares times this).' },
-      validationFraction: { type: 'number', minimum: 0, maximum: 0.5, default: 0.1, description: 'Share of rows (after a seeded shuffle) used to pick the best epoch.' },
-      testFraction: { type: 'number', exclusiveMinimum: 0, maximum: 0.5, default: 0.1, description: 'Share of rows held out for the reported accuracy and AUC; never trained on or used to pick the epoch.' },
-    },
-  } as const,
-  create: ({ options, resolvePath }) =>
-    new TrainClassifierJob({
-      ...options,
-      classes: options.classes ? [...options.classes] : undefined,
-      dataFile: options.data === 'sentiment' ? undefined : resolvePath(options.data),
-      output: options.output ? resolvePath(options.output) : undefined,
-    }),
+  options: trainClassifierOptionsSchema,
+  create: ({ options, resolvePath }) => new TrainClassifierJob(options, resolvePath),
 });
 
 export type ClassifierOutput = 'logprob' | 'logit' | 'prob';

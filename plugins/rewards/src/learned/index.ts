@@ -5,4 +5,3 @@ export * from './train-classifier';
 export * from './classifier-plugins';
 export * from './reward-model';
 export * from './reward-model-plugins';
-export * from './progress';

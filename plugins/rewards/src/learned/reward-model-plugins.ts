@@ -1,11 +1,11 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tfc from '@tensorflow/tfjs-core';
-import { DiagnosticError, Tokens, adamOptimizer, definePlugin, ensureGradients, writeJsonAtomic, type Job, type JobContext, type JobResult, type RewardContext, type RewardResult, type RewardSample, type RewardSource, type Rng } from '@rlhfjs/core';
+import { AdamW, DiagnosticError, Tokens, definePlugin, ensureGradients, writeJsonAtomic, type Job, type JobContext, type JobResult, type OptionsOf, type RewardContext, type RewardResult, type RewardSample, type RewardSource, type Rng, type RngState } from '@rlhfjs/core';
 import { readLabels } from '../labels/reader';
 import type { LabelRecord } from '../labels/format';
 import { accuracy, auc, pairwiseAccuracy } from './metrics';
 import { RewardModel, balancedClassWeights, binaryCrossEntropy, bradleyTerry } from './reward-model';
-import { JobProgress } from './progress';
 
 export interface RewardModelData {
   pointwise: Array<{ prompt: string; completion: string; target: number }>;
@@ -25,132 +25,209 @@ export function rewardModelData(labels: readonly LabelRecord[], invert: boolean 
   return data;
 }
 
-export interface TrainRewardModelSettings {
-  init: string;
-  labels: string;
-  output?: string;
-  objective: 'auto' | 'pointwise' | 'pairs';
-  invert?: boolean;
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  margin: number;
-  testFraction: number;
-  logEvery: number;
-  classWeights: 'none' | 'balanced';
-}
+export const trainRewardModelOptionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['init', 'labels'],
+  properties: {
+    init: { type: 'string', minLength: 1, description: 'Policy checkpoint folder (written by @rlhfjs/plugin-lm) the reward model starts from; its scalar head is drawn fresh.' },
+    labels: { type: 'string', minLength: 1, description: 'Labels file (JSONL, docs/human-feedback.md), relative to the recipe.' },
+    output: { type: 'string', minLength: 1, description: 'Folder to write the reward model to, relative to the recipe (default: `reward-model/` in the run directory).' },
+    objective: {
+      type: 'string',
+      enum: ['auto', 'pointwise', 'pairs'],
+      default: 'auto',
+      description: '"pairs": Bradley–Terry, −log σ(r_chosen − r_rejected − margin). "pointwise": cross-entropy of σ(r) against the 0/1 label. "auto": pairs when the file has answered pairs, else pointwise.',
+    },
+    invert: {
+      type: 'boolean',
+      description: 'Pointwise only, and then required: true when label 1 means bad (e.g. toxic), so the model learns r > 0 for label 0; false when label 1 means good.',
+    },
+    epochs: { type: 'integer', minimum: 1, default: 2, description: 'Passes over the training labels.' },
+    batchSize: { type: 'integer', minimum: 1, default: 8, description: 'Labels (pointwise) or pairs per optimiser step; a pair is two sequences.' },
+    learningRate: { type: 'number', exclusiveMinimum: 0, default: 0.0001, description: 'Adam learning rate.' },
+    margin: { type: 'number', default: 0, description: 'Bradley–Terry margin subtracted from r_chosen − r_rejected.' },
+    testFraction: { type: 'number', exclusiveMinimum: 0, maximum: 0.5, default: 0.1, description: 'Share of labels (seeded shuffle) held out for the reported accuracy; at least one.' },
+    classWeights: {
+      type: 'string',
+      enum: ['balanced', 'none'],
+      default: 'balanced',
+      description:
+        'Pointwise only. "balanced": weight each label by n / (2·n_class), so a rare class (e.g. 1% toxic) counts as much as the common one; "none": every label counts the same (the model may then learn to answer the common class).',
+    },
+    logEvery: { type: 'integer', minimum: 1, default: 20, description: 'Write the mean training loss to metrics.jsonl and the loggers every this many optimiser steps.' },
+  },
+} as const;
+
+export type TrainRewardModelOptions = OptionsOf<typeof trainRewardModelOptionsSchema>;
 
 interface HeldOut {
   [k: string]: number;
 }
 
-/** Train a reward model from pointwise 0/1 labels (cross-entropy) or pairs (Bradley–Terry). */
+/** What a checkpoint holds besides the model and the optimiser (train_state.json). */
+interface TrainState {
+  /** Optimiser steps taken. */
+  step: number;
+  /** The epoch in progress (1-based) and the position in its shuffled order; 0 = not shuffled yet. */
+  epoch: number;
+  pos: number;
+  order: number[];
+  shuffle: RngState;
+  /** Σ loss·rows of the epoch in progress, and of the open logging window. */
+  epochLoss: number;
+  windowLoss: number;
+  windowRows: number;
+  history: Array<{ epoch: number; loss: number }>;
+  before: HeldOut;
+}
+
+const STATE_FILE = 'train_state.json';
+const PLUGIN = 'job/train-reward-model';
+
+/**
+ * Train a reward model from pointwise 0/1 labels (cross-entropy) or pairs (Bradley–Terry), with
+ * the training kit's Adam. Optimiser step s (0-based) is logged at s; a checkpoint after n steps
+ * holds the model, the optimiser, the shuffled order and its position, so a resumed run takes and
+ * logs the same steps as an uninterrupted one.
+ */
 export class TrainRewardModelJob implements Job {
-  constructor(private readonly s: TrainRewardModelSettings) {}
+  private restoreFrom: string | undefined;
+  private live: { rm: RewardModel; opt: AdamW; st: TrainState; info: Record<string, unknown> } | undefined;
+
+  constructor(
+    private readonly o: TrainRewardModelOptions,
+    private readonly resolvePath: (p: string) => string,
+  ) {}
+
+  async loadCheckpoint(dir: string): Promise<void> {
+    if (!fs.existsSync(path.join(dir, STATE_FILE))) throw new DiagnosticError({ code: 'checkpoint/missing-file', file: path.join(dir, STATE_FILE), plugin: PLUGIN, message: `the checkpoint ${dir} has no ${STATE_FILE}`, fix: 'resume from a checkpoint written by the train-reward-model job of this version' }, { exitCode: 1 });
+    this.restoreFrom = dir;
+  }
+
+  async saveCheckpoint(dir: string): Promise<void> {
+    const live = this.live;
+    if (!live) throw new Error(`${PLUGIN}: saveCheckpoint called outside run`);
+    await live.rm.save(dir, live.info);
+    await live.opt.save(dir);
+    writeJsonAtomic(path.join(dir, STATE_FILE), live.st);
+  }
 
   async run(ctx: JobContext): Promise<JobResult> {
     const c = ctx.container;
     const { tf } = c.resolve(Tokens.Runtime);
     ensureGradients(tf);
+    const metrics = ctx.metrics ?? c.resolve(Tokens.Metrics);
+    const recipe = c.resolve(Tokens.Recipe);
+    const o = this.o;
+    const labelsFile = this.resolvePath(o.labels);
+    const init = this.resolvePath(o.init);
     const rng = c.resolve(Tokens.Rng).fork('train-reward-model');
-    const { labels } = readLabels(this.s.labels, { strict: true, mustExist: true });
+    const { labels } = readLabels(labelsFile, { strict: true, mustExist: true });
     const hasPairs = labels.some((l) => l.type === 'pair' && !l.skipped);
-    const objective = this.s.objective === 'auto' ? (hasPairs ? 'pairs' : 'pointwise') : this.s.objective;
-    const where = { plugin: 'job/train-reward-model', file: this.s.labels };
-    if (objective === 'pointwise' && this.s.invert === undefined) {
+    const objective = o.objective === 'auto' ? (hasPairs ? 'pairs' : 'pointwise') : o.objective;
+    const where = { plugin: PLUGIN, file: labelsFile };
+    if (objective === 'pointwise' && o.invert === undefined) {
       throw new DiagnosticError({ ...where, code: 'reward-model/invert', pointer: '/job/options/invert', message: 'training on pointwise 0/1 labels needs "invert": whether label 1 means bad (true, e.g. toxic) or good (false)', fix: 'add invert: true for toxicity labels (1 = toxic), invert: false when 1 means good' });
     }
-    const data = rewardModelData(labels, this.s.invert);
+    const data = rewardModelData(labels, o.invert);
     const rows = objective === 'pairs' ? data.pairs : data.pointwise;
     if (rows.length < 2) {
-      throw new DiagnosticError({ ...where, code: 'reward-model/no-data', message: `${this.s.labels} holds ${rows.length} usable ${objective === 'pairs' ? 'answered pairs' : 'pointwise labels'}; at least 2 are needed`, fix: 'collect more with the `label` job' });
+      throw new DiagnosticError({ ...where, code: 'reward-model/no-data', message: `${labelsFile} holds ${rows.length} usable ${objective === 'pairs' ? 'answered pairs' : 'pointwise labels'}; at least 2 are needed`, fix: 'collect more with the `label` job' });
     }
     const shuffled = rng.fork('split').shuffle([...rows] as unknown[]);
-    const nTest = Math.max(1, Math.round(shuffled.length * this.s.testFraction));
+    const nTest = Math.max(1, Math.round(shuffled.length * o.testFraction));
     const test = shuffled.slice(shuffled.length - nTest);
     const train = shuffled.slice(0, shuffled.length - nTest);
 
-    const rm = await RewardModel.fromPolicy(tf, c.resolve(Tokens.Models), this.s.init, rng.fork('head'));
+    const from = this.restoreFrom;
+    const models = c.resolve(Tokens.Models);
+    const rm = from ? (await RewardModel.load(tf, models, from, { trainable: true, pointer: '/job' })).rm : await RewardModel.fromPolicy(tf, models, init, rng.fork('head'));
     const evaluate = async (): Promise<HeldOut> => {
       if (objective === 'pairs') {
         const t = test as RewardModelData['pairs'];
-        const rc = await rm.score(t.map((p) => ({ prompt: p.prompt, completion: p.chosen })), this.s.batchSize);
-        const rr = await rm.score(t.map((p) => ({ prompt: p.prompt, completion: p.rejected })), this.s.batchSize);
+        const rc = await rm.score(t.map((p) => ({ prompt: p.prompt, completion: p.chosen })), o.batchSize);
+        const rr = await rm.score(t.map((p) => ({ prompt: p.prompt, completion: p.rejected })), o.batchSize);
         return { pairwiseAccuracy: pairwiseAccuracy(rc, rr), meanMargin: rc.reduce((s, x, i) => s + x - rr[i], 0) / t.length, n: t.length };
       }
       const t = test as RewardModelData['pointwise'];
-      const r = await rm.score(t, this.s.batchSize);
+      const r = await rm.score(t, o.batchSize);
       const y = t.map((p) => p.target);
       const pos = y.filter((v) => v === 1).length / y.length;
       // accuracy of always answering the majority class: what `accuracy` must beat on unbalanced labels
       return { accuracy: accuracy(r, y), majorityAccuracy: Math.max(pos, 1 - pos), auc: auc(r, y), n: t.length };
     };
+    const opt = new AdamW(tf, rm.model.trainableVariables(), { learningRate: o.learningRate, owner: { plugin: PLUGIN, pointer: '/job/options/learningRate' } });
     try {
-      const before = await evaluate();
-      const opt = adamOptimizer(tf, this.s.learningRate);
-      const history: Array<{ epoch: number; loss: number }> = [];
-      const order = train.map((_, i) => i);
       const shuffle: Rng = rng.fork('shuffle');
-      const stepsPerEpoch = Math.ceil(order.length / this.s.batchSize);
+      let st: TrainState;
+      if (from) {
+        st = JSON.parse(fs.readFileSync(path.join(from, STATE_FILE), 'utf8')) as TrainState;
+        await opt.load(from);
+        shuffle.setState(st.shuffle);
+      } else {
+        st = { step: 0, epoch: 1, pos: 0, order: train.map((_, i) => i), shuffle: shuffle.getState(), epochLoss: 0, windowLoss: 0, windowRows: 0, history: [], before: await evaluate() };
+      }
+      const info = { objective, classWeights: classWeightInfo(objective, o.classWeights), labels: labelsFile, init, invert: o.invert ?? null, examples: { train: train.length, test: test.length } };
+      this.live = { rm, opt, st, info };
+      const stepsPerEpoch = Math.ceil(st.order.length / o.batchSize);
+      const totalSteps = stepsPerEpoch * o.epochs;
       const classWeight =
-        objective === 'pointwise' && this.s.classWeights === 'balanced' ? balancedClassWeights((train as RewardModelData['pointwise']).map((p) => p.target)) : undefined;
-      const progress = new JobProgress(c, 'train-reward-model', stepsPerEpoch * this.s.epochs);
-      let step = 0;
-      let windowLoss = 0;
-      let windowRows = 0;
+        objective === 'pointwise' && o.classWeights === 'balanced' ? balancedClassWeights((train as RewardModelData['pointwise']).map((p) => p.target)) : undefined;
+      const every = recipe.runtime.checkpointEvery;
       let t0 = Date.now();
-      try {
-        for (let epoch = 1; epoch <= this.s.epochs; epoch++) {
-          shuffle.shuffle(order);
-          let total = 0;
-          for (let i = 0; i < order.length; i += this.s.batchSize) {
-            if (ctx.signal?.aborted) throw new Error('train-reward-model aborted');
-            const idx = order.slice(i, i + this.s.batchSize);
-            const vars = rm.model.trainableVariables();
-            const loss = tf.tidy(() =>
-              opt.minimize(
-                () => {
-                  if (objective === 'pairs') {
-                    const b = idx.map((k) => train[k] as RewardModelData['pairs'][number]);
-                    const r = rm.rewards([...b.map((p) => rm.encode({ prompt: p.prompt, completion: p.chosen })), ...b.map((p) => rm.encode({ prompt: p.prompt, completion: p.rejected }))]);
-                    const n = b.length;
-                    return bradleyTerry(tf, tf.slice(r, 0, n) as tfc.Tensor1D, tf.slice(r, n, n) as tfc.Tensor1D, this.s.margin);
-                  }
-                  const b = idx.map((k) => train[k] as RewardModelData['pointwise'][number]);
-                  const weights = classWeight ? tf.tensor1d(b.map((p) => classWeight[p.target])) : undefined;
-                  return binaryCrossEntropy(tf, rm.rewards(b.map((p) => rm.encode(p))), tf.tensor1d(b.map((p) => p.target)), weights);
-                },
-                true,
-                vars,
-              ) as tfc.Scalar,
-            );
-            const l = (await loss.data())[0];
-            loss.dispose();
-            total += l * idx.length;
-            windowLoss += l * idx.length;
-            windowRows += idx.length;
-            step += 1;
-            if (step % this.s.logEvery === 0 || step === stepsPerEpoch * this.s.epochs) {
-              await progress.log(step, { 'train/loss': windowLoss / windowRows, 'train/epoch': epoch, 'train/ms_per_step': (Date.now() - t0) / (windowRows / idx.length) });
-              windowLoss = 0;
-              windowRows = 0;
-              t0 = Date.now();
-            }
-          }
-          history.push({ epoch, loss: total / order.length });
+      while (st.epoch <= o.epochs) {
+        if (ctx.signal?.aborted) throw new Error('train-reward-model aborted');
+        if (st.pos === 0) {
+          shuffle.shuffle(st.order);
+          st.epochLoss = 0;
         }
-      } finally {
-        opt.dispose();
+        const idx = st.order.slice(st.pos, st.pos + o.batchSize);
+        const { values } = opt.step(
+          () => {
+            if (objective === 'pairs') {
+              const b = idx.map((k) => train[k] as RewardModelData['pairs'][number]);
+              const r = rm.rewards([...b.map((p) => rm.encode({ prompt: p.prompt, completion: p.chosen })), ...b.map((p) => rm.encode({ prompt: p.prompt, completion: p.rejected }))]);
+              const n = b.length;
+              return bradleyTerry(tf, tf.slice(r, 0, n) as tfc.Tensor1D, tf.slice(r, n, n) as tfc.Tensor1D, o.margin);
+            }
+            const b = idx.map((k) => train[k] as RewardModelData['pointwise'][number]);
+            const weights = classWeight ? tf.tensor1d(b.map((p) => classWeight[p.target])) : undefined;
+            return binaryCrossEntropy(tf, rm.rewards(b.map((p) => rm.encode(p))), tf.tensor1d(b.map((p) => p.target)), weights);
+          },
+          { step: st.step },
+        );
+        const l = values['loss/total'];
+        const epoch = st.epoch;
+        st.epochLoss += l * idx.length;
+        st.windowLoss += l * idx.length;
+        st.windowRows += idx.length;
+        st.step += 1;
+        st.pos += o.batchSize;
+        if (st.pos >= st.order.length) {
+          st.history.push({ epoch, loss: st.epochLoss / st.order.length });
+          st.epoch += 1;
+          st.pos = 0;
+        }
+        if (st.step % o.logEvery === 0 || st.step === totalSteps) {
+          await metrics.log(st.step - 1, { 'train/loss': st.windowLoss / st.windowRows, 'train/epoch': epoch, 'train/ms_per_step': (Date.now() - t0) / (st.windowRows / idx.length) });
+          st.windowLoss = 0;
+          st.windowRows = 0;
+          t0 = Date.now();
+        }
+        st.shuffle = shuffle.getState();
+        if (every > 0 && st.step % every === 0 && st.step < totalSteps) await ctx.checkpoint?.(st.step);
       }
       const after = await evaluate();
-      await progress.log(step, Object.fromEntries(Object.entries(after).map(([k, v]) => [`heldout/${k}`, v])));
-      await progress.close();
-      const out = this.s.output ?? path.join(ctx.runDir, 'reward-model');
-      const info = { objective, classWeights: classWeightInfo(objective, this.s.classWeights), labels: this.s.labels, init: this.s.init, invert: this.s.invert ?? null, examples: { train: train.length, test: test.length }, heldOut: after, heldOutBeforeTraining: before };
-      await rm.save(out, info);
-      writeJsonAtomic(path.join(ctx.runDir, 'reward-model-history.json'), history);
-      return { summary: { checkpoint: out, objective, trainExamples: train.length, heldOutExamples: test.length, heldOut: after, heldOutBeforeTraining: before, finalTrainLoss: history.at(-1)?.loss ?? null } };
+      await metrics.log(totalSteps - 1, Object.fromEntries(Object.entries(after).map(([k, v]) => [`heldout/${k}`, v])));
+      const out = o.output ? this.resolvePath(o.output) : path.join(ctx.runDir, 'reward-model');
+      const before = st.before;
+      await rm.save(out, { ...info, heldOut: after, heldOutBeforeTraining: before });
+      writeJsonAtomic(path.join(ctx.runDir, 'reward-model-history.json'), st.history);
+      return { summary: { checkpoint: out, objective, trainExamples: train.length, heldOutExamples: test.length, heldOut: after, heldOutBeforeTraining: before, finalTrainLoss: st.history.at(-1)?.loss ?? null } };
     } finally {
+      this.live = undefined;
+      opt.dispose();
       rm.dispose();
     }
   }
@@ -160,41 +237,8 @@ export const trainRewardModelJob = definePlugin({
   kind: 'job',
   name: 'train-reward-model',
   description: 'Train a reward model (the base policy GPT with a scalar head) from pointwise 0/1 labels (cross-entropy) or preference pairs (Bradley–Terry), reporting held-out accuracy or pairwise accuracy.',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['init', 'labels'],
-    properties: {
-      init: { type: 'string', minLength: 1, description: 'Policy checkpoint folder (written by @rlhfjs/plugin-lm) the reward model starts from; its scalar head is drawn fresh.' },
-      labels: { type: 'string', minLength: 1, description: 'Labels file (JSONL, docs/human-feedback.md), relative to the recipe.' },
-      output: { type: 'string', minLength: 1, description: 'Folder to write the reward model to, relative to the recipe (default: `reward-model/` in the run directory).' },
-      objective: {
-        type: 'string',
-        enum: ['auto', 'pointwise', 'pairs'],
-        default: 'auto',
-        description: '"pairs": Bradley–Terry, −log σ(r_chosen − r_rejected − margin). "pointwise": cross-entropy of σ(r) against the 0/1 label. "auto": pairs when the file has answered pairs, else pointwise.',
-      },
-      invert: {
-        type: 'boolean',
-        description: 'Pointwise only, and then required: true when label 1 means bad (e.g. toxic), so the model learns r > 0 for label 0; false when label 1 means good.',
-      },
-      epochs: { type: 'integer', minimum: 1, default: 2, description: 'Passes over the training labels.' },
-      batchSize: { type: 'integer', minimum: 1, default: 8, description: 'Labels (pointwise) or pairs per optimiser step; a pair is two sequences.' },
-      learningRate: { type: 'number', exclusiveMinimum: 0, default: 0.0001, description: 'Adam learning rate.' },
-      margin: { type: 'number', default: 0, description: 'Bradley–Terry margin subtracted from r_chosen − r_rejected.' },
-      testFraction: { type: 'number', exclusiveMinimum: 0, maximum: 0.5, default: 0.1, description: 'Share of labels (seeded shuffle) held out for the reported accuracy; at least one.' },
-      classWeights: {
-        type: 'string',
-        enum: ['balanced', 'none'],
-        default: 'balanced',
-        description:
-          'Pointwise only. "balanced": weight each label by n / (2·n_class), so a rare class (e.g. 1% toxic) counts as much as the common one; "none": every label counts the same (the model may then learn to answer the common class).',
-      },
-      logEvery: { type: 'integer', minimum: 1, default: 20, description: 'Write the mean training loss to metrics.jsonl and the loggers every this many optimiser steps.' },
-    },
-  } as const,
-  create: ({ options, resolvePath }) =>
-    new TrainRewardModelJob({ ...options, init: resolvePath(options.init), labels: resolvePath(options.labels), output: options.output ? resolvePath(options.output) : undefined }),
+  options: trainRewardModelOptionsSchema,
+  create: ({ options, resolvePath }) => new TrainRewardModelJob(options, resolvePath),
 });
 
 function classWeightInfo(objective: string, w: string): string | null {

@@ -134,8 +134,8 @@ test('train-reward-model on pairs (Bradley–Terry), then the reward-model rewar
   const metrics = fs.readFileSync(path.join(job.runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   job.dispose();
   expect(res.summary).toMatchObject({ objective: 'pairs', trainExamples: 18, heldOutExamples: 6 });
-  // 18 pairs / 6 per step × 4 epochs = 12 steps: logged at step 12 (logEvery 20), then the held-out line
-  expect(metrics.map((m) => m.step)).toEqual([12, 12]);
+  // 18 pairs / 6 per step × 4 epochs = 12 steps: the last (0-based step 11) is logged (logEvery 20), then the held-out line
+  expect(metrics.map((m) => m.step)).toEqual([11, 11]);
   expect(metrics[0]['train/epoch']).toBe(4);
   expect(metrics[1]['heldout/pairwiseAccuracy']).toBe(1);
   const heldOut = res.summary.heldOut as { pairwiseAccuracy: number; meanMargin: number };

@@ -1,4 +1,7 @@
-import { adamOptimizer, type Rng, type TF } from '@rlhfjs/core';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type * as tfc from '@tensorflow/tfjs-core';
+import { AdamW, readSafetensors, writeJsonAtomic, writeSafetensors, type NamedTensor, type Rng, type RngState, type TF } from '@rlhfjs/core';
 import { BagOfEmbeddingsClassifier, buildVocab } from './bag-classifier';
 import type { TextExample } from './data';
 
@@ -23,10 +26,147 @@ export interface EpochRecord {
   validationAccuracy: number;
 }
 
+/** The position of a training run between two optimiser steps (classifier-train.json in a checkpoint). */
+interface TrainState {
+  /** Optimiser steps taken. */
+  step: number;
+  /** The epoch in progress (1-based) and the position in its shuffled order; 0 = not shuffled yet. */
+  epoch: number;
+  pos: number;
+  order: number[];
+  shuffle: RngState;
+  /** Σ loss·rows of the epoch in progress. */
+  epochLoss: number;
+  history: EpochRecord[];
+  /** The epoch with the lowest validation loss so far (its weights are in the weights file). */
+  best: { loss: number; epoch: number } | null;
+}
+
+const STATE_FILE = 'classifier-train.json';
+const WEIGHTS_FILE = 'classifier-train.safetensors';
+
+export interface ClassifierTrainHooks {
+  /** After each epoch, with the optimiser steps taken so far. */
+  onEpoch?(r: EpochRecord, steps: number): void | Promise<void>;
+  /** After each optimiser step (a checkpoint may be written here through {@link ClassifierTrainer.save}). */
+  afterStep?(steps: number): void | Promise<void>;
+}
+
 /**
- * Train with Adam on the training rows; after each epoch measure the validation rows and keep the
- * weights of the epoch with the lowest validation loss.
+ * Train with the training kit's Adam on the training rows; after each epoch measure the validation
+ * rows and keep the weights of the epoch with the lowest validation loss. Its state (weights,
+ * optimiser, shuffled order and position, best epoch) saves to and restores from a folder, so a
+ * resumed training takes the same steps as an uninterrupted one.
  */
+export class ClassifierTrainer {
+  readonly model: BagOfEmbeddingsClassifier;
+  private readonly opt: AdamW;
+  private readonly shuffle: Rng;
+  private st: TrainState;
+  private bestWeights: Float32Array[] | undefined;
+
+  constructor(
+    private readonly tf: TF,
+    private readonly data: { train: TextExample[]; validation: TextExample[] },
+    private readonly o: ClassifierTrainOptions,
+    rng: Rng,
+    owner = { plugin: 'job/train-classifier', pointer: '/job/options/learningRate' },
+  ) {
+    const vocab = buildVocab(
+      data.train.map((r) => r.text),
+      { maxVocab: o.maxVocab, minCount: o.minCount, bigrams: o.bigrams },
+    );
+    this.model = new BagOfEmbeddingsClassifier(tf, { classes: o.classes, vocab, dModel: o.dModel, bigrams: o.bigrams }, undefined, rng.fork('init'));
+    this.opt = new AdamW(tf, this.model.variables, { learningRate: o.learningRate, owner });
+    this.shuffle = rng.fork('shuffle');
+    this.st = { step: 0, epoch: 1, pos: 0, order: data.train.map((_, i) => i), shuffle: this.shuffle.getState(), epochLoss: 0, history: [], best: null };
+  }
+
+  /** Optimiser steps of the whole training. */
+  get totalSteps(): number {
+    return Math.ceil(this.data.train.length / this.o.batchSize) * this.o.epochs;
+  }
+
+  get steps(): number {
+    return this.st.step;
+  }
+
+  async run(hooks: ClassifierTrainHooks = {}): Promise<{ model: BagOfEmbeddingsClassifier; history: EpochRecord[]; bestEpoch: number }> {
+    const { tf, model, data, o, st } = this;
+    try {
+      while (st.epoch <= o.epochs) {
+        if (st.pos === 0) {
+          this.shuffle.shuffle(st.order);
+          st.epochLoss = 0;
+        }
+        const rows = st.order.slice(st.pos, st.pos + o.batchSize).map((k) => data.train[k]);
+        const { values } = this.opt.step(
+          () => {
+            const x = model.encode(rows.map((r) => r.text));
+            return model.loss(x, rows.map((r) => r.label), o.weightDecay) as tfc.Scalar;
+          },
+          { step: st.step },
+        );
+        st.epochLoss += values['loss/total'] * rows.length;
+        st.step += 1;
+        st.pos += o.batchSize;
+        if (st.pos >= st.order.length) {
+          const epoch = st.epoch;
+          const val = data.validation.length ? await model.evaluate(data.validation, o.positive) : { loss: NaN, accuracy: NaN };
+          const rec = { epoch, trainLoss: st.epochLoss / st.order.length, validationLoss: val.loss, validationAccuracy: val.accuracy };
+          st.history.push(rec);
+          if (!st.best || !(val.loss >= st.best.loss)) {
+            st.best = { loss: val.loss, epoch };
+            this.bestWeights = await Promise.all(model.variables.map(async (v) => (await v.data()) as Float32Array));
+          }
+          st.epoch += 1;
+          st.pos = 0;
+          await hooks.onEpoch?.(rec, st.step);
+        }
+        st.shuffle = this.shuffle.getState();
+        await hooks.afterStep?.(st.step);
+      }
+    } finally {
+      this.opt.dispose();
+    }
+    const best = this.bestWeights;
+    if (best) model.variables.forEach((v, k) => v.assign(tf.tensor(best[k], v.shape)));
+    return { model, history: st.history, bestEpoch: st.best?.epoch ?? 0 };
+  }
+
+  /** Write weights, best weights, optimiser state and position into `dir`. */
+  async save(dir: string): Promise<void> {
+    const tensors = new Map<string, NamedTensor>();
+    const vars = this.model.variables;
+    for (let k = 0; k < vars.length; k++) {
+      tensors.set(`weights.${k}`, { dtype: 'F32', shape: [...vars[k].shape], data: new Float32Array(await vars[k].data()) });
+      if (this.bestWeights) tensors.set(`best.${k}`, { dtype: 'F32', shape: [...vars[k].shape], data: this.bestWeights[k] });
+    }
+    writeSafetensors(path.join(dir, WEIGHTS_FILE), tensors);
+    await this.opt.save(dir);
+    writeJsonAtomic(path.join(dir, STATE_FILE), this.st);
+  }
+
+  /** Restore what {@link save} wrote. */
+  async load(dir: string): Promise<void> {
+    const { tensors } = readSafetensors(path.join(dir, WEIGHTS_FILE));
+    const vars = this.model.variables;
+    const get = (name: string, k: number) => {
+      const t = tensors.get(name);
+      if (!t || t.shape.join('x') !== vars[k].shape.join('x')) throw new Error(`${path.join(dir, WEIGHTS_FILE)}: ${name} is missing or has another shape than the classifier's [${vars[k].shape}]; resume with the options and data the run started with`);
+      return t.data as Float32Array;
+    };
+    vars.forEach((v, k) => v.assign(this.tf.tensor(get(`weights.${k}`, k), v.shape)));
+    this.bestWeights = tensors.has('best.0') ? vars.map((_, k) => get(`best.${k}`, k)) : undefined;
+    await this.opt.load(dir);
+    this.st = JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), 'utf8')) as TrainState;
+    this.shuffle.setState(this.st.shuffle);
+  }
+}
+
+export const CLASSIFIER_TRAIN_STATE_FILE = STATE_FILE;
+
+/** Train a classifier from scratch (see {@link ClassifierTrainer}). */
 export async function trainClassifier(
   tf: TF,
   data: { train: TextExample[]; validation: TextExample[] },
@@ -34,40 +174,5 @@ export async function trainClassifier(
   rng: Rng,
   onEpoch?: (r: EpochRecord) => void | Promise<void>,
 ): Promise<{ model: BagOfEmbeddingsClassifier; history: EpochRecord[]; bestEpoch: number }> {
-  const vocab = buildVocab(
-    data.train.map((r) => r.text),
-    { maxVocab: o.maxVocab, minCount: o.minCount, bigrams: o.bigrams },
-  );
-  const model = new BagOfEmbeddingsClassifier(tf, { classes: o.classes, vocab, dModel: o.dModel, bigrams: o.bigrams }, undefined, rng.fork('init'));
-  const opt = adamOptimizer(tf, o.learningRate);
-  const history: EpochRecord[] = [];
-  let best: { loss: number; epoch: number; weights: Float32Array[] } | undefined;
-  const order = data.train.map((_, i) => i);
-  const shuffleRng = rng.fork('shuffle');
-  try {
-    for (let epoch = 1; epoch <= o.epochs; epoch++) {
-      shuffleRng.shuffle(order);
-      let total = 0;
-      for (let i = 0; i < order.length; i += o.batchSize) {
-        const rows = order.slice(i, i + o.batchSize).map((k) => data.train[k]);
-        const loss = tf.tidy(() => {
-          const x = model.encode(rows.map((r) => r.text));
-          return opt.minimize(() => model.loss(x, rows.map((r) => r.label), o.weightDecay), true, model.variables) as import('@tensorflow/tfjs-core').Scalar;
-        });
-        total += (await loss.data())[0] * rows.length;
-        loss.dispose();
-      }
-      const val = data.validation.length ? await model.evaluate(data.validation, o.positive) : { loss: NaN, accuracy: NaN };
-      const rec = { epoch, trainLoss: total / order.length, validationLoss: val.loss, validationAccuracy: val.accuracy };
-      history.push(rec);
-      await onEpoch?.(rec);
-      if (!best || !(val.loss >= best.loss)) {
-        best = { loss: val.loss, epoch, weights: await Promise.all(model.variables.map(async (v) => (await v.data()) as Float32Array)) };
-      }
-    }
-  } finally {
-    opt.dispose();
-  }
-  if (best) model.variables.forEach((v, k) => v.assign(tf.tensor(best!.weights[k], v.shape)));
-  return { model, history, bestEpoch: best?.epoch ?? 0 };
+  return new ClassifierTrainer(tf, data, o, rng).run({ onEpoch: onEpoch && ((r) => onEpoch(r)) });
 }

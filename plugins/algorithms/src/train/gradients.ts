@@ -1,2 +1,0 @@
-/** Gradient registration lives in core, which every plugin shares. */
-export { ensureGradients } from '@rlhfjs/core';
