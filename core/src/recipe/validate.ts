@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { DiagnosticError, type Diagnostic } from '../diagnostics';
 import { loadPackages, type LoadedPackage } from '../plugin/load-package';
 import { PluginRegistry } from '../plugin/registry';
-import type { PluginKind } from '../plugin/kinds';
+import { SLOTS, slotSpec, type PluginKind } from '../plugin/kinds';
 import { ajvToDiagnostics, compileCached, createAjv } from './ajv';
 import { applyOverrides, parseOverride } from './overrides';
 import { RecipeSource } from './source';
@@ -28,16 +28,6 @@ export interface LoadedRecipe {
 }
 
 const RL_REQUIRES = ['agent', 'environment', 'rewards', 'algorithm', 'klController'] as const;
-
-const SLOT_KIND: Record<string, PluginKind> = {
-  agent: 'agent',
-  environment: 'environment',
-  algorithm: 'algorithm',
-  klController: 'kl-controller',
-  rewards: 'reward',
-  loggers: 'logger',
-  scorers: 'scorer',
-};
 
 const envelopeAjv = createAjv(true);
 const validateEnvelope = envelopeAjv.compile(recipeSchema);
@@ -104,7 +94,7 @@ export async function validateRecipeValue(source: RecipeSource, raw: Record<stri
   for (const slot of required) {
     const v = value[slot];
     if (v === undefined || (Array.isArray(v) && v.length === 0)) {
-      const kind = SLOT_KIND[slot];
+      const kind = slotSpec(slot)?.kind;
       const names = kind ? registry.names(kind) : [];
       problems.push({
         code: 'recipe/missing-slot',
@@ -116,7 +106,7 @@ export async function validateRecipeValue(source: RecipeSource, raw: Record<stri
   }
 
   // pass 2: each slot's options against its plugin's schema
-  for (const [slot, kind] of Object.entries(SLOT_KIND)) {
+  for (const { slot, kind } of SLOTS) {
     const v = value[slot];
     if (v === undefined) continue;
     if (Array.isArray(v)) v.forEach((ref: SlotRef, i) => problems.push(...validateOptions(registry, kind, ref, `/${slot}/${i}`)));
