@@ -39,9 +39,9 @@ export interface SlotSpec {
 }
 
 /**
- * The one table of the recipe's plugin slots, in the order a run builds them. Everything that
- * lists slots (validation, the editor schema bundle, the recipe types) derives from it. The
- * recipe's `job` is not in it: it names what runs rather than filling a slot.
+ * The one table of the recipe's plugin slots, in the order validation checks them. Everything that
+ * lists slots (validation, the editor schema bundle, the CLI) derives from it. The recipe's `job`
+ * is not in it: it names what runs rather than filling a slot.
  */
 export const SLOTS = [
   { slot: 'agent', kind: 'agent', list: false },
@@ -59,19 +59,17 @@ export type SingleSlot = Extract<(typeof SLOTS)[number], { list: false }>['slot'
 /** Slots that hold a list of plugins. */
 export type ListSlot = Extract<(typeof SLOTS)[number], { list: true }>['slot'];
 
-/** Fails to compile when a plugin kind other than `job` has no slot in the table. */
-type KindsWithoutSlot = Exclude<PluginKind, (typeof SLOTS)[number]['kind'] | 'job'>;
-type AssertNever<T extends never> = T;
-type EveryKindHasASlot = AssertNever<KindsWithoutSlot>;
-
 export const SINGLE_SLOTS: readonly SingleSlot[] = SLOTS.filter((s) => !s.list).map((s) => s.slot as SingleSlot);
 export const LIST_SLOTS: readonly ListSlot[] = SLOTS.filter((s) => s.list).map((s) => s.slot as ListSlot);
 
-/** The recipe slot each kind fills (scorers are named by commands such as `rlhf eval`). */
-export const SLOT_OF_KIND = Object.freeze({
-  ...Object.fromEntries(SLOTS.map((s) => [s.kind, s.slot])),
+/**
+ * The recipe slot each kind fills (scorers are named by commands such as `rlhf eval`). Typed so
+ * that it fails to compile when a plugin kind other than `job` has no slot in the table.
+ */
+export const SLOT_OF_KIND: Readonly<Record<PluginKind, string>> = Object.freeze({
+  ...(Object.fromEntries(SLOTS.map((s) => [s.kind, s.slot])) as Record<(typeof SLOTS)[number]['kind'], string>),
   job: 'job',
-}) as Readonly<Record<PluginKind, string>>;
+});
 
 /** The table's entry for a slot name, or undefined when the name is not a plugin slot. */
 export function slotSpec(slot: string): (typeof SLOTS)[number] | undefined {
