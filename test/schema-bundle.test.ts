@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { bundleSchema, createAjv, knownPlugins } from '@rlhfjs/core';
+import { bundleSchema, createAjv, knownPlugins, recipeSchema } from '@rlhfjs/core';
 import { REPO } from './helpers/project';
 
 const committed = path.join(REPO, 'schemas', 'recipe.bundle.schema.json');
+const envelope = path.join(REPO, 'schemas', 'recipe.schema.json');
 
 function shippedRecipes(): string[] {
   const out: string[] = [];
@@ -17,6 +18,14 @@ function shippedRecipes(): string[] {
   walk(path.join(REPO, 'recipes'));
   return out;
 }
+
+describe('the envelope schema file', () => {
+  // core/src/recipe/envelope.ts holds the envelope schema that the recipe types are derived from;
+  // schemas/recipe.schema.json is generated from it for editors and other tools
+  test('schemas/recipe.schema.json is current (regenerate after npx tsc -b with: node -p "JSON.stringify(require(\'./core/dist/recipe/envelope\').recipeSchema, null, 2)" > schemas/recipe.schema.json)', () => {
+    expect(fs.readFileSync(envelope, 'utf8')).toBe(JSON.stringify(recipeSchema, null, 2) + '\n');
+  });
+});
 
 describe('the editor schema bundle', () => {
   let bundle: Record<string, unknown>;

@@ -8,7 +8,7 @@ import { loadRecipe } from '../recipe/validate';
 import { train, resume } from '../runner/run';
 import { knownPlugins } from './plugins-info';
 import { bundleSchema } from './schema-bundle';
-import { PLUGIN_KINDS } from '../plugin/kinds';
+import { PLUGIN_KINDS, SINGLE_SLOTS } from '../plugin/kinds';
 import { writeJsonAtomic } from '../runtime/atomic';
 import { extraCommands } from './commands';
 
@@ -43,7 +43,7 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
         for (const file of a.recipes as string[]) {
           try {
             const { recipe, registry } = await loadRecipe(abs(file), { overrides: a.set as string[] | undefined });
-            const slots = ['agent', 'environment', 'algorithm', 'klController'].filter((s) => (recipe as any)[s]).map((s) => `${s}=${(recipe as any)[s].use}`);
+            const slots = SINGLE_SLOTS.flatMap((s) => (recipe[s] ? [`${s}=${recipe[s].use}`] : []));
             if (recipe.rewards.length) slots.push(`rewards=${recipe.rewards.map((r) => r.use).join('+')}`);
             out(`ok  ${rel(file)}  (job ${recipe.job.use}${slots.length ? '; ' + slots.join(', ') : ''}; ${registry.all().length} plugins from ${recipe.plugins.length} packages)`);
           } catch (err) {

@@ -1,16 +1,6 @@
 import { recipeSchema } from '../recipe/envelope';
 import type { PluginRegistry } from '../plugin/registry';
-import type { PluginKind } from '../plugin/kinds';
-
-const SLOTS: Array<{ slot: string; kind: PluginKind; list: boolean; reward?: boolean }> = [
-  { slot: 'agent', kind: 'agent', list: false },
-  { slot: 'environment', kind: 'environment', list: false },
-  { slot: 'algorithm', kind: 'algorithm', list: false },
-  { slot: 'klController', kind: 'kl-controller', list: false },
-  { slot: 'rewards', kind: 'reward', list: true, reward: true },
-  { slot: 'loggers', kind: 'logger', list: true },
-  { slot: 'scorers', kind: 'scorer', list: true },
-];
+import { SLOTS, type PluginKind } from '../plugin/kinds';
 
 /** Move a plugin schema's local `$defs` into the bundle under a unique prefix and rewrite its refs. */
 function embed(schema: unknown, prefix: string, defs: Record<string, unknown>): unknown {
@@ -52,8 +42,8 @@ export function bundleSchema(registry: PluginRegistry): Record<string, unknown> 
       if (reward) Object.assign(props, { name: defs.rewardSlot && (defs.rewardSlot as any).properties.name, weight: (defs.rewardSlot as any).properties.weight });
       return { type: 'object', additionalProperties: false, required: ['use'], properties: props, description: p.def.description };
     });
-  for (const { slot, kind, list, reward } of SLOTS) {
-    const vs = variants(kind, !!reward);
+  for (const { slot, kind, list } of SLOTS) {
+    const vs = variants(kind, kind === 'reward');
     if (!vs.length) continue;
     const names = registry.names(kind);
     const one = { anyOf: vs, description: bundle.properties[slot].description, properties: { use: { enum: names } } };

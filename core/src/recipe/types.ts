@@ -1,64 +1,33 @@
-import type { BackendChoice } from '../contract/tensor-runtime';
+import type { RecipeEnvelope } from './envelope';
+
+/**
+ * The recipe types, derived from the envelope schema (`recipeSchema` in `envelope.ts`): what
+ * the schema declares with a `default` is present, because validation fills it in.
+ */
 
 /** A slot that names a plugin: `{ use, options }`. */
-export interface SlotRef {
-  use: string;
-  options: Record<string, unknown>;
-}
+export type SlotRef = Required<NonNullable<RecipeEnvelope['agent']>>;
 
-export interface RewardRef extends SlotRef {
-  /** Multiplies this source's score before the sources are summed. */
-  weight: number;
-  /** Label in metrics (`score/<name>`); defaults to `use`, made unique with an index. */
+/**
+ * A reward source after validation: `weight` defaults to 1; `name` (the label in metrics,
+ * `score/<name>`) defaults to `use`, made unique with an index.
+ */
+export type RewardRef = Required<NonNullable<RecipeEnvelope['rewards']>[number]>;
+
+/** What happens to the combined score before the algorithm sees it. */
+export type RewardProcessing = RecipeEnvelope['rewardProcessing'];
+
+/** Where and how the job runs (`runtime` of the recipe). */
+export type RuntimeSettings = RecipeEnvelope['runtime'];
+
+/**
+ * A recipe after validation: every default filled in, the job as `{ use, options }`, every
+ * reward named and weighted, the list slots present. What a run directory stores.
+ */
+export type ResolvedRecipe = Omit<RecipeEnvelope, 'name' | 'job' | 'rewards' | 'loggers' | 'scorers'> & {
   name: string;
-}
-
-export interface RewardProcessing {
-  /** Divide the combined score by a running standard deviation and subtract a running mean. */
-  normalize: boolean;
-  /** Clip the combined (possibly normalised) score to [-clip, clip]; null for none. */
-  clip: number | null;
-  /** Control runs: permute the combined scores within each batch (seeded by runtime.seed and the step). */
-  shuffle: boolean;
-}
-
-export interface RuntimeSettings {
-  backend: BackendChoice;
-  seed: number;
-  /** Training iterations (RL) or optimisation steps (other jobs). */
-  steps: number;
-  /** Parent folder of run directories, relative to the recipe file. */
-  outputDir: string;
-  /** Run directory name; defaults to `<recipe name>-<timestamp>`. */
-  runName?: string;
-  /** Write a checkpoint every N steps (0 = only at the end). */
-  checkpointEvery: number;
-  /** Checkpoints kept on disk (older ones are deleted), at least 1. */
-  keepCheckpoints: number;
-  /** Native CPU kernels for the wasm backend. */
-  nativeKernels: 'require' | 'allow' | 'forbid';
-  /** Threads for the wasm backend (0 = tfjs default). */
-  threads: number;
-}
-
-/** A recipe after validation: every default filled in. What a run directory stores. */
-export interface ResolvedRecipe {
-  $schema?: string;
-  name: string;
-  description?: string;
   job: SlotRef;
-  plugins: string[];
-  agent?: SlotRef;
-  environment?: SlotRef;
   rewards: RewardRef[];
-  rewardProcessing: RewardProcessing;
-  algorithm?: SlotRef;
-  klController?: SlotRef;
   loggers: SlotRef[];
   scorers: SlotRef[];
-  runtime: RuntimeSettings;
-}
-
-/** The single-plugin slots and list slots of the envelope. */
-export const SINGLE_SLOTS = ['agent', 'environment', 'algorithm', 'klController'] as const;
-export const LIST_SLOTS = ['rewards', 'loggers', 'scorers'] as const;
+};

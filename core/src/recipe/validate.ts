@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { DiagnosticError, type Diagnostic } from '../diagnostics';
 import { loadPackages, type LoadedPackage } from '../plugin/load-package';
 import { PluginRegistry } from '../plugin/registry';
-import type { PluginKind } from '../plugin/kinds';
+import { SLOTS, slotSpec, type PluginKind } from '../plugin/kinds';
 import { ajvToDiagnostics, compileCached, createAjv } from './ajv';
 import { applyOverrides, parseOverride } from './overrides';
 import { RecipeSource } from './source';
@@ -27,15 +27,6 @@ export interface LoadedRecipe {
   packages: LoadedPackage[];
 }
 
-const SLOT_KIND: Record<string, PluginKind> = {
-  agent: 'agent',
-  environment: 'environment',
-  algorithm: 'algorithm',
-  klController: 'kl-controller',
-  rewards: 'reward',
-  loggers: 'logger',
-  scorers: 'scorer',
-};
 
 const envelopeAjv = createAjv(true);
 const validateEnvelope = envelopeAjv.compile(recipeSchema);
@@ -98,7 +89,7 @@ export async function validateRecipeValue(source: RecipeSource, raw: Record<stri
     if (typeof value.job === 'string') value.job = job;
   }
   // and the slots that the plugins the recipe names need (an online algorithm needs rewards, ...)
-  for (const [slot, kind] of Object.entries(SLOT_KIND)) {
+  for (const { slot, kind } of SLOTS) {
     const v = value[slot];
     for (const ref of (Array.isArray(v) ? v : v === undefined ? [] : [v]) as SlotRef[]) {
       for (const need of registry.find(kind, ref.use)?.def.requires ?? []) required.push({ slot: need, by: `the ${ref.use} ${kind}` });
@@ -109,7 +100,7 @@ export async function validateRecipeValue(source: RecipeSource, raw: Record<stri
     const v = value[slot];
     if (reported.has(slot) || !(v === undefined || (Array.isArray(v) && v.length === 0))) continue;
     reported.add(slot);
-    const kind = SLOT_KIND[slot];
+    const kind = slotSpec(slot)?.kind;
     const names = kind ? registry.names(kind) : [];
     problems.push({
       code: 'recipe/missing-slot',
@@ -120,7 +111,7 @@ export async function validateRecipeValue(source: RecipeSource, raw: Record<stri
   }
 
   // pass 2: each slot's options against its plugin's schema
-  for (const [slot, kind] of Object.entries(SLOT_KIND)) {
+  for (const { slot, kind } of SLOTS) {
     const v = value[slot];
     if (v === undefined) continue;
     if (Array.isArray(v)) v.forEach((ref: SlotRef, i) => problems.push(...validateOptions(registry, kind, ref, `/${slot}/${i}`)));

@@ -1,4 +1,4 @@
-import { DiagnosticError, type BatchShape } from '@rlhfjs/core';
+import { DiagnosticError, type BatchShape, type OptionsOf } from '@rlhfjs/core';
 
 /**
  * The batch-size words, defined once and used by every algorithm (spread into each options
@@ -42,12 +42,8 @@ export const optimizerProperties = {
   },
 } as const;
 
-export interface BatchOptions {
-  promptsPerIteration: number;
-  samplesPerPrompt: number;
-  minibatchSize?: number;
-  epochs: number;
-}
+/** The batch options of an algorithm after validation (derived from {@link batchProperties}). */
+export type BatchOptions = OptionsOf<{ type: 'object'; additionalProperties: false; properties: typeof batchProperties }>;
 
 /** The runner-facing shape, plus the resolved minibatch size; checks that the sizes fit together. */
 export function resolveBatch(o: BatchOptions, plugin: string, pointer: string, minSamplesPerPrompt = 1): BatchShape & { minibatchSize: number; epochs: number; samples: number } {

@@ -19,6 +19,8 @@ export { warmupCosine } from './jobs/schedule';
 export { packSentences } from './jobs/packing';
 export { ByteBPETokenizer } from './tokenizer/byte-bpe';
 export { gptAgent, pretrainPlugin };
+export { gptAgentOptionsSchema, type GPTAgentOptions } from './plugins/gpt.options';
+export { promptsOptionsSchema, type PromptsOptions } from './environment/prompts.options';
 export { promptsEnvironment, PromptEnvironment } from './environment';
 export { evalPromptsJob, loadCorpus, corpusSpecSchema, buildEvalPrompts, writeEvalPrompts } from './corpus';
 export { writeCheckpoint, readCheckpoint, checkTensorShapes } from './checkpoint';

@@ -1,4 +1,5 @@
 import { definePlugin, type Metrics } from '@rlhfjs/core';
+import { consoleLoggerOptionsSchema } from './console.options';
 
 /**
  * Prints selected metrics as plain lines (for logs and CI); the runner's own progress line
@@ -8,20 +9,7 @@ export const consoleLogger = definePlugin({
   kind: 'logger',
   name: 'console',
   description: 'Print chosen metrics every N steps as plain lines on stderr (or stdout).',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      every: { type: 'integer', minimum: 1, default: 1, description: 'Print every N steps.' },
-      keys: {
-        type: 'array',
-        items: { type: 'string' },
-        default: ['score/mean', 'kl/mean', 'kl/beta', 'loss/policy', 'loss/value'],
-        description: 'Metric names to print, in order; missing ones are skipped. An empty list prints every metric.',
-      },
-      stream: { enum: ['stderr', 'stdout'], default: 'stderr', description: 'Where to print.' },
-    },
-  } as const,
+  options: consoleLoggerOptionsSchema,
   create({ options }) {
     const out = options.stream === 'stdout' ? process.stdout : process.stderr;
     return {

@@ -1,19 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { definePlugin, Tokens, type Metrics } from '@rlhfjs/core';
+import { csvLoggerOptionsSchema } from './csv.options';
 
 /** Metrics as a CSV table for spreadsheets; columns are fixed by the first logged step. */
 export const csvLogger = definePlugin({
   kind: 'logger',
   name: 'csv',
   description: 'Write metrics as a CSV file in the run directory (columns fixed by the first step).',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      file: { type: 'string', default: 'metrics.csv', description: 'File name, relative to the run directory.' },
-    },
-  } as const,
+  options: csvLoggerOptionsSchema,
   create({ options, container }) {
     const runDir = container.resolve(Tokens.RunDir);
     const file = path.join(runDir.path, options.file);

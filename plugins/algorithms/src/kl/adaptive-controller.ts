@@ -1,13 +1,5 @@
 import type { KLController } from '@rlhfjs/core';
-
-export interface AdaptiveKLSettings {
-  /** β before the first update. */
-  initialBeta: number;
-  /** KL per completion (nats) the controller steers towards. */
-  target: number;
-  /** Episodes over which β may change by at most ±20 %·(n/horizon) per update. */
-  horizon: number;
-}
+import type { AdaptiveKLOptions } from './adaptive.options';
 
 /**
  * Ziegler et al. 2019, §2.2, in the form of OpenAI's lm-human-preferences and TRL:
@@ -15,7 +7,7 @@ export interface AdaptiveKLSettings {
  */
 export class AdaptiveKLController implements KLController {
   private beta: number;
-  constructor(private readonly settings: AdaptiveKLSettings) {
+  constructor(private readonly settings: AdaptiveKLOptions) {
     this.beta = settings.initialBeta;
   }
   get value(): number {

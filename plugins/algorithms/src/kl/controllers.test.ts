@@ -31,7 +31,7 @@ describe('adaptive KL controller', () => {
 
 describe('fixed KL controller', () => {
   it('keeps β whatever the KL', () => {
-    const c = new FixedKLController(0.05);
+    const c = new FixedKLController({ beta: 0.05 });
     c.update(100, 64);
     c.update(-3, 64);
     expect(c.value).toBe(0.05);

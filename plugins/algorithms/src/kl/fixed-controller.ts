@@ -1,8 +1,13 @@
 import type { KLController } from '@rlhfjs/core';
+import type { FixedKLOptions } from './fixed.options';
 
 /** β stays constant (TRL's FixedKLController). */
 export class FixedKLController implements KLController {
-  constructor(private readonly beta: number) {}
+  private readonly beta: number;
+
+  constructor(options: FixedKLOptions) {
+    this.beta = options.beta;
+  }
   get value(): number {
     return this.beta;
   }

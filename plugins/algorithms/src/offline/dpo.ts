@@ -15,17 +15,12 @@ import {
   type TF,
   type UpdateResult,
 } from '@rlhfjs/core';
-import { optimizerProperties } from '../batch-schema';
 import { dpoLoss } from '../math/dpo-loss';
 import { maskedRowSum } from '../math/masked';
 import { policyOptimizer, range } from '../online/online-core';
 import { readPairs } from './pairs-file';
 import { encodePair, type EncodedPair } from './encode-pair';
-
-export interface DPOSettings {
-  beta: number;
-  minibatchSize: number;
-}
+import { dpoOptionsSchema, type DPOOptions } from './dpo.options';
 
 interface DPOState {
   algorithm: 'dpo';
@@ -60,7 +55,7 @@ export class DPO implements OfflineAlgorithm {
     readonly pairs: readonly EncodedPair[],
     private readonly optimizer: AdamW,
     private readonly rng: Rng,
-    private readonly s: DPOSettings,
+    private readonly s: DPOOptions,
   ) {
     this.order = rng.shuffle(range(0, pairs.length));
     this.truncated = pairs.filter((p) => p.truncated).length;
@@ -192,33 +187,7 @@ export const dpoPlugin = definePlugin({
   // the policy and its frozen reference; no environment, rewards or KL controller
   requires: ['agent'],
   description: 'DPO: trains the policy directly on preference pairs {prompt, chosen, rejected} against the frozen reference; no reward model, no sampling.',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['pairsFile'],
-    properties: {
-      pairsFile: {
-        type: 'string',
-        minLength: 1,
-        description: 'JSONL of preference pairs, relative to the recipe: {"prompt", "chosen", "rejected"} per line, or "pair" records of the label format (undo and skipped records honoured).',
-      },
-      beta: { type: 'number', exclusiveMinimum: 0, default: 0.1, description: 'DPO β: the strength of the implicit KL constraint to the reference (DPO paper and TRL: 0.1).' },
-      minibatchSize: {
-        type: 'integer',
-        minimum: 1,
-        default: 8,
-        description: 'Preference pairs per gradient step (a pair is one sample: its chosen and its rejected completion are both scored).',
-      },
-      learningRate: {
-        type: 'number',
-        exclusiveMinimum: 0,
-        default: 1e-6,
-        description: 'Adam learning rate. 1e-6 is TRL DPOConfig\'s default for 1B-scale models; a tiny policy (d_model ≤ 128) learns at about 1e-4 to 3e-4.',
-      },
-      ...optimizerProperties,
-      appendEos: { type: 'boolean', default: true, description: 'Append the end-of-sequence token to each completion, as a finished generation ends with it.' },
-    },
-  } as const,
+  options: dpoOptionsSchema,
   create: ({ options, container, resolvePath, pointer }) => {
     const { tf } = container.resolve(Tokens.Runtime);
     const policy = container.resolve(Tokens.Policy);
@@ -227,6 +196,6 @@ export const dpoPlugin = definePlugin({
     const encoded = pairs.map((p) => encodePair(policy, p, options.appendEos));
     const rng = container.resolve(Tokens.Rng).fork('algorithm/dpo');
     const optimizer = policyOptimizer(tf, policy, { plugin: 'dpo', learningRate: options.learningRate, maxGradNorm: options.maxGradNorm });
-    return new DPO(tf, policy, reference, encoded, optimizer, rng, { beta: options.beta, minibatchSize: options.minibatchSize });
+    return new DPO(tf, policy, reference, encoded, optimizer, rng, options);
   },
 });

@@ -29,7 +29,7 @@ describe.each(cases)('%s plugin', (name, plugin, options, beta) => {
     const reference = policy.frozenCopy();
     const algo = await createPlugin<OnlineAlgorithm>(plugin, options, testContainer(tf, policy, 1, reference));
     expect(algo.needsValues).toBe(false);
-    const res = await trainLoop(tf, algo, policy, reference, fractionOf(C), new FixedKLController(beta), 40);
+    const res = await trainLoop(tf, algo, policy, reference, fractionOf(C), new FixedKLController({ beta }), 40);
     const first = meanOf(res.scores.slice(0, 5));
     const last = meanOf(res.scores.slice(-5));
     expect(last).toBeGreaterThan(first + 0.25);
@@ -44,7 +44,7 @@ describe.each(cases)('%s plugin', (name, plugin, options, beta) => {
     const a = BigramPolicy.create(tf, new Rng(4));
     const reference = a.frozenCopy();
     const algoA = await createPlugin<OnlineAlgorithm>(plugin, options, testContainer(tf, a, 2, reference));
-    await trainLoop(tf, algoA, a, reference, fractionOf(C), new FixedKLController(beta), 3, { seed: 21 });
+    await trainLoop(tf, algoA, a, reference, fractionOf(C), new FixedKLController({ beta }), 3, { seed: 21 });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${name}-state-`));
     await algoA.saveState(dir);
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'algorithm-state.json'), 'utf8')).algorithm).toBe(name);
@@ -54,8 +54,8 @@ describe.each(cases)('%s plugin', (name, plugin, options, beta) => {
     const algoB = await createPlugin<OnlineAlgorithm>(plugin, options, testContainer(tf, b, 77, reference));
     await algoB.loadState(dir);
     // the same two further iterations (same sampling seed) on both: identical weights afterwards
-    await trainLoop(tf, algoA, a, reference, fractionOf(C), new FixedKLController(beta), 2, { seed: 22 });
-    await trainLoop(tf, algoB, b, reference, fractionOf(C), new FixedKLController(beta), 2, { seed: 22 });
+    await trainLoop(tf, algoA, a, reference, fractionOf(C), new FixedKLController({ beta }), 2, { seed: 22 });
+    await trainLoop(tf, algoB, b, reference, fractionOf(C), new FixedKLController({ beta }), 2, { seed: 22 });
     expect(Array.from(b.namedWeights().get('logits')!.dataSync())).toEqual(Array.from(a.namedWeights().get('logits')!.dataSync()));
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -83,7 +83,7 @@ describe('group algorithms', () => {
     const algo = await createPlugin<OnlineAlgorithm>(grpoPlugin, { promptsPerIteration: 2, samplesPerPrompt: 4, learningRate: 0.05 }, testContainer(tf, policy, 1, reference));
     // advantages are all 0 and the policy equals the reference, so the k3 term has zero gradient too
     const before = Array.from(policy.namedWeights().get('logits')!.dataSync());
-    const res = await trainLoop(tf, algo, policy, reference, () => 1, new FixedKLController(0.04), 1);
+    const res = await trainLoop(tf, algo, policy, reference, () => 1, new FixedKLController({ beta: 0.04 }), 1);
     expect(res.metrics[0]['grad_norm']).toBeCloseTo(0, 6);
     expect(Array.from(policy.namedWeights().get('logits')!.dataSync())).toEqual(before);
   });

@@ -36,7 +36,7 @@ describe('ppo plugin', () => {
     const c = testContainer(tf, policy, 1, reference);
     const ppo = await createPlugin<OnlineAlgorithm>(ppoPlugin, { promptsPerIteration: 8, minibatchSize: 4, learningRate: 0.05, vfCoef: 0.5 }, c);
     expect(ppo.batch).toEqual({ promptsPerIteration: 8, samplesPerPrompt: 1 });
-    const res = await trainLoop(tf, ppo, policy, reference, fractionOf(C), new FixedKLController(0.05), 30);
+    const res = await trainLoop(tf, ppo, policy, reference, fractionOf(C), new FixedKLController({ beta: 0.05 }), 30);
     const first = meanOf(res.scores.slice(0, 5));
     const last = meanOf(res.scores.slice(-5));
     expect(last).toBeGreaterThan(first + 0.25);

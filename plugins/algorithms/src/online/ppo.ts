@@ -1,6 +1,5 @@
 import { DiagnosticError, Tokens, definePlugin, type Experience, type OnlineAlgorithm, type UpdateResult, type BatchShape } from '@rlhfjs/core';
-import { batchProperties, optimizerProperties, resolveBatch } from '../batch-schema';
-import { KL_ESTIMATORS, type KLEstimator } from '../math/kl-estimators';
+import { resolveBatch } from '../batch-schema';
 import { shapeRewards } from '../math/reward-shaping';
 import { gaeRows } from '../math/gae';
 import { whiten } from '../math/whiten';
@@ -12,17 +11,7 @@ import { OnlineCore } from './online-core';
 import { ONLINE_REQUIRES } from './requires';
 import { checkExperience } from './experience-check';
 import { iterationMetrics } from './metrics';
-
-export interface PPOSettings {
-  gamma: number;
-  lambda: number;
-  clipRange: number;
-  clipRangeValue: number;
-  vfCoef: number;
-  targetKL: number | null;
-  whitenRewards: boolean;
-  klEstimator: KLEstimator;
-}
+import { ppoOptionsSchema, type PPOOptions } from './ppo.options';
 
 /**
  * PPO for language models as RLHF-MATH.md defines it: per-token KL penalty with the score at the
@@ -36,7 +25,7 @@ export class PPO implements OnlineAlgorithm {
   constructor(
     private readonly core: OnlineCore,
     readonly batch: BatchShape,
-    private readonly s: PPOSettings,
+    private readonly s: PPOOptions,
   ) {}
 
   async update(exp: Experience): Promise<UpdateResult> {
@@ -101,35 +90,7 @@ export const ppoPlugin = definePlugin({
   name: 'ppo',
   requires: ONLINE_REQUIRES,
   description: 'PPO with a value head: per-token KL penalty, GAE, clipped policy and value losses (TRL classic / lm-human-preferences).',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      ...batchProperties,
-      epochs: { ...batchProperties.epochs, default: 4, description: `${batchProperties.epochs.description} TRL classic ppo_epochs: 4.` },
-      learningRate: {
-        type: 'number',
-        exclusiveMinimum: 0,
-        default: 1.41e-5,
-        description:
-          'Adam learning rate. 1.41e-5 is TRL classic\'s default for 125M+ models; a tiny policy (d_model ≤ 128) learns at about 3e-4 (1e-3 drove KL past 5 nats within 54 iterations in the project\'s probe).',
-      },
-      ...optimizerProperties,
-      gamma: { type: 'number', minimum: 0, maximum: 1, default: 1, description: 'Discount γ of GAE (TRL classic: 1.0).' },
-      lambda: { type: 'number', minimum: 0, maximum: 1, default: 0.95, description: 'GAE λ (TRL classic: 0.95).' },
-      clipRange: { type: 'number', exclusiveMinimum: 0, default: 0.2, description: 'Policy ratio clip ε: the ratio is clipped to [1−ε, 1+ε] (TRL classic: 0.2).' },
-      clipRangeValue: { type: 'number', exclusiveMinimum: 0, default: 0.2, description: 'Value clip ε_v: V may move at most ε_v from the rollout value before the loss stops rewarding it (TRL classic: 0.2).' },
-      vfCoef: { type: 'number', minimum: 0, default: 0.1, description: 'Weight of the value loss in the total loss (TRL classic: 0.1).' },
-      targetKL: {
-        type: ['number', 'null'],
-        exclusiveMinimum: 0,
-        default: 1,
-        description: 'Stop the epochs of an iteration once the approx KL between the updated and the sampling policy exceeds this (TRL target_kl: 1.0); null never stops early.',
-      },
-      whitenRewards: { type: 'boolean', default: false, description: 'Scale the per-token rewards to unit variance before GAE (lm-human-preferences does; TRL classic does not).' },
-      klEstimator: { type: 'string', enum: KL_ESTIMATORS, default: 'k1', description: 'Per-token KL estimate in the reward: k1 = log π − log π_ref, abs = |k1|, k2 (= mse) = ½·k1², k3 = (r−1) − log r with r = π_ref/π.' },
-    },
-  } as const,
+  options: ppoOptionsSchema,
   create: ({ options, container, pointer }) => {
     const { tf } = container.resolve(Tokens.Runtime);
     const policy = container.resolve(Tokens.Policy);
@@ -145,15 +106,6 @@ export const ppoPlugin = definePlugin({
     const b = resolveBatch(options, 'algorithm/ppo', pointer);
     const rng = container.resolve(Tokens.Rng).fork('algorithm/ppo');
     const core = new OnlineCore(tf, policy, rng, { plugin: 'ppo', learningRate: options.learningRate, maxGradNorm: options.maxGradNorm, minibatchSize: b.minibatchSize, epochs: b.epochs });
-    return new PPO(core, { promptsPerIteration: b.promptsPerIteration, samplesPerPrompt: b.samplesPerPrompt }, {
-      gamma: options.gamma,
-      lambda: options.lambda,
-      clipRange: options.clipRange,
-      clipRangeValue: options.clipRangeValue,
-      vfCoef: options.vfCoef,
-      targetKL: options.targetKL,
-      whitenRewards: options.whitenRewards,
-      klEstimator: options.klEstimator,
-    });
+    return new PPO(core, { promptsPerIteration: b.promptsPerIteration, samplesPerPrompt: b.samplesPerPrompt }, options);
   },
 });

@@ -1,7 +1,7 @@
 import type { Scalar } from '@tensorflow/tfjs-core';
 import { Tokens, definePlugin, type BatchShape, type Experience, type OnlineAlgorithm, type UpdateResult } from '@rlhfjs/core';
-import { batchProperties, optimizerProperties, resolveBatch } from '../batch-schema';
-import { KL_ESTIMATORS, klRows, type KLEstimator } from '../math/kl-estimators';
+import { resolveBatch } from '../batch-schema';
+import { klRows } from '../math/kl-estimators';
 import { sequenceRewards } from '../math/reward-shaping';
 import { movingBaseline } from '../math/moving-baseline';
 import { maskedMean } from '../math/masked';
@@ -10,11 +10,7 @@ import { OnlineCore } from './online-core';
 import { ONLINE_REQUIRES } from './requires';
 import { checkExperience } from './experience-check';
 import { iterationMetrics } from './metrics';
-
-export interface ReinforceSettings {
-  klEstimator: KLEstimator;
-  baselineDecay: number;
-}
+import { reinforceOptionsSchema, type ReinforceOptions } from './reinforce.options';
 
 /**
  * REINFORCE with a KL penalty and a moving baseline: R = score − β·Σ_t KL_t, A = R − b where b
@@ -29,7 +25,7 @@ export class Reinforce implements OnlineAlgorithm {
   constructor(
     private readonly core: OnlineCore,
     readonly batch: BatchShape,
-    private readonly s: ReinforceSettings,
+    private readonly s: ReinforceOptions,
   ) {}
 
   async update(exp: Experience): Promise<UpdateResult> {
@@ -83,37 +79,13 @@ export const reinforcePlugin = definePlugin({
   name: 'reinforce',
   requires: ONLINE_REQUIRES,
   description: 'REINFORCE with a KL penalty in the sequence reward and a moving-average baseline; no value head.',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      ...batchProperties,
-      learningRate: {
-        type: 'number',
-        exclusiveMinimum: 0,
-        default: 3e-4,
-        description: 'Adam learning rate. 3e-4 kept KL near 2 nats on the project\'s 431k-parameter probe policy; use 1e-5 or less for 100M+ models.',
-      },
-      ...optimizerProperties,
-      baselineDecay: {
-        type: 'number',
-        minimum: 0,
-        maximum: 1,
-        default: 0.9,
-        description: 'Decay of the baseline b ← decay·b + (1−decay)·mean(R) after each iteration; 0 uses only the last iteration. The first iteration uses its own mean.',
-      },
-      klEstimator: { type: 'string', enum: KL_ESTIMATORS, default: 'k1', description: 'Per-token KL estimate summed into the sequence penalty β·Σ_t KL_t: k1, abs, k2 (= mse) or k3 (see RLHF-MATH.md).' },
-    },
-  } as const,
+  options: reinforceOptionsSchema,
   create: ({ options, container, pointer }) => {
     const { tf } = container.resolve(Tokens.Runtime);
     const policy = container.resolve(Tokens.Policy);
     const b = resolveBatch(options, 'algorithm/reinforce', pointer);
     const rng = container.resolve(Tokens.Rng).fork('algorithm/reinforce');
     const core = new OnlineCore(tf, policy, rng, { plugin: 'reinforce', learningRate: options.learningRate, maxGradNorm: options.maxGradNorm, minibatchSize: b.minibatchSize, epochs: b.epochs });
-    return new Reinforce(core, { promptsPerIteration: b.promptsPerIteration, samplesPerPrompt: b.samplesPerPrompt }, {
-      klEstimator: options.klEstimator,
-      baselineDecay: options.baselineDecay,
-    });
+    return new Reinforce(core, { promptsPerIteration: b.promptsPerIteration, samplesPerPrompt: b.samplesPerPrompt }, options);
   },
 });

@@ -29,7 +29,7 @@ async function run(tf: TF, plugin: PluginDefinition<'algorithm', any>, options: 
   const prompts = ['the', 'a dog', 'we', 'so'].map((t) => bos.concat(tok.encode(t)));
   try {
     const algo = await createPlugin<OnlineAlgorithm>(plugin, options, testContainer(tf, policy, 1, reference));
-    return await trainLoop(tf, algo, policy, reference, (ids) => (ids.length ? ids.filter((t) => letters.has(t)).length / ids.length : 0), new FixedKLController(beta), iterations, {
+    return await trainLoop(tf, algo, policy, reference, (ids) => (ids.length ? ids.filter((t) => letters.has(t)).length / ids.length : 0), new FixedKLController({ beta }), iterations, {
       prompts,
       sampling: SAMPLING,
     });

@@ -51,7 +51,7 @@ export const corpusSpecSchema = {
     oversample: {
       type: 'array',
       default: [],
-      description: 'Rules that repeat matching training sentences, e.g. to make sure a base model has seen enough profanity for a detoxification experiment to measure.',
+      description: 'Rules that repeat matching training sentences, e.g. so that a base model sees enough examples of a kind of text (such as profanity) for a later fine-tuning run to measure and steer.',
       items: {
         type: 'object',
         additionalProperties: false,

@@ -6,6 +6,7 @@ import { hash32, unitHash } from '../corpus/hash';
 import { loadCorpus, type CorpusItem } from '../corpus/load';
 import type { CorpusSpec, CorpusSpecInput } from '../corpus/spec';
 import { readTextRecords, type TextFileFormat } from '../corpus/text-file';
+import type { PromptsOptions } from './prompts.options';
 
 export interface FilePromptOptions {
   /** The file as the recipe names it (used in ids and messages). */
@@ -26,15 +27,12 @@ export function promptsFromFile(o: FilePromptOptions): Prompt[] {
   }));
 }
 
-export interface CutOptions {
-  /** Fewest words a prompt keeps. */
-  minWords: number;
-  /** Most words a prompt keeps; each sentence gets a length in [minWords, maxWords] by hash. */
-  maxWords: number;
-  /** Words that must remain after the cut (a sentence shorter than minWords + this is skipped). */
-  minRemainingWords: number;
-  seed: number;
-}
+/**
+ * How prompts are cut from sentences: the `cut` options of the prompts environment and its seed.
+ * Each sentence gets a length in [minWords, maxWords] by hash; a sentence shorter than
+ * minWords + minRemainingWords is skipped.
+ */
+export type CutOptions = Omit<PromptsOptions['cut'], 'split'> & Pick<PromptsOptions, 'seed'>;
 
 /**
  * The opening words of a sentence as a prompt, or undefined when the sentence is too short. The
@@ -52,7 +50,7 @@ export function cutSentence(item: { id: string; text: string }, o: CutOptions): 
 /** Prompts cut from corpus sentences (duplicates removed, first occurrence kept). */
 export function promptsFromCorpus(
   spec: CorpusSpec | CorpusSpecInput,
-  cut: CutOptions & { split: 'heldOut' | 'train' | 'all' },
+  cut: CutOptions & Pick<PromptsOptions['cut'], 'split'>,
   opts: { resolvePath?: (p: string) => string; pointer?: string; plugin?: string } = {},
 ): Prompt[] {
   const corpus = loadCorpus(spec, opts);

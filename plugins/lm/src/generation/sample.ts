@@ -1,10 +1,7 @@
-import type { Rng } from '@rlhfjs/core';
+import type { Rng, SamplingOptions } from '@rlhfjs/core';
 
-export interface SampleSettings {
-  temperature: number;
-  topK: number;
-  topP: number;
-}
+/** The sampling settings that shape one draw (the agent's `sampling` options). */
+export type SampleSettings = Pick<SamplingOptions, 'temperature' | 'topK' | 'topP'>;
 
 /**
  * Draw one token from logits on the CPU (so the draw is the same on every backend).

@@ -1,25 +1,26 @@
+import type { OptionsOf } from '@rlhfjs/core';
 import { LabelAppender } from '../labels/appender';
 import type { Labeller } from './labeller';
 import { ReplayLabeller } from './replay';
 import { SimulatedLabeller } from './simulated';
 import { TerminalLabeller } from './terminal';
 import { WebLabeller } from './web/server';
+import type { HumanRewardOptions } from './human.options';
 
-export type LabellerChoice = 'terminal' | 'web' | 'simulated' | 'replay';
+/** Who answers (the `labeller` option of the human reward; the label job offers all but replay). */
+export type LabellerChoice = HumanRewardOptions['labeller'];
 
-export interface LabellerSettings {
+/** The labeller options after validation (derived from {@link labellerOptionProperties}). */
+export type LabellerOptions = OptionsOf<{ type: 'object'; additionalProperties: false; required: ['labels']; properties: typeof labellerOptionProperties }>;
+
+/** What {@link createLabeller} needs: the labeller options with `labels` resolved to an absolute path. */
+export type LabellerSettings = LabellerOptions & {
   labeller: LabellerChoice;
-  /** Absolute path of the labels file (appended to; read for replay). */
-  labels: string;
-  labellerId: string;
-  question?: string;
   pairQuestion?: string;
-  port: number;
-  minRating: number;
   /** Where the terminal labeller and the web URL notice are written (default stderr). */
   output?: NodeJS.WritableStream;
   input?: NodeJS.ReadableStream;
-}
+};
 
 /** A labeller and the appender it writes through (absent for replay, which only reads). */
 export function createLabeller(s: LabellerSettings): { labeller: Labeller; appender?: LabelAppender } {

@@ -55,7 +55,7 @@ test('a person at the terminal: skip gets skipScore, quitting mid-batch is a cle
   const output = new PassThrough();
   output.resume();
   const appender = new LabelAppender(file);
-  const reward = new HumanReward(new TerminalLabeller(appender, { input, output, labellerId: 'p' }), { invert: true, skipScore: 0.25 }, appender);
+  const reward = new HumanReward(new TerminalLabeller(appender, { input, output, labellerId: 'p' }), { labeller: 'terminal', labels: file, invert: true, skipScore: 0.25, labellerId: 'p', port: 0, minRating: 2 }, appender);
   input.write('1\ns\n');
   const r = await reward.score(samples, { step: 0 });
   expect(r.scores).toEqual([0, 0.25, 0]);

@@ -1,15 +1,9 @@
 import { DiagnosticError, definePlugin, type RewardContext, type RewardResult, type RewardSample, type RewardSource } from '@rlhfjs/core';
 import { pointwiseItem, type LabelItem } from '../labels/format';
 import type { LabelAppender } from '../labels/appender';
-import { createLabeller, labellerOptionProperties } from './factory';
+import { createLabeller } from './factory';
 import type { Labeller } from './labeller';
-
-export interface HumanRewardSettings {
-  /** true: label 1 means bad (e.g. toxic), score = 1 − label; false: score = label. */
-  invert: boolean;
-  /** Score of a skipped completion. */
-  skipScore: number;
-}
+import { humanRewardOptionsSchema, type HumanRewardOptions } from './human.options';
 
 /**
  * A reward from labels given during RL: each batch goes to the labeller, and training waits for
@@ -18,7 +12,7 @@ export interface HumanRewardSettings {
 export class HumanReward implements RewardSource {
   constructor(
     readonly labeller: Labeller,
-    private readonly settings: HumanRewardSettings,
+    private readonly settings: HumanRewardOptions,
     private readonly appender?: LabelAppender,
     private readonly plugin = 'reward/human',
   ) {}
@@ -62,33 +56,10 @@ export const humanReward = definePlugin({
   kind: 'reward',
   name: 'human',
   description: 'Reward from 0/1 labels given during RL by a person (terminal or web page), a simulated labeller, or a replay of a labels file.',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['labeller', 'labels', 'invert'],
-    properties: {
-      labeller: {
-        type: 'string',
-        enum: ['terminal', 'web', 'simulated', 'replay'],
-        description:
-          'Who answers: "terminal" (keys on stdin), "web" (a page on 127.0.0.1), "simulated" (the whole-word cuss matcher, marked simulated in every label) or "replay" (labels read from the `labels` file by prompt and completion; a completion not there is an error).',
-      },
-      invert: {
-        type: 'boolean',
-        description:
-          'How a 0/1 label becomes a score. true: label 1 means bad (e.g. toxic), so score = 1 − label (toxic → 0, clean → 1). false: label 1 means good, score = label.',
-      },
-      skipScore: {
-        type: 'number',
-        default: 0.5,
-        description: 'Score of a completion the labeller skipped (default 0.5: neither good nor bad).',
-      },
-      ...labellerOptionProperties,
-    },
-  } as const,
+  options: humanRewardOptionsSchema,
   create: ({ options, resolvePath }) => {
     const labels = resolvePath(options.labels);
     const { labeller, appender } = createLabeller({ ...options, labels });
-    return new HumanReward(labeller, { invert: options.invert, skipScore: options.skipScore }, appender);
+    return new HumanReward(labeller, options, appender);
   },
 });

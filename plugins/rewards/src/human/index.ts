@@ -7,3 +7,4 @@ export * from './web/server';
 export * from './factory';
 export * from './human-reward';
 export * from './label-job';
+export * from './human.options';

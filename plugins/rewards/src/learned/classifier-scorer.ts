@@ -1,5 +1,6 @@
 import { Tokens, definePlugin, type RewardSample, type Scorer } from '@rlhfjs/core';
-import { classifierOptions, loadClassifierReward, type ClassifierReward } from './classifier-plugins';
+import { loadClassifierReward, type ClassifierReward } from './classifier-plugins';
+import { classifierScorerOptionsSchema } from './classifier-scorer.options';
 
 /** Evaluation with a trained classifier: the probability of a class, and a flag when it is the likelier one. */
 export class ClassifierScorer implements Scorer {
@@ -18,17 +19,7 @@ export const classifierScorer = definePlugin({
   kind: 'scorer',
   name: 'classifier',
   description: 'Evaluation: the probability a classifier trained by `train-classifier` gives a class (flagged when above 0.5), e.g. p(positive) of the sentiment classifier.',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['checkpoint'],
-    properties: {
-      checkpoint: classifierOptions.checkpoint,
-      class: { type: 'string', minLength: 1, default: 'positive', description: 'The class whose probability is reported.' },
-      text: classifierOptions.text,
-      name: { type: 'string', minLength: 1, description: 'Column name in evaluation tables (default: classifier-<class>).' },
-    },
-  } as const,
+  options: classifierScorerOptionsSchema,
   create: ({ options, resolvePath, container, pointer }) => {
     const { tf } = container.resolve(Tokens.Runtime);
     const reward = loadClassifierReward(tf, resolvePath(options.checkpoint), options.class, 'prob', options.text, pointer);

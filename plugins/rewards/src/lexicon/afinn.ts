@@ -1,4 +1,5 @@
 import { definePlugin, type RewardSample, type Scorer } from '@rlhfjs/core';
+import { afinnSentimentOptionsSchema, type AfinnSentimentOptions } from './afinn-sentiment.options';
 
 interface SentimentAnalyzer {
   analyze(text: string): { score: number; comparative: number };
@@ -12,13 +13,13 @@ export class AfinnScorer implements Scorer {
   readonly name = 'afinn-sentiment';
   private readonly analyzer: SentimentAnalyzer;
 
-  constructor(private readonly which: 'completion' | 'prompt-and-completion') {
+  constructor(private readonly options: AfinnSentimentOptions) {
     const Sentiment = require('sentiment') as new () => SentimentAnalyzer;
     this.analyzer = new Sentiment();
   }
 
   async score(samples: RewardSample[]): Promise<{ scores: number[]; flags: boolean[] }> {
-    const scores = samples.map((s) => this.analyzer.analyze(this.which === 'completion' ? s.completion : s.prompt + s.completion).score);
+    const scores = samples.map((s) => this.analyzer.analyze(this.options.text === 'completion' ? s.completion : s.prompt + s.completion).score);
     return { scores, flags: scores.map((v) => v > 0) };
   }
 }
@@ -27,12 +28,6 @@ export const afinnSentimentScorer = definePlugin({
   kind: 'scorer',
   name: 'afinn-sentiment',
   description: 'Evaluation: AFINN-165 word-list sentiment (sum of word valences; flagged when positive). Independent of any trained classifier.',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      text: { type: 'string', enum: ['completion', 'prompt-and-completion'], default: 'completion', description: 'Which text is scored.' },
-    },
-  } as const,
-  create: ({ options }) => new AfinnScorer(options.text),
+  options: afinnSentimentOptionsSchema,
+  create: ({ options }) => new AfinnScorer(options),
 });

@@ -1,15 +1,11 @@
 import { definePlugin, type RewardSample, type Scorer } from '@rlhfjs/core';
 import { CussMatcher, type LexiconMatch } from './cuss';
 import { ObscenityMatcher } from './obscenity';
+import type { TextChoice } from './text-option';
+import { cussToxicityOptionsSchema } from './cuss-toxicity.options';
+import { obscenityToxicityOptionsSchema } from './obscenity-toxicity.options';
 
-const textOption = {
-  type: 'string',
-  enum: ['completion', 'prompt-and-completion'],
-  default: 'completion',
-  description: 'Which text is checked: the generated completion only (what the policy is responsible for), or the prompt followed by the completion.',
-} as const;
-
-function pick(sample: RewardSample, which: 'completion' | 'prompt-and-completion'): string {
+function pick(sample: RewardSample, which: TextChoice): string {
   return which === 'completion' ? sample.completion : `${sample.prompt}${sample.completion}`;
 }
 
@@ -18,7 +14,7 @@ export class LexiconScorer implements Scorer {
   constructor(
     readonly name: string,
     private readonly matcher: { matches(text: string): LexiconMatch[] },
-    private readonly which: 'completion' | 'prompt-and-completion' = 'completion',
+    private readonly which: TextChoice = 'completion',
   ) {}
 
   async score(samples: RewardSample[]): Promise<{ scores: number[]; flags: boolean[]; matches: string[][] }> {
@@ -32,37 +28,14 @@ export const cussToxicityScorer = definePlugin({
   kind: 'scorer',
   name: 'cuss-toxicity',
   description: 'Evaluation: flags a completion holding a whole word or phrase from the `cuss` list rated at least minRating (score 1 = flagged).',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      minRating: {
-        type: 'integer',
-        minimum: 0,
-        maximum: 2,
-        default: 2,
-        description: 'Lowest `cuss` rating that counts: 2 = surely profane, 1 = likely, 0 = possibly (many false alarms).',
-      },
-      allow: {
-        type: 'array',
-        items: { type: 'string' },
-        default: [],
-        description: 'Listed words or phrases never flagged (lowercase), e.g. to drop a false alarm in your domain.',
-      },
-      text: textOption,
-    },
-  } as const,
-  create: ({ options }) => new LexiconScorer('cuss-toxicity', new CussMatcher({ minRating: options.minRating, allow: options.allow }), options.text),
+  options: cussToxicityOptionsSchema,
+  create: ({ options }) => new LexiconScorer('cuss-toxicity', new CussMatcher(options), options.text),
 });
 
 export const obscenityToxicityScorer = definePlugin({
   kind: 'scorer',
   name: 'obscenity-toxicity',
   description: 'Evaluation: flags a completion that the `obscenity` English dataset matches (leetspeak and look-alike letters resolved; score 1 = flagged).',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    properties: { text: textOption },
-  } as const,
+  options: obscenityToxicityOptionsSchema,
   create: ({ options }) => new LexiconScorer('obscenity-toxicity', new ObscenityMatcher(), options.text),
 });

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DiagnosticError, definePlugin, type RewardContext, type RewardResult, type RewardSample, type RewardSource } from '@rlhfjs/core';
+import { functionRewardOptionsSchema } from './function.options';
 
 const PLUGIN = 'reward/function';
 
@@ -130,24 +131,7 @@ export const functionReward = definePlugin({
   kind: 'reward',
   name: 'function',
   description: 'Reward from a function in your own module: (samples, ctx) => numbers (or a promise of them), one per sample.',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['module'],
-    properties: {
-      module: {
-        type: 'string',
-        minLength: 1,
-        description: 'Path of the module, relative to the recipe: .js or .cjs (CommonJS or ES module), .mjs, or .ts when a TypeScript loader is registered.',
-      },
-      export: {
-        type: 'string',
-        minLength: 1,
-        default: 'default',
-        description: 'Name of the exported function; "default" takes `export default` or `module.exports = fn`.',
-      },
-    },
-  } as const,
+  options: functionRewardOptionsSchema,
   create: async ({ options, resolvePath, pointer }) => {
     const file = resolvePath(options.module);
     const mod = await loadModule(file, pointer);

@@ -1,17 +1,7 @@
 import { DiagnosticError, definePlugin, type RewardContext, type RewardResult, type RewardSample, type RewardSource } from '@rlhfjs/core';
+import { httpRewardOptionsSchema, type HttpRewardOptions } from './http.options';
 
 const PLUGIN = 'reward/http';
-
-export interface HttpRewardSettings {
-  url: string;
-  /** Per attempt. */
-  timeoutMs: number;
-  /** Further attempts after the first one fails with a timeout, a network error, 429 or 5xx. */
-  retries: number;
-  /** Wait before retry k (1-based): backoffMs · 2^(k−1). */
-  backoffMs: number;
-  headers: Record<string, string>;
-}
 
 class Retryable extends Error {}
 
@@ -22,7 +12,7 @@ class Retryable extends Error {}
  */
 export class HttpReward implements RewardSource {
   constructor(
-    private readonly s: HttpRewardSettings,
+    private readonly s: HttpRewardOptions,
     private readonly pointer = '/rewards',
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {}
@@ -98,22 +88,6 @@ export const httpReward = definePlugin({
   kind: 'reward',
   name: 'http',
   description: 'Reward from an HTTP service: POST {samples, context} as JSON, expect {scores}; timeouts and 5xx answers are retried with backoff.',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['url'],
-    properties: {
-      url: { type: 'string', pattern: '^https?://', description: 'Endpoint that scores a batch, e.g. http://127.0.0.1:8000/score.' },
-      timeoutMs: { type: 'integer', minimum: 1, default: 30000, description: 'Milliseconds to wait for one answer before the attempt counts as failed.' },
-      retries: { type: 'integer', minimum: 0, maximum: 10, default: 2, description: 'Further attempts after a timeout, a network error, 429 or a 5xx answer (other answers are not retried).' },
-      backoffMs: { type: 'integer', minimum: 0, default: 500, description: 'Wait before the first retry; it doubles for each further one.' },
-      headers: {
-        type: 'object',
-        additionalProperties: { type: 'string' },
-        default: {},
-        description: 'Extra request headers, e.g. {"authorization": "Bearer …"}. They are stored in the resolved recipe: do not put secrets in a shared recipe.',
-      },
-    },
-  } as const,
-  create: ({ options, pointer }) => new HttpReward({ ...options, headers: options.headers as Record<string, string> }, pointer),
+  options: httpRewardOptionsSchema,
+  create: ({ options, pointer }) => new HttpReward(options, pointer),
 });

@@ -1,0 +1,65 @@
+import type { OptionsOf } from '@rlhfjs/core';
+import { corpusSpecSchema } from '../corpus/spec';
+
+/** Options of the `gpt` agent: the schema, and the type derived from it. */
+export const gptAgentOptionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    checkpoint: {
+      type: 'string',
+      description: 'Checkpoint directory (config.json, tokenizer.json, model.safetensors), relative to the recipe, e.g. "models/base". Give this or `init`.',
+    },
+    init: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['tokenizer'],
+      description: 'Build a randomly initialised model (seeded from runtime.seed) instead of loading a checkpoint. Give this or `checkpoint`.',
+      properties: {
+        contextSize: { type: 'integer', minimum: 8, default: 64, description: 'Context window in tokens (prompt + completion).' },
+        dModel: { type: 'integer', minimum: 8, default: 128, description: 'Width of the residual stream.' },
+        nLayers: { type: 'integer', minimum: 1, default: 2, description: 'Number of transformer blocks.' },
+        nHeads: { type: 'integer', minimum: 1, default: 4, description: 'Attention heads per block (must divide dModel).' },
+        dMlp: { type: 'integer', minimum: 8, default: 512, description: 'Hidden width of the MLP in each block.' },
+        tieEmbeddings: { type: 'boolean', default: true, description: 'Share the token-embedding matrix with the output projection.' },
+        tokenizer: {
+          type: 'object',
+          additionalProperties: false,
+          description: 'Where the tokenizer comes from: a tokenizer.json file, or trained on a corpus.',
+          properties: {
+            file: { type: 'string', description: 'A tokenizer.json written by @rlhfjs/plugin-lm (or Hugging Face byte-level BPE), relative to the recipe.' },
+            corpus: corpusSpecSchema,
+            vocabSize: { type: 'integer', minimum: 258, maximum: 65536, default: 2048, description: 'With `corpus`: vocabulary size of the trained byte-level BPE.' },
+            minFrequency: { type: 'integer', minimum: 1, default: 2, description: 'With `corpus`: a pair is merged only if it occurs at least this many times.' },
+          },
+        },
+      },
+    },
+    suppressEos: {
+      type: 'boolean',
+      default: false,
+      description:
+        'Remove the end-of-text token from the model\'s distribution (sampling, training log-probs and KL alike), so every completion runs to maxNewTokens. Stops RL from dodging a penalty by ending completions early, without the biased KL that a sampling-only minimum length gives.',
+    },
+    valueHead: {
+      type: 'boolean',
+      default: false,
+      description: 'Give the policy a scalar value head (needed by PPO). A checkpoint without one gets a freshly initialised head (seeded).',
+    },
+    sampling: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'How completions are sampled during training and evaluation.',
+      properties: {
+        maxNewTokens: { type: 'integer', minimum: 1, default: 24, description: 'Most tokens generated per completion (the prompt is cut from the left to leave room).' },
+        temperature: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'Softmax temperature; 1 samples the model as it is, which the RL maths assumes.' },
+        topK: { type: 'integer', minimum: 0, default: 0, description: 'Sample only among the k most likely tokens (0 = off).' },
+        topP: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 1, description: 'Nucleus sampling: only the smallest set of tokens whose probability reaches p (1 = off).' },
+        stop: { type: 'array', items: { type: 'string' }, default: [], description: 'Strings that end a completion (kept in it), e.g. ["\\n"]. The end-of-text token always ends one.' },
+      },
+    },
+  },
+} as const;
+
+export type GPTAgentOptions = OptionsOf<typeof gptAgentOptionsSchema>;
