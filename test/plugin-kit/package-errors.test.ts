@@ -24,8 +24,8 @@ beforeAll(() => {
   project = makeProject({ 'rlhf-plugin-fixture': FIXTURE_PLUGIN });
   pkg('rlhf-plugin-lodash-like', "'use strict';\nmodule.exports = { chunk(xs, n) { return [xs.slice(0, n)]; } };\n");
   pkg('rlhf-plugin-handmade', "'use strict';\nmodule.exports = { plugins: [] };\n");
-  pkg('rlhf-plugin-future', `'use strict';\nconst { definePackage, definePlugin } = require('@rlhfjs/core');\nmodule.exports = definePackage({ apiVersion: '2.0', plugins: [${reward('future')}] });\n`);
-  pkg('rlhf-plugin-newer-minor', `'use strict';\nconst { definePackage, definePlugin } = require('@rlhfjs/core');\nmodule.exports = definePackage({ apiVersion: '1.9', plugins: [${reward('newer')}] });\n`);
+  pkg('rlhf-plugin-future', `'use strict';\nconst { definePackage, definePlugin } = require('@rlhfjs/core');\nmodule.exports = definePackage({ apiVersion: '3.0', plugins: [${reward('future')}] });\n`);
+  pkg('rlhf-plugin-newer-minor', `'use strict';\nconst { definePackage, definePlugin } = require('@rlhfjs/core');\nmodule.exports = definePackage({ apiVersion: '2.9', plugins: [${reward('newer')}] });\n`);
   pkg('rlhf-plugin-clash-a', `'use strict';\nconst { definePackage, definePlugin } = require('@rlhfjs/core');\nmodule.exports = definePackage({ plugins: [${reward('same-name')}] });\n`);
   pkg('rlhf-plugin-clash-b', `'use strict';\nconst { definePackage, definePlugin } = require('@rlhfjs/core');\nexports.default = definePackage({ plugins: [${reward('same-name')}] });\n`);
   pkg('rlhf-plugin-broken', "'use strict';\nrequire('./missing-file');\n");
@@ -56,12 +56,12 @@ describe('rlhf validate on recipes naming bad plugin packages', () => {
     const res = await rlhf(['validate', 'api.yaml'], project.dir);
     expect(res.code).toBe(2);
     expect(res.err).toMatch(/api\.yaml:1:\d+ {2}\/plugins\/1 {2}\[rlhf-plugin-future\]/);
-    expect(res.err).toContain(`rlhf-plugin-future targets plugin API 2.0, but this core provides API ${CORE_API_VERSION}`);
-    expect(res.err).toContain(`install a version of rlhf-plugin-future built for API ${CORE_API_VERSION.split('.')[0]}.x, or a version of @rlhfjs/core that provides API 2.0`);
+    expect(res.err).toContain(`rlhf-plugin-future targets plugin API 3.0, but this core provides API ${CORE_API_VERSION}`);
+    expect(res.err).toContain(`install a version of rlhf-plugin-future built for API ${CORE_API_VERSION.split('.')[0]}.x, or a version of @rlhfjs/core that provides API 3.0`);
     // same major but a newer minor: the package may use what this core lacks
     const minor = await rlhf(['validate', 'minor.yaml'], project.dir);
     expect(minor.code).toBe(2);
-    expect(minor.err).toContain(`rlhf-plugin-newer-minor targets plugin API 1.9, but this core provides API ${CORE_API_VERSION}`);
+    expect(minor.err).toContain(`rlhf-plugin-newer-minor targets plugin API 2.9, but this core provides API ${CORE_API_VERSION}`);
   });
 
   test('two packages registering the same kind and name: both packages named, the second one located', async () => {

@@ -11,6 +11,11 @@ export interface MetricsSink {
   log(step: number, metrics: Metrics): Promise<void>;
   /** A free-form event for the loggers (checkpoint written, evaluation table, a message). */
   event(name: string, data: Record<string, unknown>): Promise<void>;
+  /**
+   * The job's last step, where it is not `runtime.steps` (e.g. epochs × batches of a training set
+   * known only once the data is read): the progress line's bar and ETA use it.
+   */
+  plan(totalSteps: number): void;
 }
 
 export interface JobContext {
@@ -21,17 +26,15 @@ export interface JobContext {
    * Where to start: 0 for a new run; on `--resume`, the step of the checkpoint that the runner
    * restored through {@link Job.loadCheckpoint} before calling {@link Job.run}.
    */
-  startStep?: number;
-  /** @deprecated replaced by startStep; removed once every job is converted. */
-  resume?: boolean;
+  startStep: number;
   /** The run's metrics sink (also `Tokens.Metrics`). */
-  metrics?: MetricsSink;
+  metrics: MetricsSink;
   /**
    * Write a checkpoint at `step`: the runner creates an empty temporary folder, calls
    * {@link Job.saveCheckpoint} on it, renames it into `checkpoints/step-N/` and prunes old ones.
    * Returns the checkpoint's folder.
    */
-  checkpoint?(step: number): Promise<string>;
+  checkpoint(step: number): Promise<string>;
   signal?: AbortSignal;
 }
 
@@ -49,7 +52,7 @@ export interface JobResult {
 export interface Job {
   run(ctx: JobContext): Promise<JobResult>;
   /** Write everything needed to continue after `step` into `dir` (an empty folder). */
-  saveCheckpoint?(dir: string, step: number): Promise<void>;
+  saveCheckpoint(dir: string, step: number): Promise<void>;
   /** Restore what {@link saveCheckpoint} wrote at `step`, before `run` is called. */
-  loadCheckpoint?(dir: string, step: number): Promise<void>;
+  loadCheckpoint(dir: string, step: number): Promise<void>;
 }

@@ -3,7 +3,7 @@
  * default export; a different major version is refused with an error naming both.
  * Bump the major on any breaking change to the interfaces in `contract/` or to `Tokens`.
  */
-export const CORE_API_VERSION = '1.0';
+export const CORE_API_VERSION = '2.0';
 
 export function apiMajor(v: string): number {
   const m = /^(\d+)(?:\.\d+)?$/.exec(v.trim());

@@ -89,7 +89,7 @@ export function definePlugin<K extends PluginKind, const S extends OptionsSchema
 export interface PluginPackage {
   /** Marks the object as a plugin package (so a random module is told apart). */
   readonly rlhfPluginPackage: true;
-  /** The core plugin API version this package targets, e.g. "1.0". */
+  /** The core plugin API version this package targets, e.g. "2.0". */
   readonly apiVersion: string;
   readonly plugins: readonly PluginDefinition[];
 }

@@ -49,6 +49,11 @@ export class RunMetrics implements MetricsSink {
     if (typeof data.message === 'string') this.progress?.message(`${this.opts.label}: ${data.message}`);
   }
 
+  plan(totalSteps: number): void {
+    this.opts.totalSteps = totalSteps;
+    this.progress?.setTotal(totalSteps);
+  }
+
   /** Called by the runner once the job has ended, whether it finished or failed. */
   async close(): Promise<void> {
     if (this.state === 'closed') return;

@@ -1,7 +1,7 @@
 import type { Metrics } from '../contract/algorithm';
 
 /** Metric keys shown on the progress line, in order, when present. */
-const SHOWN = ['score/mean', 'kl/mean', 'kl/beta', 'loss/total', 'loss/train', 'loss/heldout', 'ppl/heldout'];
+const SHOWN = ['score/mean', 'kl/mean', 'kl/beta', 'loss/total', 'train/loss', 'heldout/loss', 'heldout/perplexity', 'heldout/accuracy', 'heldout/auc', 'heldout/pairwiseAccuracy'];
 
 export interface ProgressOptions {
   total: number;
@@ -20,17 +20,26 @@ export class Progress {
   private readonly t0 = Date.now();
   private readonly stream: NodeJS.WriteStream;
   private readonly tty: boolean;
-  private readonly every: number;
+  private every: number;
   private readonly start: number;
   /** The last step count seen, to tell when a multiple of `every` was passed. */
   private seen: number;
 
-  constructor(private readonly opts: ProgressOptions) {
+  private readonly opts: ProgressOptions;
+
+  constructor(opts: ProgressOptions) {
+    this.opts = { ...opts };
     this.stream = opts.stream ?? process.stderr;
     this.tty = !!this.stream.isTTY;
     this.start = opts.start ?? 0;
     this.every = opts.every ?? Math.max(1, Math.round((opts.total - this.start) / 20));
     this.seen = this.start;
+  }
+
+  /** The job's last step, once it is known (the bar, the ETA and the plain-line interval follow it). */
+  setTotal(total: number): void {
+    this.opts.total = total;
+    if (this.opts.every === undefined) this.every = Math.max(1, Math.round((total - this.start) / 20));
   }
 
   update(step: number, metrics: Metrics): void {

@@ -158,6 +158,9 @@ async function execute(loaded: LoadedRecipe, runDir: RunDirectory, o: { resume: 
   const runtime = await createTensorRuntime(recipe.runtime);
   const manifest = buildManifest(loaded, runtime, o.command);
   if (o.previous) {
+    // a resumed run keeps where it came from: the original recipe file and folder, not the stored copy
+    manifest.recipeFile = o.previous.recipeFile;
+    manifest.recipeDir = o.previous.recipeDir;
     manifest.startedAt = o.previous.startedAt;
     manifest.resumedAt = [...(o.previous.resumedAt ?? []), new Date().toISOString()];
     if (o.previous.backend !== runtime.backend) {
@@ -167,7 +170,7 @@ async function execute(loaded: LoadedRecipe, runDir: RunDirectory, o: { resume: 
   runDir.writeJson(RUN_FILES.manifest, manifest);
   const container = await buildRunContainer(loaded, { runtime, runDir });
   const job: Job = await createJob(loaded, container);
-  const result = job.saveCheckpoint ? await runJob(job, container, runDir, o) : await job.run({ container, runDir: runDir.path, resume: o.resume, signal: o.signal });
+  const result = await runJob(job, container, runDir, o);
   runDir.writeJson(RUN_FILES.summary, { ...result.summary, finishedAt: new Date().toISOString() });
   return { runDir: runDir.path, result };
 }
@@ -176,20 +179,31 @@ async function execute(loaded: LoadedRecipe, runDir: RunDirectory, o: { resume: 
  * The one resume path of every job: on resume, restore the last checkpoint through the job and drop
  * the metrics logged after it; then run from that step, with checkpoints written atomically.
  */
-async function runJob(job: Job, container: DependencyContainer, runDir: RunDirectory, o: { resume: boolean; signal?: AbortSignal }): Promise<JobResult> {
+export async function runJob(job: Job, container: DependencyContainer, runDir: RunDirectory, o: { resume: boolean; signal?: AbortSignal }): Promise<JobResult> {
   const recipe = container.resolve(Tokens.Recipe);
   const metrics = container.resolve(Tokens.Metrics) as RunMetrics;
+  for (const method of ['run', 'saveCheckpoint', 'loadCheckpoint'] as const) {
+    if (typeof job[method] !== 'function') {
+      throw new DiagnosticError({
+        code: 'plugin/contract',
+        plugin: `job/${recipe.job.use}`,
+        pointer: '/job',
+        message: `the ${recipe.job.use} job has no ${method}(): every job owns its checkpoint (run, saveCheckpoint, loadCheckpoint) so that it can resume`,
+        fix: 'implement the Job interface of @rlhfjs/core (see docs/plugins.md, "Jobs"); a job with no state to keep writes nothing in saveCheckpoint',
+      });
+    }
+  }
   let startStep = 0;
   if (o.resume) {
     const ck = runDir.latestCheckpoint();
     if (ck) {
-      await job.loadCheckpoint!(ck.dir, ck.step);
+      await job.loadCheckpoint(ck.dir, ck.step);
       startStep = ck.step;
     }
     runDir.truncateMetrics(startStep);
   }
   const checkpoint = async (step: number): Promise<string> => {
-    const dir = await runDir.writeCheckpoint(step, (tmp) => job.saveCheckpoint!(tmp, step), recipe.runtime.keepCheckpoints);
+    const dir = await runDir.writeCheckpoint(step, (tmp) => job.saveCheckpoint(tmp, step), recipe.runtime.keepCheckpoints);
     await metrics.event('checkpoint', { step, dir });
     return dir;
   };

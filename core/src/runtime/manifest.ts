@@ -43,7 +43,7 @@ export function buildManifest(loaded: LoadedRecipe, runtime: TensorRuntime, comm
   return {
     format: 1,
     recipeFile: path.resolve(loaded.source.file),
-    recipeDir: loaded.source.dir,
+    recipeDir: loaded.baseDir,
     recipeName: loaded.recipe.name,
     job: loaded.recipe.job.use,
     seed: loaded.recipe.runtime.seed,

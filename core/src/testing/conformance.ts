@@ -15,6 +15,8 @@ import { Tokens } from '../container/tokens';
 import { Rng } from '../runtime/rng';
 import { RunDirectory } from '../runtime/run-dir';
 import { RunMetrics } from '../runner/metrics-sink';
+import { runJob } from '../runner/run';
+import type { Job, JobResult } from '../contract/job';
 import { createTensorRuntime } from '../runtime/backend';
 import type { TensorRuntime } from '../contract/tensor-runtime';
 import { checkContract } from './contract-checks';
@@ -343,6 +345,15 @@ export async function buildPlugin<K extends PluginKind>(
     dispose();
     throw err;
   }
+}
+
+/**
+ * Run a job built by {@link buildPlugin} the way `rlhf train` runs it: through the runner's one
+ * path, with the run's metrics sink and atomic checkpoints; `resume: true` restores the last
+ * checkpoint of the built plugin's run directory first, as `rlhf train --resume` does.
+ */
+export function runBuiltJob(built: BuiltPlugin<Job>, opts: { resume?: boolean; signal?: AbortSignal } = {}): Promise<JobResult> {
+  return runJob(built.instance, built.container, new RunDirectory(built.runDir), { resume: opts.resume ?? false, signal: opts.signal });
 }
 
 /** Everything the kit checks, without a test runner: the list of results (for tools and for testing the kit). */

@@ -172,6 +172,7 @@ export async function checkContract(kind: PluginKind, id: string, built: unknown
     }
     case 'job': {
       if (!isFn(o, 'run')) bad('a job needs run(ctx)');
+      if (!isFn(o, 'saveCheckpoint') || !isFn(o, 'loadCheckpoint')) bad('a job owns its checkpoint: it needs saveCheckpoint(dir, step) and loadCheckpoint(dir, step), so that --resume can continue it');
       break;
     }
   }

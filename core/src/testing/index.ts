@@ -13,6 +13,7 @@ export {
   checkDefaults,
   checkFactory,
   buildPlugin,
+  runBuiltJob,
   pluginsOf,
   rangeAdmits,
   cpuRuntime,

@@ -7,4 +7,4 @@ export { keywordPattern } from './keyword-bonus';
 export { distinctRatio } from './distinct-words';
 
 /** Two plugins of two kinds in one package; nothing registers on import. */
-export default definePackage({ apiVersion: '1.0', plugins: [keywordBonus, distinctWords] });
+export default definePackage({ apiVersion: '2.0', plugins: [keywordBonus, distinctWords] });

@@ -100,10 +100,10 @@ describe('the rl job plugin', () => {
       container: c,
       runDir: tmp,
       startStep: 0,
-      metrics: { log: async (step: number, m: Metrics) => void logged.push([step, m]), event: async () => {} },
+      metrics: { log: async (step: number, m: Metrics) => void logged.push([step, m]), event: async () => {}, plan: () => {} },
       checkpoint: async (step: number) => {
         checkpoints.push(step);
-        return runDir.writeCheckpoint(step, (d) => job.saveCheckpoint!(d, step));
+        return runDir.writeCheckpoint(step, (d) => job.saveCheckpoint(d, step));
       },
     };
     const res = await job.run(ctx);
@@ -126,7 +126,7 @@ describe('the rl job plugin', () => {
     const again = countingAlgorithm();
     const c2 = runContainer(again);
     const job2 = create(c2);
-    await job2.loadCheckpoint!(runDir.checkpointDir(4), 4);
+    await job2.loadCheckpoint(runDir.checkpointDir(4), 4);
     expect(again.steps).toBe(4);
     logged.length = 0;
     await job2.run({ ...ctx, container: c2, startStep: 4, checkpoint: async () => '' });
@@ -137,7 +137,7 @@ describe('the rl job plugin', () => {
     const file = path.join(tmp, 'samples.jsonl');
     fs.writeFileSync(file, [0, 1, 2, 3].map((step) => JSON.stringify({ step, completion: `c${step}` })).join('\n') + '\n{"step": 4, "compl');
     const c = runContainer(countingAlgorithm(), 2);
-    await create(c).run({ container: c, runDir: tmp, startStep: 2, metrics: { log: async () => {}, event: async () => {} }, checkpoint: async () => '' });
+    await create(c).run({ container: c, runDir: tmp, startStep: 2, metrics: { log: async () => {}, event: async () => {}, plan: () => {} }, checkpoint: async () => '' });
     expect(fs.readFileSync(file, 'utf8')).toBe('{"step":0,"completion":"c0"}\n{"step":1,"completion":"c1"}\n');
   });
 });

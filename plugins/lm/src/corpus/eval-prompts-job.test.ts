@@ -17,8 +17,8 @@ describe('eval-prompts job', () => {
     expect(validate({ ...options, count: 0 })).toBe(false);
     const job = await evalPromptsJob.create({ options: options as never, container: container.createChildContainer(), resolvePath: (p) => path.resolve(dir, p), pointer: '/job' });
     const logged: Array<[number, Record<string, number>]> = [];
-    const metrics = { log: async (step: number, m: Record<string, number>) => void logged.push([step, m]), event: async () => undefined };
-    const { summary } = await job.run({ container: container.createChildContainer(), runDir: dir, startStep: 0, metrics });
+    const metrics = { log: async (step: number, m: Record<string, number>) => void logged.push([step, m]), event: async () => undefined, plan: () => undefined };
+    const { summary } = await job.run({ container: container.createChildContainer(), runDir: dir, startStep: 0, metrics, checkpoint: async () => '' });
     // one step: its counts are logged at step 0
     expect(logged).toEqual([[0, { prompts: 20, 'kind/before-lexicon-word': 10, 'kind/brown-head': 0, 'kind/informal-tail': 10, humanContinuationFlaggedShare: summary.humanContinuationFlaggedShare }]]);
     const rows = fs.readFileSync(path.join(dir, 'out/eval.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));

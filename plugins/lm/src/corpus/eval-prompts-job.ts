@@ -81,10 +81,10 @@ export class EvalPromptsJob implements Job {
       // that continued like the people who wrote the text (completions longer than the cut differ)
       humanContinuationFlaggedShare: humanFlagged / prompts.length,
     };
-    const metrics = ctx.metrics ?? ctx.container.resolve(Tokens.Metrics);
+    const metrics = ctx.metrics;
     await metrics.log(0, counts);
     this.done = { output: path.resolve(file), ...counts };
-    await ctx.checkpoint?.(1);
+    await ctx.checkpoint(1);
     return { summary: this.done };
   }
 }

@@ -157,7 +157,7 @@ export class PretrainJob implements Job {
     const { tf } = c.resolve(Tokens.Runtime);
     const rng = c.resolve(Tokens.Rng);
     const recipe: ResolvedRecipe | undefined = c.isRegistered(Tokens.Recipe, true) ? c.resolve(Tokens.Recipe) : undefined;
-    const metrics = ctx.metrics ?? c.resolve(Tokens.Metrics);
+    const metrics = ctx.metrics;
     const o = this.o;
     const totalSteps = recipe?.runtime.steps ?? 1000;
     const checkpointEvery = recipe?.runtime.checkpointEvery ?? 0;
@@ -274,11 +274,11 @@ export class PretrainJob implements Job {
           state.lossN = 0;
         }
         if (state.step % o.evalEvery === 0) await evaluate();
-        if (checkpointEvery > 0 && state.step % checkpointEvery === 0 && state.step < totalSteps) await ctx.checkpoint?.(state.step);
+        if (checkpointEvery > 0 && state.step % checkpointEvery === 0 && state.step < totalSteps) await ctx.checkpoint(state.step);
       }
       if (state.lastEval?.step !== state.step) await evaluate();
       // always end with a checkpoint (also when stopped by time or a signal), so --resume can continue
-      await ctx.checkpoint?.(state.step);
+      await ctx.checkpoint(state.step);
       await saveModel(model, output, { config: { pretrain: { step: state.step, heldOutLoss: state.lastEval?.loss ?? null, heldOutPerplexity: state.lastEval?.ppl ?? null, tokensSeen: state.tokensSeen } } });
       await metrics.event('saved', { dir: output });
     } finally {

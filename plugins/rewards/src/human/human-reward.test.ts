@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { DiagnosticError, Tokens, type Agent } from '@rlhfjs/core';
-import { buildPlugin } from '@rlhfjs/core/testing';
+import { buildPlugin, runBuiltJob } from '@rlhfjs/core/testing';
 import { tinyModel } from '@rlhfjs/plugin-lm/testing';
 import { PromptEnvironment } from '@rlhfjs/plugin-lm';
 import { LabelAppender, readLabels } from '../labels';
@@ -92,7 +92,7 @@ describe('label job', () => {
     const labels = path.join(dir, 'job.jsonl');
     const opts = { labeller: 'simulated', labels, prompts: 3, samplesPerPrompt: 2, batchSize: 4 };
     const built = await buildPlugin(labelJob, opts, { services: services(['the cat', 'a quick', 'we went', 'lol that']) });
-    const res = await built.instance.run({ container: built.container, runDir: built.runDir, resume: false });
+    const res = await runBuiltJob(built);
     built.dispose();
     expect(res.summary).toMatchObject({ mode: 'pointwise', unanswered: 0, labeller: { kind: 'simulated', simulated: true } });
     const first = readLabels(labels);
@@ -103,7 +103,7 @@ describe('label job', () => {
     expect(prompts.size).toBe(3);
 
     const again = await buildPlugin(labelJob, opts, { services: services(['the cat', 'a quick', 'we went', 'lol that']) });
-    await again.instance.run({ container: again.container, runDir: again.runDir, resume: false });
+    await runBuiltJob(again);
     again.dispose();
     expect(readLabels(labels).lines).toHaveLength(first.lines.length);
   });
@@ -111,7 +111,7 @@ describe('label job', () => {
   test('pair mode shows two completions per prompt', async () => {
     const labels = path.join(dir, 'pairs.jsonl');
     const built = await buildPlugin(labelJob, { labeller: 'simulated', labels, prompts: 1, mode: 'pair', split: 'heldOut' }, { services: services(['the cat']) });
-    const res = await built.instance.run({ container: built.container, runDir: built.runDir, resume: false });
+    const res = await runBuiltJob(built);
     built.dispose();
     const recs = readLabels(labels).labels;
     expect(recs.length + (res.summary.identicalPairsDropped as number)).toBe(1);

@@ -75,7 +75,7 @@ export class LabelJob implements Job {
     const c = ctx.container;
     const agent = c.resolve(Tokens.Agent);
     const env = c.resolve(Tokens.Environment);
-    const metrics = ctx.metrics ?? c.resolve(Tokens.Metrics);
+    const metrics = ctx.metrics;
     const every = c.resolve(Tokens.Recipe).runtime.checkpointEvery;
     const rng = c.resolve(Tokens.Rng).fork('label-job');
     const { policy, sampling } = agent;
@@ -102,6 +102,7 @@ export class LabelJob implements Job {
     this.live = live;
     const completions = live.completions;
     const batches = Math.ceil(rows.length / this.o.batchSize);
+    metrics.plan(batches + 1); // the generation batches, then the labelling step
     for (let k = live.batches; k < batches; k++) {
       if (ctx.signal?.aborted) throw new Error('label job aborted');
       const chunk = rows.slice(k * this.o.batchSize, (k + 1) * this.o.batchSize);
@@ -114,7 +115,7 @@ export class LabelJob implements Job {
       live.generate = genRng.getState();
       live.batches = k + 1;
       await metrics.log(k, { 'label/generated': completions.length });
-      if (every > 0 && (k + 1) % every === 0) await ctx.checkpoint?.(k + 1);
+      if (every > 0 && (k + 1) % every === 0) await ctx.checkpoint(k + 1);
     }
 
     const items: LabelItem[] = [];

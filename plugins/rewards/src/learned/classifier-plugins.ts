@@ -68,7 +68,7 @@ export class TrainClassifierJob implements Job {
     const c = ctx.container;
     const { tf } = c.resolve(Tokens.Runtime);
     ensureGradients(tf);
-    const metrics = ctx.metrics ?? c.resolve(Tokens.Metrics);
+    const metrics = ctx.metrics;
     const every = c.resolve(Tokens.Recipe).runtime.checkpointEvery;
     const o = this.o;
     const rng = c.resolve(Tokens.Rng).fork('train-classifier');
@@ -87,12 +87,13 @@ export class TrainClassifierJob implements Job {
     if (this.restoreFrom) await trainer.load(this.restoreFrom);
     this.trainer = trainer;
     const total = trainer.totalSteps;
+    metrics.plan(total);
     let trained: Awaited<ReturnType<ClassifierTrainer['run']>>;
     try {
       trained = await trainer.run({
         onEpoch: (r, steps) => metrics.log(steps - 1, { 'train/loss': r.trainLoss, 'train/epoch': r.epoch, 'validation/loss': r.validationLoss, 'validation/accuracy': r.validationAccuracy }),
         afterStep: async (steps) => {
-          if (every > 0 && steps % every === 0 && steps < total) await ctx.checkpoint?.(steps);
+          if (every > 0 && steps % every === 0 && steps < total) await ctx.checkpoint(steps);
         },
       });
     } finally {

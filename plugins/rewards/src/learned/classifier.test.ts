@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { DiagnosticError, Rng, ensureGradients } from '@rlhfjs/core';
-import { buildPlugin } from '@rlhfjs/core/testing';
+import { buildPlugin, runBuiltJob } from '@rlhfjs/core/testing';
 import { LabelAppender, makeRecord, pointwiseItem } from '../labels';
 import { BagOfEmbeddingsClassifier, buildVocab, classMargin, features } from './bag-classifier';
 import { classifierReward, trainClassifierJob } from './classifier-plugins';
@@ -84,7 +84,7 @@ test('train-classifier job on a labels file, then the classifier reward in its t
   app.close();
   const out = path.join(dir, 'toxicity-clf');
   const job = await buildPlugin(trainClassifierJob, { data: labels, output: out, classes: ['clean', 'toxic'], epochs: 15, learningRate: 0.05, dModel: 8, testFraction: 0.2 });
-  const res = await job.instance.run({ container: job.container, runDir: job.runDir, resume: false });
+  const res = await runBuiltJob(job);
   job.dispose();
   // 60 labels (the skip is dropped); the texts repeat, so held-out rows are easy here
   expect(res.summary).toMatchObject({ checkpoint: out, heldOutExamples: 12, heldOutAccuracy: 1 });

@@ -117,7 +117,7 @@ export class TrainRewardModelJob implements Job {
     const c = ctx.container;
     const { tf } = c.resolve(Tokens.Runtime);
     ensureGradients(tf);
-    const metrics = ctx.metrics ?? c.resolve(Tokens.Metrics);
+    const metrics = ctx.metrics;
     const recipe = c.resolve(Tokens.Recipe);
     const o = this.o;
     const labelsFile = this.resolvePath(o.labels);
@@ -172,6 +172,7 @@ export class TrainRewardModelJob implements Job {
       this.live = { rm, opt, st, info };
       const stepsPerEpoch = Math.ceil(st.order.length / o.batchSize);
       const totalSteps = stepsPerEpoch * o.epochs;
+      metrics.plan(totalSteps);
       const classWeight =
         objective === 'pointwise' && o.classWeights === 'balanced' ? balancedClassWeights((train as RewardModelData['pointwise']).map((p) => p.target)) : undefined;
       const every = recipe.runtime.checkpointEvery;
@@ -216,7 +217,7 @@ export class TrainRewardModelJob implements Job {
           t0 = Date.now();
         }
         st.shuffle = shuffle.getState();
-        if (every > 0 && st.step % every === 0 && st.step < totalSteps) await ctx.checkpoint?.(st.step);
+        if (every > 0 && st.step % every === 0 && st.step < totalSteps) await ctx.checkpoint(st.step);
       }
       const after = await evaluate();
       await metrics.log(totalSteps - 1, Object.fromEntries(Object.entries(after).map(([k, v]) => [`heldout/${k}`, v])));

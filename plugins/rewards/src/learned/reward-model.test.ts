@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { CheckpointModels, DiagnosticError, PluginRegistry, Rng, Tokens, ensureGradients, type ModelLoader } from '@rlhfjs/core';
-import { buildPlugin } from '@rlhfjs/core/testing';
+import { buildPlugin, runBuiltJob } from '@rlhfjs/core/testing';
 import lm from '@rlhfjs/plugin-lm';
 import { tinyModel } from '@rlhfjs/plugin-lm/testing';
 import { LabelAppender, makeRecord, pairItem, pointwiseItem, readLabels } from '../labels';
@@ -130,7 +130,7 @@ test('train-reward-model on pairs (Bradley–Terry), then the reward-model rewar
   expect(readLabels(labels).labels).toHaveLength(24);
   const out = path.join(dir, 'rm');
   const job = await buildPlugin(trainRewardModelJob, { init: base, labels, output: out, epochs: 4, batchSize: 6, learningRate: 0.005, testFraction: 0.25 }, services);
-  const res = await job.instance.run({ container: job.container, runDir: job.runDir, resume: false });
+  const res = await runBuiltJob(job);
   const metrics = fs.readFileSync(path.join(job.runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   job.dispose();
   expect(res.summary).toMatchObject({ objective: 'pairs', trainExamples: 18, heldOutExamples: 6 });
@@ -169,7 +169,7 @@ test('pointwise labels need invert; with it the model learns r > 0 for label 0 w
   const noInvert = await buildPlugin(trainRewardModelJob, { init: base, labels }, services);
   let err: unknown;
   try {
-    await noInvert.instance.run({ container: noInvert.container, runDir: noInvert.runDir, resume: false });
+    await runBuiltJob(noInvert);
   } catch (e) {
     err = e;
   }
@@ -178,7 +178,7 @@ test('pointwise labels need invert; with it the model learns r > 0 for label 0 w
   expect((err as Error).message).toMatch(/needs "invert"/);
 
   const job = await buildPlugin(trainRewardModelJob, { init: base, labels, invert: true, epochs: 8, batchSize: 4, learningRate: 0.003, testFraction: 0.34 }, services);
-  const res = await job.instance.run({ container: job.container, runDir: job.runDir, resume: false });
+  const res = await runBuiltJob(job);
   job.dispose();
   expect(res.summary).toMatchObject({ objective: 'pointwise', trainExamples: 8, heldOutExamples: 4 });
   expect((res.summary.heldOut as { accuracy: number }).accuracy).toBe(1);

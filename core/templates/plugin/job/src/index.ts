@@ -1,9 +1,19 @@
 import * as fs from 'node:fs';
-import { definePackage, definePlugin, Tokens, type Job, type JobResult } from '@rlhfjs/core';
+import * as path from 'node:path';
+import { definePackage, definePlugin, type Job, type JobContext, type JobResult } from '@rlhfjs/core';
+
+const STATE_FILE = 'count-state.json';
+
+interface CountState {
+  /** Texts counted so far (the next step). */
+  done: number;
+  words: number;
+}
 
 /**
  * Job: a recipe runs it instead of the RL loop (job: { use: __PLUGIN__ }). It logs one metrics row
- * per text through the run directory and the recipe's loggers, both taken from the container.
+ * per text through the run's metrics sink, and owns its checkpoint, so `rlhf train --resume`
+ * continues a killed run where its last checkpoint left it.
  */
 export const __EXPORT__ = definePlugin({
   kind: 'job',
@@ -16,25 +26,28 @@ export const __EXPORT__ = definePlugin({
     properties: {
       texts: { type: 'array', items: { type: 'string' }, default: ['A short first text.', 'And a second, slightly longer one.'], description: 'Texts to count, when no file is given.' },
       file: { type: 'string', description: 'A text file (relative to the recipe), one text per line; replaces texts.' },
+      checkpointEvery: { type: 'integer', minimum: 0, default: 1, description: 'Write a checkpoint after every N texts (0: never).' },
     },
   } as const,
-  create({ options, container, resolvePath }): Job {
+  create({ options, resolvePath }): Job {
+    let state: CountState = { done: 0, words: 0 };
     return {
-      async run(): Promise<JobResult> {
+      async run(ctx: JobContext): Promise<JobResult> {
         const texts = options.file ? fs.readFileSync(resolvePath(options.file), 'utf8').split('\n').filter((l) => l.trim().length > 0) : options.texts;
-        const runDir = container.resolve(Tokens.RunDir);
-        const loggers = container.resolve(Tokens.Loggers);
-        for (const l of loggers) await l.start?.({ runDir: runDir.path, totalSteps: texts.length, startStep: 0 });
-        let words = 0;
-        for (let step = 0; step < texts.length; step++) {
+        ctx.metrics.plan(texts.length);
+        for (let step = state.done; step < texts.length; step++) {
           const n = texts[step].split(/\s+/u).filter((w) => w.length > 0).length;
-          words += n;
-          const metrics = { words: n, chars: texts[step].length };
-          runDir.appendMetrics(step, metrics);
-          for (const l of loggers) await l.log(step, metrics);
+          state = { done: step + 1, words: state.words + n };
+          await ctx.metrics.log(step, { words: n, chars: texts[step].length });
+          if (options.checkpointEvery > 0 && state.done % options.checkpointEvery === 0) await ctx.checkpoint(state.done);
         }
-        for (const l of loggers) await l.close?.();
-        return { summary: { texts: texts.length, words, meanWords: texts.length ? words / texts.length : 0 } };
+        return { summary: { texts: texts.length, words: state.words, meanWords: texts.length ? state.words / texts.length : 0 } };
+      },
+      async saveCheckpoint(dir: string): Promise<void> {
+        fs.writeFileSync(path.join(dir, STATE_FILE), JSON.stringify(state));
+      },
+      async loadCheckpoint(dir: string): Promise<void> {
+        state = JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), 'utf8')) as CountState;
       },
     };
   },
