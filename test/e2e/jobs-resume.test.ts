@@ -186,6 +186,10 @@ async function straightKilledResumed(name: string, recipe: string, killedSets: s
   expect(cmp.stepsCompared).toBeGreaterThan(0);
   const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
   expect(manifest.resumedAt).toHaveLength(1);
+  // the resumed run still names the recipe's own folder (relative paths resolve there on a second
+  // --resume), not the run directory that holds the stored copy
+  expect(manifest.recipeDir).toBe(project.dir);
+  expect(manifest.recipeFile).toBe(path.join(project.dir, recipe));
   return { straight: path.join(project.dir, straight), killed: dir, interrupted, killedAt };
 }
 
