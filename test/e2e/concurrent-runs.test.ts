@@ -27,7 +27,9 @@ describe('run directories', () => {
   test('eight runs of one recipe started together all finish, each in its own folder', async () => {
     const results = await Promise.all(Array.from({ length: 8 }, () => finish(rlhfAsync(['train', 'count.yaml'], project.dir))));
     for (const r of results) {
-      expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+      // stderr holds the progress line and nothing else
+      expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: 'count step 1/1 (' + r.stderr.slice('count step 1/1 ('.length) });
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stdout).toContain('"words": 3');
     }
     const printed = results.map((r) => /run directory: (\S+)/.exec(r.stdout)?.[1]);
