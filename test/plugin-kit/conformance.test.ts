@@ -5,7 +5,7 @@
 import { container } from 'tsyringe';
 import { definePackage, definePlugin, Tokens, type PluginDefinition } from '@rlhfjs/core';
 import { checkDefaults, checkFactory, checkPackageJson, checkPluginPackage, rangeAdmits, testPluginPackage, buildPlugin, type CheckResult, type ConformanceOptions } from '@rlhfjs/core/testing';
-import { FIXTURE_PLUGIN } from '../helpers/project';
+import { FIXTURE_PLUGIN } from '../helpers/paths';
 
 // the one-liner an author writes, on two real packages
 testPluginPackage(require('../../plugins/loggers/src').default ?? require('../../plugins/loggers/src'), { packageJson: require('../../plugins/loggers/package.json') });

@@ -26,3 +26,4 @@ export {
 } from './conformance';
 export { checkContract, SAMPLE_BATCH, CALL_TIMEOUT_MS } from './contract-checks';
 export { diagnosticThrownBy } from './diagnostics';
+export { makeProject, rlhf, type TestProject } from './project';
