@@ -13,8 +13,8 @@ const deepImports = [
 
 const OTHER_PLUGIN = 'A plugin imports only @rlhfjs/core and its public subpaths; reach other plugins through a contract and a DI token in core.';
 
-/** Plugins see the framework only through @rlhfjs/core (and its public subpaths), never each other. */
-const pluginImports = [...deepImports, { regex: '^@rlhfjs/(plugin-[a-z-]+|native-kernels)(/|$)', message: OTHER_PLUGIN }];
+/** Plugins see the framework only through @rlhfjs/core (and its public subpaths), never each other or another package of the project. */
+const pluginImports = [...deepImports, { regex: '^@rlhfjs/(?!core(/|$))', message: OTHER_PLUGIN }];
 
 const TENSOR_RUNTIME = 'Recipe loading and validation must not load a tensor runtime; use `import type` or move the code to runtime/.';
 
@@ -66,7 +66,7 @@ export default tseslint.config(
     ignores: ['**/*.test.ts', '**/__fixtures__/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: pluginImports }],
-      'no-restricted-syntax': ['error', { selector: requireOf('^@rlhfjs\\/(plugin-[a-z-]+|native-kernels)(\\/|$)'), message: OTHER_PLUGIN }],
+      'no-restricted-syntax': ['error', { selector: requireOf('^@rlhfjs\\/(?!core(\\/|$))'), message: OTHER_PLUGIN }],
     },
   },
   {

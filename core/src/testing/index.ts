@@ -1,5 +1,6 @@
 /**
- * The plugin conformance kit: `import { testPluginPackage } from '@rlhfjs/core/testing'`.
+ * The plugin conformance kit (`import { testPluginPackage } from '@rlhfjs/core/testing'`) and helpers
+ * for tests that run recipes the way a user does (`makeProject`, `rlhf`).
  * Kept out of the main entry so that a run never loads it.
  */
 import 'reflect-metadata';
