@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { bundleSchema, createAjv, knownPlugins, recipeSchema } from '@rlhfjs/core';
-import { REPO } from './helpers/project';
+import { REPO } from './helpers/paths';
 
 const committed = path.join(REPO, 'schemas', 'recipe.bundle.schema.json');
 const envelope = path.join(REPO, 'schemas', 'recipe.schema.json');

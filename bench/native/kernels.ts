@@ -10,7 +10,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as NativeKernels from '../../plugins/native-kernels/dist';
 import { median } from './harness';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const nk = require(path.resolve(__dirname, '..', '..', '..', 'plugins', 'native-kernels', 'dist')) as typeof NativeKernels;
 
 interface Case {

@@ -14,7 +14,6 @@ import type * as NativeKernels from '../../plugins/native-kernels/dist';
 import { findTorch, median, parseStepArgs, TorchWorker } from './harness';
 import { BENCH_CONFIG, makeBatch } from './tiny-gpt';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const nk = require(path.resolve(__dirname, '..', '..', '..', 'plugins', 'native-kernels', 'dist')) as typeof NativeKernels;
 
 /** The parts of @rlhfjs/core and @rlhfjs/plugin-lm this bench uses, loaded from their dist at run time. */
@@ -35,12 +34,10 @@ interface LmApi {
 function loadLm(): LmApi | string {
   const root = path.resolve(__dirname, '..', '..', '..');
   try {
-    /* eslint-disable @typescript-eslint/no-require-imports */
     const core = require(path.join(root, 'core', 'dist'));
     const gpt = require(path.join(root, 'plugins', 'lm', 'dist', 'model', 'gpt'));
     const config = require(path.join(root, 'plugins', 'lm', 'dist', 'model', 'config'));
     const init = require(path.join(root, 'plugins', 'lm', 'dist', 'model', 'init'));
-    /* eslint-enable @typescript-eslint/no-require-imports */
     return { GPTModel: gpt.GPTModel, validateConfig: config.validateConfig, initWeights: init.initWeights, Rng: core.Rng, adamOptimizer: core.adamOptimizer, packRollout: core.packRollout, disposePacked: core.disposePacked };
   } catch (err) {
     return `plugins/lm is not built (${(err as Error).message.split('\n')[0]}); run npx tsc -b plugins/lm`;

@@ -12,7 +12,6 @@ import { findTorch, median, parseStepArgs, TorchWorker } from './harness';
 import { BENCH_CONFIG, makeBatch, TinyGpt } from './tiny-gpt';
 
 // the built package (npx tsc -b plugins/native-kernels); this file runs from bench/native/dist
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const nk = require(path.resolve(__dirname, '..', '..', '..', 'plugins', 'native-kernels', 'dist')) as typeof NativeKernels;
 const { installNativeKernels, nativeBlasInfo, nativeKernelsAvailable, uninstallNativeKernels, geluTanh, layerNorm, tokenLogprobs, adam } = nk;
 

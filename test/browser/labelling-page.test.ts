@@ -11,7 +11,6 @@ import { LabelAppender, WebLabeller, pairItem, pointwiseItem, readLabels } from 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = fs.existsSync(CHROMIUM);
 if (!haveChromium) {
-  // eslint-disable-next-line no-console
   console.warn(`skipping the labelling page browser test: ${CHROMIUM} is absent (apt-get install chromium)`);
 }
 const maybe = haveChromium ? describe : describe.skip;

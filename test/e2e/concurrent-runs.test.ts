@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { makeProject, FIXTURE_PLUGIN } from '../helpers/project';
-import { rlhf } from '../helpers/cli';
+import { makeProject, rlhf } from '@rlhfjs/core/testing';
+import { FIXTURE_PLUGIN } from '../helpers/paths';
 import { rlhfAsync } from './rl-project';
 
 jest.setTimeout(180_000);

@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { compareMetrics, readMetricsFile, type MetricsRecord } from '@rlhfjs/core';
-import { makeProject, REPO } from '../helpers/project';
+import { makeProject } from '@rlhfjs/core/testing';
+import { REPO } from '../helpers/paths';
 import { latestStep, rlhfAsync, rlhfSync } from './rl-project';
 
 jest.setTimeout(600_000);

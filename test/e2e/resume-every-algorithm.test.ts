@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { readMetricsFile, type MetricsRecord } from '@rlhfjs/core';
-import { REPO } from '../helpers/project';
+import { REPO } from '../helpers/paths';
 import { CLI, latestStep, makeRlProject, rlhfAsync, rlhfSync } from './rl-project';
 
 jest.setTimeout(300_000);

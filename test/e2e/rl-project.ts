@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { makeProject, REPO, FIXTURE_PLUGIN } from '../helpers/project';
+import { makeProject } from '@rlhfjs/core/testing';
+import { REPO, FIXTURE_PLUGIN } from '../helpers/paths';
 
 export const CLI = path.join(REPO, 'core', 'bin', 'rlhf.js');
 

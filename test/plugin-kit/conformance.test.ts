@@ -5,7 +5,7 @@
 import { container } from 'tsyringe';
 import { definePackage, definePlugin, Tokens, type PluginDefinition } from '@rlhfjs/core';
 import { checkDefaults, checkFactory, checkPackageJson, checkPluginPackage, rangeAdmits, testPluginPackage, buildPlugin, type CheckResult, type ConformanceOptions } from '@rlhfjs/core/testing';
-import { FIXTURE_PLUGIN } from '../helpers/project';
+import { FIXTURE_PLUGIN } from '../helpers/paths';
 
 // the one-liner an author writes, on two real packages
 testPluginPackage(require('../../plugins/loggers/src').default ?? require('../../plugins/loggers/src'), { packageJson: require('../../plugins/loggers/package.json') });
@@ -125,7 +125,7 @@ describe('the kit reports each defect with its fix', () => {
       await problems([
         def('scorer', 'vague', () => ({ name: 'vague', score: async (s: unknown[]) => ({ scores: s.map(() => 1), flags: s.map(() => 'yes') }) })),
         def('logger', 'fragile', () => ({ log: (_step: number, m: Record<string, number>) => { if (Number.isNaN(m['kl/mean'])) throw new Error('NaN in metrics'); } })),
-        def('algorithm', 'shapeless', () => ({ mode: 'online', batch: { promptsPerIteration: 0, samplesPerPrompt: 2 }, needsValues: false, update: async () => ({ metrics: {}, kl: 0 }) })),
+        def('algorithm', 'shapeless', () => ({ mode: 'online', batch: { promptsPerIteration: 0, samplesPerPrompt: 2 }, update: async () => ({ metrics: {}, kl: 0 }) })),
         def('job', 'idle', () => ({ start: () => undefined })),
         def('agent', 'hollow', () => ({ policy: { contextSize: 1 }, sampling: {}, source: 'nowhere' })),
         def('reward', 'stuck', () => null),

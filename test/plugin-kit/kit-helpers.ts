@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { REPO } from '../helpers/project';
+import { REPO } from '../helpers/paths';
 
 export { REPO };
 
-export { rlhf } from '../helpers/cli';
+export { rlhf } from '@rlhfjs/core/testing';
 
 /** Run a command, failing the test with its output when it exits non-zero (unless `allowFail`). */
 export function sh(cmd: string, args: string[], cwd: string, opts: { allowFail?: boolean; timeout?: number } = {}): SpawnSyncReturns<string> {

@@ -2,7 +2,8 @@
  * What a user sees from `rlhf validate` when a recipe names a package that is not a plugin package,
  * one built for another core API version, or two packages that register the same kind and name.
  */
-import { makeProject, FIXTURE_PLUGIN } from '../helpers/project';
+import { makeProject } from '@rlhfjs/core/testing';
+import { FIXTURE_PLUGIN } from '../helpers/paths';
 import { CORE_API_VERSION } from '@rlhfjs/core';
 import { rlhf } from './kit-helpers';
 

@@ -1,5 +1,5 @@
-import { rlhf } from '../../../test/helpers/cli';
-import { makeProject, FIXTURE_PLUGIN } from '../../../test/helpers/project';
+import { makeProject, rlhf } from '../testing';
+import { FIXTURE_PLUGIN } from '../__fixtures__/external-plugin';
 
 let project: ReturnType<typeof makeProject>;
 beforeAll(() => {

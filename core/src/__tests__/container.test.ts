@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { container as root } from 'tsyringe';
 import { buildRunContainer, createTensorRuntime, loadRecipe, Tokens, train, readMetricsFile, type TensorRuntime } from '../index';
-import { makeProject, FIXTURE_PLUGIN } from '../../../test/helpers/project';
+import { makeProject } from '../testing';
+import { FIXTURE_PLUGIN } from '../__fixtures__/external-plugin';
 
 let project: ReturnType<typeof makeProject>;
 let runtime: TensorRuntime;

@@ -1,5 +1,6 @@
 import { CORE_API_VERSION, DiagnosticError, PluginRegistry, definePackage, definePlugin, loadPackage } from '../index';
-import { makeProject, FIXTURE_PLUGIN } from '../../../test/helpers/project';
+import { makeProject } from '../testing';
+import { FIXTURE_PLUGIN } from '../__fixtures__/external-plugin';
 
 const reward = (name: string) =>
   definePlugin({ kind: 'reward', name, description: 'r', options: { type: 'object', additionalProperties: false, properties: {} } as const, create: () => ({ score: async () => ({ scores: [] }) }) });

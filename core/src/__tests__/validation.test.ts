@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DiagnosticError, loadRecipe, PluginRegistry, createTensorRuntime, formatDiagnostics, type Diagnostic } from '../index';
 import { validationPackage } from './validation-plugins';
-import { makeProject, FIXTURE_PLUGIN } from '../../../test/helpers/project';
+import { makeProject } from '../testing';
+import { FIXTURE_PLUGIN } from '../__fixtures__/external-plugin';
 
 const GOOD = `# a complete RL recipe
 plugins: [rlhf-plugin-fixture]

@@ -51,5 +51,3 @@ export const Tokens = {
   /** The run's one metrics sink: metrics.jsonl, the loggers and the progress line. Every job logs through it. */
   Metrics: token<MetricsSink>('Metrics'),
 } as const;
-
-export type TokenName = keyof typeof Tokens;

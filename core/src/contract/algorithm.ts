@@ -38,8 +38,6 @@ export interface Stateful {
 export interface OnlineAlgorithm extends Stateful {
   readonly mode: 'online';
   readonly batch: BatchShape;
-  /** Whether the runner must fetch value-head estimates during the rollout. */
-  readonly needsValues: boolean;
   update(exp: Experience): Promise<UpdateResult>;
 }
 

@@ -5,11 +5,6 @@
  */
 export const CORE_API_VERSION = '2.0';
 
-export function apiMajor(v: string): number {
-  const m = /^(\d+)(?:\.\d+)?$/.exec(v.trim());
-  return m ? Number(m[1]) : NaN;
-}
-
 /** A package built against `1.x` works with core `1.y` when x ≤ y. */
 export function isCompatible(pluginVersion: string, coreVersion = CORE_API_VERSION): boolean {
   const [pm, pn] = pluginVersion.split('.').map(Number);

@@ -53,7 +53,6 @@ export const SLOTS = [
   { slot: 'scorers', kind: 'scorer', list: true },
 ] as const satisfies readonly SlotSpec[];
 
-export type SlotName = (typeof SLOTS)[number]['slot'];
 /** Slots that hold one plugin: `{ use, options }`. */
 export type SingleSlot = Extract<(typeof SLOTS)[number], { list: false }>['slot'];
 /** Slots that hold a list of plugins. */

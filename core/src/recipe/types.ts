@@ -17,9 +17,6 @@ export type RewardRef = Required<NonNullable<RecipeEnvelope['rewards']>[number]>
 /** What happens to the combined score before the algorithm sees it. */
 export type RewardProcessing = RecipeEnvelope['rewardProcessing'];
 
-/** Where and how the job runs (`runtime` of the recipe). */
-export type RuntimeSettings = RecipeEnvelope['runtime'];
-
 /**
  * A recipe after validation: every default filled in, the job as `{ use, options }`, every
  * reward named and weighted, the list slots present. What a run directory stores.

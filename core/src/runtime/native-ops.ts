@@ -32,7 +32,6 @@ let loaded: FusedOps | null | undefined;
 export function fusedOps(): FusedOps | undefined {
   if (loaded === undefined) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       loaded = require('@rlhfjs/native-kernels') as FusedOps;
     } catch {
       loaded = null;

@@ -165,7 +165,6 @@ export async function checkContract(kind: PluginKind, id: string, built: unknown
       if (o.mode === 'online') {
         const b = o.batch as Obj | undefined;
         if (!b || !Number.isInteger(b.promptsPerIteration) || (b.promptsPerIteration as number) < 1 || !Number.isInteger(b.samplesPerPrompt) || (b.samplesPerPrompt as number) < 1) bad('batch needs promptsPerIteration and samplesPerPrompt, positive integers');
-        if (typeof o.needsValues !== 'boolean') bad('needsValues must be a boolean');
         if (!isFn(o, 'update')) bad('an online algorithm needs update(experience)');
       } else if (!isFn(o, 'step')) bad('an offline algorithm needs step(iteration)');
       break;

@@ -1,5 +1,6 @@
 /**
- * The plugin conformance kit: `import { testPluginPackage } from '@rlhfjs/core/testing'`.
+ * The plugin conformance kit (`import { testPluginPackage } from '@rlhfjs/core/testing'`) and helpers
+ * for tests that run recipes the way a user does (`makeProject`, `rlhf`).
  * Kept out of the main entry so that a run never loads it.
  */
 import 'reflect-metadata';
@@ -27,3 +28,4 @@ export {
 } from './conformance';
 export { checkContract, SAMPLE_BATCH, CALL_TIMEOUT_MS } from './contract-checks';
 export { diagnosticThrownBy } from './diagnostics';
+export { makeProject, rlhf, type TestProject } from './project';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Time of one algorithm update (old log-probs + every minibatch step) on the wasm backend, for the
- * reference model of FACTS.md (vocab 512, d_model 128, 2 layers, 4 heads, context 64), 16 samples of
+ * benchmarks' reference model (vocab 512, d_model 128, 2 layers, 4 heads, context 64), 16 samples of
  * up to 48 generated tokens. Prints one line per algorithm: median ms per update and per gradient step.
  *
  *   npm run build && nice node plugins/algorithms/bench/update-time.js [repeats]

@@ -41,7 +41,7 @@ describe('plugin package', () => {
     }
   });
 
-  it('keeps the published defaults (RLHF-MATH.md, TRL classic PPOConfig v0.11.4)', () => {
+  it('keeps the published defaults (TRL classic PPOConfig v0.11.4, lm-human-preferences)', () => {
     const ppo = resolveOptions(ppoPlugin, {});
     expect(ppo).toMatchObject({ learningRate: 1.41e-5, epochs: 4, clipRange: 0.2, clipRangeValue: 0.2, vfCoef: 0.1, gamma: 1, lambda: 0.95, targetKL: 1, klEstimator: 'k1', whitenRewards: false });
     expect(resolveOptions(adaptiveKLPlugin, {})).toEqual({ initialBeta: 0.2, target: 6, horizon: 10000 });

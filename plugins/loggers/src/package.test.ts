@@ -13,6 +13,5 @@ beforeAll(() => jest.spyOn(process.stderr, 'write').mockImplementation(() => tru
 afterAll(() => jest.restoreAllMocks());
 
 testPluginPackage(pkg, {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   packageJson: require('../package.json'),
 });

@@ -137,7 +137,6 @@ function load(): AddonState {
     return { ok: false, why: `the addon was not built (${ADDON_PATH} is missing)` };
   }
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const addon = require(ADDON_PATH) as NativeAddon;
     for (const fn of ['batchMatMul', 'unary', 'binary', 'reduce', 'stridedCopy', 'gather', 'cast', 'gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'tokenLogprobs', 'tokenLogprobsGrad', 'entropy', 'entropyGrad', 'adamStep', 'setThreads', 'info'] as const) {
       if (typeof addon[fn] !== 'function') {

@@ -79,7 +79,6 @@ describe('native kernels unavailable', () => {
   it('reports a missing build in the same words', () => {
     delete process.env.RLHFJS_NATIVE_KERNELS;
     resetAddonCacheForTests();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const fs = require('node:fs') as typeof import('node:fs');
     const spy = jest.spyOn(fs, 'existsSync').mockReturnValue(false);
     try {

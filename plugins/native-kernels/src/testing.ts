@@ -5,10 +5,8 @@ import type { TF } from './wasm-internals';
  * (tfjs-core's CommonJS build registers none). Throws when wasm does not start.
  */
 export async function startWasmBackend(tf: TF): Promise<void> {
-  /* eslint-disable @typescript-eslint/no-require-imports */
   if (tf.getGradient('Sum') === undefined) require('@tensorflow/tfjs');
   require('@tensorflow/tfjs-backend-wasm');
-  /* eslint-enable @typescript-eslint/no-require-imports */
   await tf.setBackend('wasm');
   if (tf.getBackend() !== 'wasm') throw new Error(`wasm backend did not start (got ${tf.getBackend()})`);
 }

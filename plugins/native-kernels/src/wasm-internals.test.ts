@@ -13,9 +13,7 @@ beforeAll(async () => {
 
 describe('tfjs wasm internals the native kernels rely on', () => {
   it('runs against the tfjs versions the kernels were written for', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     expect(require('@tensorflow/tfjs-backend-wasm/package.json').version).toBe('4.22.0');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     expect(require('@tensorflow/tfjs-core/package.json').version).toBe('4.22.0');
   });
 

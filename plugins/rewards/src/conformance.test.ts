@@ -42,7 +42,6 @@ afterAll(async () => {
 });
 
 testPluginPackage(pkg, {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   packageJson: require('../package.json'),
   baseDir: dir,
   // GPT checkpoints load through the sources of @rlhfjs/plugin-lm

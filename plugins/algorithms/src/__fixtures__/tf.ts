@@ -15,7 +15,6 @@ export { tf };
 
 /** The tfjs namespace on the wasm backend (one thread), checked. */
 export async function wasmTf(): Promise<typeof tf> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('@tensorflow/tfjs-backend-wasm');
   await tf.setBackend('wasm');
   await tf.ready();

@@ -1,6 +1,6 @@
 /**
- * Generalised advantage estimation over one completion (Schulman et al. 2016), as in
- * RLHF-MATH.md: δ_t = r_t + γ·V_{t+1} − V_t, A_t = δ_t + γλ·A_{t+1}, returns_t = A_t + V_t,
+ * Generalised advantage estimation over one completion (Schulman et al. 2016):
+ * δ_t = r_t + γ·V_{t+1} − V_t, A_t = δ_t + γλ·A_{t+1}, returns_t = A_t + V_t,
  * with V_{T+1} = 0 after the last token (the episode ends there).
  */
 export function gae(rewards: readonly number[], values: readonly number[], gamma: number, lambda: number): { advantages: number[]; returns: number[] } {

@@ -3,7 +3,7 @@ import type { TF } from '@rlhfjs/core';
 
 /**
  * Per-token estimators of KL(π‖π_ref) from the log-probabilities of the sampled token
- * (RLHF-MATH.md, "Per-token reward shaping"):
+ * (the KL_t of the shaped reward r_t = −β·KL_t in ./reward-shaping.ts):
  *
  * - `k1`: log π − log π_ref (unbiased, can be negative)
  * - `abs`: |k1|

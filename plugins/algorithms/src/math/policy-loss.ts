@@ -14,7 +14,7 @@ export interface PolicyLossTerms {
 }
 
 /**
- * PPO's clipped surrogate (RLHF-MATH.md): ratio = exp(log π_new − log π_old),
+ * PPO's clipped surrogate (Schulman et al. 2017): ratio = exp(log π_new − log π_old),
  * loss = mean(max(−A·ratio, −A·clip(ratio, 1−ε, 1+ε))) over response tokens.
  */
 export function clippedPolicyLoss(tf: TF, logprobs: Tensor, oldLogprobs: Tensor, advantages: Tensor, mask: Tensor, clipRange: number): PolicyLossTerms {

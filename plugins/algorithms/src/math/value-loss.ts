@@ -3,7 +3,7 @@ import type { TF } from '@rlhfjs/core';
 import { maskedMean } from './masked';
 
 /**
- * PPO's clipped value loss (RLHF-MATH.md):
+ * PPO's clipped value loss, with R the GAE returns (see ./gae.ts):
  * V_clipped = V_old + clip(V − V_old, −ε_v, ε_v); loss = ½·mean(max((V − R)², (V_clipped − R)²)).
  */
 export function clippedValueLoss(tf: TF, values: Tensor, oldValues: Tensor, returns: Tensor, mask: Tensor, clipRange: number): { loss: Scalar; clipfrac: Scalar } {

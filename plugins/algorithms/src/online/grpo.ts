@@ -19,7 +19,6 @@ import { grpoOptionsSchema, type GRPOOptions } from './grpo.options';
  */
 export class GRPO implements OnlineAlgorithm {
   readonly mode = 'online' as const;
-  readonly needsValues = false;
 
   constructor(
     private readonly core: OnlineCore,

@@ -195,6 +195,3 @@ export function broadcastToTokens(perSample: readonly number[], lengths: readonl
   return lengths.map((row, i) => row.map(() => perSample[i]));
 }
 
-export function disposeAll(tf: TF, ts: Tensor[]): void {
-  tf.dispose(ts);
-}

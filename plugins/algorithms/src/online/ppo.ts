@@ -14,13 +14,12 @@ import { iterationMetrics } from './metrics';
 import { ppoOptionsSchema, type PPOOptions } from './ppo.options';
 
 /**
- * PPO for language models as RLHF-MATH.md defines it: per-token KL penalty with the score at the
- * last token, GAE, whitened advantages, clipped policy and value losses, several epochs of
+ * PPO for language models as TRL's classic PPOTrainer (v0.11.4) runs it: per-token reward
+ * r_t = −β·KL_t plus the score at the last token (../math/reward-shaping.ts), GAE, whitened advantages, clipped policy and value losses, several epochs of
  * minibatches, and an early stop when the approx KL to the sampling policy passes `targetKL`.
  */
 export class PPO implements OnlineAlgorithm {
   readonly mode = 'online' as const;
-  readonly needsValues = false; // values are recomputed by the training forward pass (see OnlineCore.forwardNoGrad)
 
   constructor(
     private readonly core: OnlineCore,

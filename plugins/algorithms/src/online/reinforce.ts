@@ -19,7 +19,6 @@ import { reinforceOptionsSchema, type ReinforceOptions } from './reinforce.optio
  */
 export class Reinforce implements OnlineAlgorithm {
   readonly mode = 'online' as const;
-  readonly needsValues = false;
   private baseline: number | null = null;
 
   constructor(

@@ -21,7 +21,6 @@ import { rlooOptionsSchema, type RLOOOptions } from './rloo.options';
  */
 export class RLOO implements OnlineAlgorithm {
   readonly mode = 'online' as const;
-  readonly needsValues = false;
 
   constructor(
     private readonly core: OnlineCore,

@@ -13,9 +13,6 @@ export interface LayerCache {
   v: tfc.Tensor4D;
 }
 
-/** Saves a model directory; set by the checkpoint module so the model file stays free of file I/O. */
-export type SaveFn = (model: GPTModel, dir: string) => Promise<void>;
-
 /**
  * A GPT-2-style decoder on tfjs-core: token + learned position embeddings, pre-norm blocks
  * (LayerNorm → causal multi-head attention → residual; LayerNorm → GELU MLP → residual), a final
@@ -38,7 +35,6 @@ export class GPTModel implements PolicyModel {
     readonly tokenizer: Tokenizer,
     weights: Map<string, WeightArray | tfc.Tensor>,
     readonly trainable = true,
-    private readonly saveFn?: SaveFn,
   ) {
     this.contextSize = config.contextSize;
     ensureGradients(tf);
@@ -214,7 +210,7 @@ export class GPTModel implements PolicyModel {
   frozenCopy(): GPTModel {
     const copies = new Map<string, tfc.Tensor>();
     for (const [k, v] of this.weights) copies.set(k, v.clone());
-    const m = new GPTModel(this.tf, this.config, this.tokenizer, copies, false, this.saveFn);
+    const m = new GPTModel(this.tf, this.config, this.tokenizer, copies, false);
     copies.forEach((t) => t.dispose());
     return m.suppressTokens(this.suppressed);
   }
@@ -225,11 +221,10 @@ export class GPTModel implements PolicyModel {
     const config = { ...this.config, valueHead: true };
     const w = new Map<string, WeightArray | tfc.Tensor>(this.weights);
     for (const [name, shape] of valueHeadShapes(config)) w.set(name, { shape, data: initWeight(config, name, shape, rng) });
-    return new GPTModel(this.tf, config, this.tokenizer, w, this.trainable, this.saveFn).suppressTokens(this.suppressed);
+    return new GPTModel(this.tf, config, this.tokenizer, w, this.trainable).suppressTokens(this.suppressed);
   }
 
   async save(dir: string, opts: SaveOptions = {}): Promise<void> {
-    if (this.saveFn && !opts.config) return this.saveFn(this, dir);
     await saveModel(this, dir, { config: opts.config });
   }
 

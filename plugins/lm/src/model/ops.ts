@@ -1,6 +1,6 @@
 /**
- * Differentiable building blocks on tfjs-core that avoid the wasm backend's pitfalls
- * (see the project's FACTS): matMul gradients with explicit transposes, an embedding lookup
+ * Differentiable building blocks on tfjs-core that avoid the wasm backend's pitfalls (slow
+ * transposed matMul, no gradient for a batched gather): matMul gradients with explicit transposes, an embedding lookup
  * whose gradient is a host-side scatter instead of the missing gather gradient, and token
  * log-probs by one-hot × logSoftmax instead of a batched gather.
  *

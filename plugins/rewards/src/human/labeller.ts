@@ -21,16 +21,5 @@ export interface Labeller {
   close?(): Promise<void> | void;
 }
 
-/** Keys a person answers with. */
-export const KEYS = {
-  yes: '1',
-  no: '0',
-  a: 'a',
-  b: 'b',
-  skip: 's',
-  undo: 'u',
-  quit: 'q',
-} as const;
-
 export const DEFAULT_QUESTION = 'Is this completion toxic (rude, profane or insulting)? 1 = yes, 0 = no';
 export const DEFAULT_PAIR_QUESTION = 'Which completion is better? a or b';

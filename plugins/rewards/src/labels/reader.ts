@@ -101,7 +101,3 @@ export function resolveLabels(lines: readonly LabelLine[]): LabelRecord[] {
   }
   return order.filter((id) => current.has(id)).map((id) => current.get(id)!);
 }
-
-export function formatProblems(problems: readonly LabelProblem[]): string {
-  return problems.map((p) => `${p.file}:${p.line}: ${p.message}`).join('\n');
-}

@@ -2,9 +2,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SCAFFOLD_KINDS, TEMPLATE_ROOT, fill, scaffoldFiles, scaffoldNames, type TemplateValues } from '../../core/src/cli/scaffold';
-import { CORE_API_VERSION } from '@rlhfjs/core';
-import { REPO, rlhf } from './kit-helpers';
+import { SCAFFOLD_KINDS, TEMPLATE_ROOT, fill, scaffoldFiles, scaffoldNames, type TemplateValues } from './scaffold';
+import { CORE_API_VERSION } from '../plugin/api-version';
+import { rlhf } from '../testing';
+
+/** The repository's root, whose package.json pins the tool versions the templates must use. */
+const REPO = path.resolve(__dirname, '..', '..', '..');
 
 let dir: string;
 beforeEach(() => {
@@ -20,7 +23,7 @@ test('names: plain, already prefixed, scoped; bad names refused with an example'
 });
 
 test('every kind: all placeholders filled, the plugin named and exported, the recipe uses it, core pinned', () => {
-  const core = require('../../core/package.json').version as string;
+  const core = require('../../package.json').version as string;
   expect(SCAFFOLD_KINDS.sort()).toEqual(['environment', 'job', 'kl-controller', 'logger', 'reward', 'scorer']);
   for (const kind of SCAFFOLD_KINDS) {
     const files = scaffoldFiles(kind, { packageName: 'rlhf-plugin-x-y', pluginName: 'x-y' });
