@@ -1,11 +1,11 @@
 import type { Scalar } from '@tensorflow/tfjs-core';
-import type { Experience, OnlineAlgorithm, UpdateResult } from '@rlhfjs/core';
+import type { Experience, OnlineAlgorithm } from '@rlhfjs/core';
 import { klEstimateTensor } from '../math/kl-estimators';
 import { grpoAdvantages } from '../math/group-advantages';
 import { clippedPolicyLoss } from '../math/policy-loss';
 import { sequenceMean } from '../math/masked';
 import { mean } from '../math/stats';
-import { OnlineAlgorithmBase, broadcastToTokens, defineOnlineAlgorithm } from './online-core';
+import { OnlineAlgorithmBase, type IterationPlan, type OldPolicy, broadcastToTokens, defineOnlineAlgorithm } from './online-core';
 import { grpoOptionsSchema, type GRPOOptions } from './grpo.options';
 
 /**
@@ -14,29 +14,27 @@ import { grpoOptionsSchema, type GRPOOptions } from './grpo.options';
  * path (estimator k3 by default); each sequence's token mean, then the mean over sequences.
  */
 export class GRPO extends OnlineAlgorithmBase<GRPOOptions> implements OnlineAlgorithm {
-  readonly mode = 'online' as const;
+  static override readonly minSamplesPerPrompt = 2;
   readonly needsValues = false;
 
-  update(exp: Experience): Promise<UpdateResult> {
+  protected plan(exp: Experience, old: OldPolicy): IterationPlan {
     const { tf } = this.core;
-    return this.core.iterate(exp, {}, (old) => {
-      const adv = grpoAdvantages(exp.scores, this.batch.samplesPerPrompt, this.s.epsilon);
-      const advTokens = broadcastToTokens(adv, old.logprobs);
-      const beta = exp.beta;
-      return {
-        loss: (mb) => {
-          const mask = mb.packed.responseMask;
-          const logp = mb.out.logprobs;
-          const pl = clippedPolicyLoss(tf, logp, mb.tokens(old.logprobs), mb.tokens(advTokens), mask, this.s.clipRange);
-          const klTok = klEstimateTensor(tf, logp, mb.tokens(exp.refLogprobs), this.s.klEstimator);
-          const policyLoss = sequenceMean(tf, pl.perToken, mask);
-          const klLoss = sequenceMean(tf, klTok, mask);
-          const report: Record<string, Scalar> = { 'loss/policy': policyLoss, 'loss/kl': klLoss, approx_kl: pl.approxKl, clipfrac: pl.clipfrac };
-          return { total: tf.add(policyLoss, tf.mul(beta, klLoss)), report };
-        },
-        metrics: () => ({ 'advantage/abs_mean': mean(adv.map(Math.abs)) }),
-      };
-    });
+    const adv = grpoAdvantages(exp.scores, this.batch.samplesPerPrompt, this.s.epsilon);
+    const advTokens = broadcastToTokens(adv, old.logprobs);
+    const beta = exp.beta;
+    return {
+      loss: (mb) => {
+        const mask = mb.packed.responseMask;
+        const logp = mb.out.logprobs;
+        const pl = clippedPolicyLoss(tf, logp, mb.tokens(old.logprobs), mb.tokens(advTokens), mask, this.s.clipRange);
+        const klTok = klEstimateTensor(tf, logp, mb.tokens(exp.refLogprobs), this.s.klEstimator);
+        const policyLoss = sequenceMean(tf, pl.perToken, mask);
+        const klLoss = sequenceMean(tf, klTok, mask);
+        const report: Record<string, Scalar> = { 'loss/policy': policyLoss, 'loss/kl': klLoss, approx_kl: pl.approxKl, clipfrac: pl.clipfrac };
+        return { total: tf.add(policyLoss, tf.mul(beta, klLoss)), report };
+      },
+      metrics: () => ({ 'advantage/abs_mean': mean(adv.map(Math.abs)) }),
+    };
   }
 }
 
@@ -44,6 +42,5 @@ export const grpoPlugin = defineOnlineAlgorithm({
   name: 'grpo',
   description: 'GRPO: k samples per prompt, advantage = group-normalised score, KL to the reference as a loss term (k3); no value head.',
   options: grpoOptionsSchema,
-  minSamplesPerPrompt: 2,
-  build: (core, batch, options: GRPOOptions) => new GRPO(core, batch, options),
+  algorithm: GRPO,
 });

@@ -233,14 +233,28 @@ export class OnlineCore {
 
 /**
  * What every online algorithm object shares: the core it runs on, the batch shape the runner reads,
- * its options, and its checkpointed state (optimiser, random stream and {@link ownState}).
+ * its options, the update ({@link OnlineCore.iterate} with the algorithm's {@link plan}) and its
+ * checkpointed state (optimiser, random stream and {@link ownState}).
  */
 export abstract class OnlineAlgorithmBase<O> {
+  /** Group algorithms compare the samples of one prompt with each other, so they need 2 or more. */
+  static readonly minSamplesPerPrompt: number = 1;
+  readonly mode = 'online' as const;
+  /** Whether {@link plan} needs the old policy's values V(s_t) (a value head). */
+  protected readonly oldValues: boolean = false;
+
   constructor(
     protected readonly core: OnlineCore,
     readonly batch: BatchShape,
     protected readonly s: O,
   ) {}
+
+  update(exp: Experience): Promise<UpdateResult> {
+    return this.core.iterate(exp, { values: this.oldValues }, (old, t0) => this.plan(exp, old, t0));
+  }
+
+  /** The algorithm's part of an iteration: its advantages from the old policy, its loss and metrics. */
+  protected abstract plan(exp: Experience, old: OldPolicy, t0: number): IterationPlan;
 
   saveState(dir: string): Promise<void> {
     return this.core.saveState(dir, this.ownState());
@@ -267,18 +281,18 @@ export type OnlineOptions = BatchOptions & { learningRate: number; maxGradNorm: 
 /**
  * Declare an online algorithm plugin: kind `algorithm`, the slots every online loop needs, and a
  * factory that checks the batch sizes, forks the random stream by the plugin's name and builds the
- * {@link OnlineCore} (its optimiser included) that `build` gets with the batch shape and the options.
+ * {@link OnlineCore} (its optimiser included) that the algorithm's class gets with the batch shape
+ * and the options.
  */
 export function defineOnlineAlgorithm<O extends OnlineOptions>(def: {
   name: string;
   description: string;
   /** The options schema; `O` is the type derived from it (`OptionsOf`). */
   options: PluginDefinition['options'];
-  /** Group algorithms compare the samples of one prompt, so they need 2 or more. */
-  minSamplesPerPrompt?: number;
   /** Refuses a policy the algorithm cannot train (checked before the batch sizes). */
   checkPolicy?(policy: PolicyModel, ctx: FactoryContext<O>): void;
-  build(core: OnlineCore, batch: BatchShape, options: O): OnlineAlgorithm;
+  /** The algorithm's class, built with the core, the batch shape and the options. */
+  algorithm: { new (core: OnlineCore, batch: BatchShape, options: O): OnlineAlgorithm; readonly minSamplesPerPrompt: number };
 }): PluginDefinition<'algorithm', O> {
   const plugin = `algorithm/${def.name}`;
   return definePlugin<'algorithm', PluginDefinition['options'], O>({
@@ -292,10 +306,10 @@ export function defineOnlineAlgorithm<O extends OnlineOptions>(def: {
       const { tf } = container.resolve(Tokens.Runtime);
       const policy = container.resolve(Tokens.Policy);
       def.checkPolicy?.(policy, ctx);
-      const b = resolveBatch(options, plugin, pointer, def.minSamplesPerPrompt);
+      const b = resolveBatch(options, plugin, pointer, def.algorithm.minSamplesPerPrompt);
       const rng = container.resolve(Tokens.Rng).fork(plugin);
       const core = new OnlineCore(tf, policy, rng, { plugin: def.name, learningRate: options.learningRate, maxGradNorm: options.maxGradNorm, minibatchSize: b.minibatchSize, epochs: b.epochs });
-      return def.build(core, { promptsPerIteration: b.promptsPerIteration, samplesPerPrompt: b.samplesPerPrompt }, options);
+      return new def.algorithm(core, { promptsPerIteration: b.promptsPerIteration, samplesPerPrompt: b.samplesPerPrompt }, options);
     },
   });
 }

@@ -1,12 +1,12 @@
 import type { Scalar } from '@tensorflow/tfjs-core';
-import { DiagnosticError, type Experience, type OnlineAlgorithm, type UpdateResult } from '@rlhfjs/core';
+import { DiagnosticError, type Experience, type OnlineAlgorithm } from '@rlhfjs/core';
 import { shapeRewards } from '../math/reward-shaping';
 import { gaeRows } from '../math/gae';
 import { whiten } from '../math/whiten';
 import { explainedVariance, flatten } from '../math/stats';
 import { clippedPolicyLoss } from '../math/policy-loss';
 import { clippedValueLoss } from '../math/value-loss';
-import { OnlineAlgorithmBase, defineOnlineAlgorithm } from './online-core';
+import { OnlineAlgorithmBase, type IterationPlan, type OldPolicy, defineOnlineAlgorithm } from './online-core';
 import { ppoOptionsSchema, type PPOOptions } from './ppo.options';
 
 /**
@@ -15,44 +15,43 @@ import { ppoOptionsSchema, type PPOOptions } from './ppo.options';
  * minibatches, and an early stop when the approx KL to the sampling policy passes `targetKL`.
  */
 export class PPO extends OnlineAlgorithmBase<PPOOptions> implements OnlineAlgorithm {
-  readonly mode = 'online' as const;
   readonly needsValues = false; // values are recomputed by the training forward pass (see OnlineCore.forwardNoGrad)
 
-  update(exp: Experience): Promise<UpdateResult> {
+  protected override readonly oldValues = true;
+
+  protected plan(exp: Experience, old: OldPolicy, t0: number): IterationPlan {
     const { tf } = this.core;
     const s = this.s;
-    return this.core.iterate(exp, { values: true }, (old, t0) => {
-      const oldValues = old.values as number[][];
-      const tForward = performance.now();
-      const { rewards, kl: penaltyKl } = shapeRewards(old.logprobs, exp.refLogprobs, exp.scores, exp.beta, s.klEstimator);
-      const shaped = s.whitenRewards ? whiten(rewards, false) : rewards;
-      const { advantages, returns } = gaeRows(shaped, oldValues, s.gamma, s.lambda);
-      const adv = whiten(advantages, true);
-      return {
-        penaltyKl,
-        loss: (mb) => {
-          const mask = mb.packed.responseMask;
-          const pl = clippedPolicyLoss(tf, mb.out.logprobs, mb.tokens(old.logprobs), mb.tokens(adv), mask, s.clipRange);
-          if (!mb.out.values) throw new Error('algorithm/ppo: the policy returned no values; it needs a value head');
-          const vl = clippedValueLoss(tf, mb.out.values, mb.tokens(oldValues), mb.tokens(returns), mask, s.clipRangeValue);
-          const report: Record<string, Scalar> = {
-            'loss/policy': pl.loss,
-            'loss/value': vl.loss,
-            approx_kl: pl.approxKl,
-            clipfrac: pl.clipfrac,
-            'clipfrac/value': vl.clipfrac,
-          };
-          return { total: tf.add(pl.loss, tf.mul(s.vfCoef, vl.loss)), report };
-        },
-        shouldApply: s.targetKL === null ? undefined : (v) => v.approx_kl <= (s.targetKL as number),
-        metrics: (res) => ({
-          explained_variance: explainedVariance(flatten(oldValues), flatten(returns)),
-          'ppo/steps': res.steps,
-          'ppo/early_stop': res.stopped ? 1 : 0,
-          'perf/old_logprobs_s': (tForward - t0) / 1000,
-        }),
-      };
-    });
+    const oldValues = old.values as number[][];
+    const tForward = performance.now();
+    const { rewards, kl: penaltyKl } = shapeRewards(old.logprobs, exp.refLogprobs, exp.scores, exp.beta, s.klEstimator);
+    const shaped = s.whitenRewards ? whiten(rewards, false) : rewards;
+    const { advantages, returns } = gaeRows(shaped, oldValues, s.gamma, s.lambda);
+    const adv = whiten(advantages, true);
+    return {
+      penaltyKl,
+      loss: (mb) => {
+        const mask = mb.packed.responseMask;
+        const pl = clippedPolicyLoss(tf, mb.out.logprobs, mb.tokens(old.logprobs), mb.tokens(adv), mask, s.clipRange);
+        if (!mb.out.values) throw new Error('algorithm/ppo: the policy returned no values; it needs a value head');
+        const vl = clippedValueLoss(tf, mb.out.values, mb.tokens(oldValues), mb.tokens(returns), mask, s.clipRangeValue);
+        const report: Record<string, Scalar> = {
+          'loss/policy': pl.loss,
+          'loss/value': vl.loss,
+          approx_kl: pl.approxKl,
+          clipfrac: pl.clipfrac,
+          'clipfrac/value': vl.clipfrac,
+        };
+        return { total: tf.add(pl.loss, tf.mul(s.vfCoef, vl.loss)), report };
+      },
+      shouldApply: s.targetKL === null ? undefined : (v) => v.approx_kl <= (s.targetKL as number),
+      metrics: (res) => ({
+        explained_variance: explainedVariance(flatten(oldValues), flatten(returns)),
+        'ppo/steps': res.steps,
+        'ppo/early_stop': res.stopped ? 1 : 0,
+        'perf/old_logprobs_s': (tForward - t0) / 1000,
+      }),
+    };
   }
 }
 
@@ -71,5 +70,5 @@ export const ppoPlugin = defineOnlineAlgorithm({
       });
     }
   },
-  build: (core, batch, options: PPOOptions) => new PPO(core, batch, options),
+  algorithm: PPO,
 });

@@ -1,11 +1,11 @@
 import type { Scalar } from '@tensorflow/tfjs-core';
-import type { Experience, OnlineAlgorithm, UpdateResult } from '@rlhfjs/core';
+import type { Experience, OnlineAlgorithm } from '@rlhfjs/core';
 import { klRows } from '../math/kl-estimators';
 import { sequenceRewards } from '../math/reward-shaping';
 import { movingBaseline } from '../math/moving-baseline';
 import { maskedMean } from '../math/masked';
 import { mean } from '../math/stats';
-import { OnlineAlgorithmBase, defineOnlineAlgorithm } from './online-core';
+import { OnlineAlgorithmBase, type IterationPlan, type OldPolicy, defineOnlineAlgorithm } from './online-core';
 import { reinforceOptionsSchema, type ReinforceOptions } from './reinforce.options';
 
 /**
@@ -14,34 +14,31 @@ import { reinforceOptionsSchema, type ReinforceOptions } from './reinforce.optio
  * −(1/B)·Σ_i A_i·Σ_t ratio_{i,t}, whose gradient at ratio = 1 is −(1/B)·Σ_i A_i·∇log π(y_i).
  */
 export class Reinforce extends OnlineAlgorithmBase<ReinforceOptions> implements OnlineAlgorithm {
-  readonly mode = 'online' as const;
   readonly needsValues = false;
   private baseline: number | null = null;
 
-  update(exp: Experience): Promise<UpdateResult> {
+  protected plan(exp: Experience, old: OldPolicy): IterationPlan {
     const { tf } = this.core;
-    return this.core.iterate(exp, {}, (old) => {
-      const kl = klRows(old.logprobs, exp.refLogprobs, this.s.klEstimator);
-      const R = sequenceRewards(kl, exp.scores, exp.beta);
-      const step = movingBaseline(R, this.baseline, this.s.baselineDecay);
-      const adv = step.advantages;
-      return {
-        penaltyKl: kl,
-        loss: (mb) => {
-          const mask = mb.packed.responseMask;
-          const ratio = tf.exp(tf.sub(mb.out.logprobs, mb.tokens(old.logprobs)));
-          const perSeq = tf.sum(tf.mul(ratio, mask), 1);
-          const loss = tf.neg(tf.mean(tf.mul(mb.samples(adv), perSeq))) as Scalar;
-          const logRatio = tf.sub(mb.out.logprobs, mb.tokens(old.logprobs));
-          const report: Record<string, Scalar> = { 'loss/policy': loss, approx_kl: tf.mul(0.5, maskedMean(tf, tf.square(logRatio), mask)) as Scalar };
-          return { total: loss, report };
-        },
-        metrics: () => {
-          this.baseline = step.next;
-          return { 'reward/mean': mean(R), baseline: step.baselineUsed };
-        },
-      };
-    });
+    const kl = klRows(old.logprobs, exp.refLogprobs, this.s.klEstimator);
+    const R = sequenceRewards(kl, exp.scores, exp.beta);
+    const step = movingBaseline(R, this.baseline, this.s.baselineDecay);
+    const adv = step.advantages;
+    return {
+      penaltyKl: kl,
+      loss: (mb) => {
+        const mask = mb.packed.responseMask;
+        const ratio = tf.exp(tf.sub(mb.out.logprobs, mb.tokens(old.logprobs)));
+        const perSeq = tf.sum(tf.mul(ratio, mask), 1);
+        const loss = tf.neg(tf.mean(tf.mul(mb.samples(adv), perSeq))) as Scalar;
+        const logRatio = tf.sub(mb.out.logprobs, mb.tokens(old.logprobs));
+        const report: Record<string, Scalar> = { 'loss/policy': loss, approx_kl: tf.mul(0.5, maskedMean(tf, tf.square(logRatio), mask)) as Scalar };
+        return { total: loss, report };
+      },
+      metrics: () => {
+        this.baseline = step.next;
+        return { 'reward/mean': mean(R), baseline: step.baselineUsed };
+      },
+    };
   }
 
   protected override ownState(): Record<string, unknown> {
@@ -59,5 +56,5 @@ export const reinforcePlugin = defineOnlineAlgorithm({
   name: 'reinforce',
   description: 'REINFORCE with a KL penalty in the sequence reward and a moving-average baseline; no value head.',
   options: reinforceOptionsSchema,
-  build: (core, batch, options: ReinforceOptions) => new Reinforce(core, batch, options),
+  algorithm: Reinforce,
 });

@@ -1,12 +1,12 @@
 import type { Scalar } from '@tensorflow/tfjs-core';
-import type { Experience, OnlineAlgorithm, UpdateResult } from '@rlhfjs/core';
+import type { Experience, OnlineAlgorithm } from '@rlhfjs/core';
 import { klRows } from '../math/kl-estimators';
 import { sequenceRewards } from '../math/reward-shaping';
 import { rlooAdvantages } from '../math/group-advantages';
 import { whiten } from '../math/whiten';
 import { clippedPolicyLoss } from '../math/policy-loss';
 import { mean } from '../math/stats';
-import { OnlineAlgorithmBase, broadcastToTokens, defineOnlineAlgorithm } from './online-core';
+import { OnlineAlgorithmBase, type IterationPlan, type OldPolicy, broadcastToTokens, defineOnlineAlgorithm } from './online-core';
 import { rlooOptionsSchema, type RLOOOptions } from './rloo.options';
 
 /**
@@ -15,27 +15,25 @@ import { rlooOptionsSchema, type RLOOOptions } from './rloo.options';
  * the response tokens with that advantage (with one epoch the ratio is 1 and this is REINFORCE).
  */
 export class RLOO extends OnlineAlgorithmBase<RLOOOptions> implements OnlineAlgorithm {
-  readonly mode = 'online' as const;
+  static override readonly minSamplesPerPrompt = 2;
   readonly needsValues = false;
 
-  update(exp: Experience): Promise<UpdateResult> {
+  protected plan(exp: Experience, old: OldPolicy): IterationPlan {
     const { tf } = this.core;
-    return this.core.iterate(exp, {}, (old) => {
-      const kl = klRows(old.logprobs, exp.refLogprobs, this.s.klEstimator);
-      const R = sequenceRewards(kl, exp.scores, exp.beta);
-      let adv = rlooAdvantages(R, this.batch.samplesPerPrompt);
-      if (this.s.normalizeAdvantages) adv = whiten([adv], true)[0];
-      const advTokens = broadcastToTokens(adv, old.logprobs);
-      return {
-        penaltyKl: kl,
-        loss: (mb) => {
-          const pl = clippedPolicyLoss(tf, mb.out.logprobs, mb.tokens(old.logprobs), mb.tokens(advTokens), mb.packed.responseMask, this.s.clipRange);
-          const report: Record<string, Scalar> = { 'loss/policy': pl.loss, approx_kl: pl.approxKl, clipfrac: pl.clipfrac };
-          return { total: pl.loss, report };
-        },
-        metrics: () => ({ 'reward/mean': mean(R), 'advantage/abs_mean': mean(adv.map(Math.abs)) }),
-      };
-    });
+    const kl = klRows(old.logprobs, exp.refLogprobs, this.s.klEstimator);
+    const R = sequenceRewards(kl, exp.scores, exp.beta);
+    let adv = rlooAdvantages(R, this.batch.samplesPerPrompt);
+    if (this.s.normalizeAdvantages) adv = whiten([adv], true)[0];
+    const advTokens = broadcastToTokens(adv, old.logprobs);
+    return {
+      penaltyKl: kl,
+      loss: (mb) => {
+        const pl = clippedPolicyLoss(tf, mb.out.logprobs, mb.tokens(old.logprobs), mb.tokens(advTokens), mb.packed.responseMask, this.s.clipRange);
+        const report: Record<string, Scalar> = { 'loss/policy': pl.loss, approx_kl: pl.approxKl, clipfrac: pl.clipfrac };
+        return { total: pl.loss, report };
+      },
+      metrics: () => ({ 'reward/mean': mean(R), 'advantage/abs_mean': mean(adv.map(Math.abs)) }),
+    };
   }
 }
 
@@ -43,6 +41,5 @@ export const rlooPlugin = defineOnlineAlgorithm({
   name: 'rloo',
   description: 'RLOO: k samples per prompt, each baselined by the mean reward of the other k−1; KL penalty in the reward; no value head.',
   options: rlooOptionsSchema,
-  minSamplesPerPrompt: 2,
-  build: (core, batch, options: RLOOOptions) => new RLOO(core, batch, options),
+  algorithm: RLOO,
 });
