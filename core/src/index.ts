@@ -26,6 +26,7 @@ export * from './runtime/backend';
 export * from './runtime/native-ops';
 export * from './runtime/gradients';
 export * from './runtime/manifest';
+export * from './runtime/checkpointed-job';
 export * from './train';
 export * from './runner/reward-set';
 export * from './runner/pack';

@@ -18,25 +18,11 @@ export interface FactoryContext<O> {
   pointer: string;
 }
 
-export interface PluginDefinition<K extends PluginKind = PluginKind, O = any> {
-  kind: K;
-  /** Unique within its kind; what a recipe's `use:` names. Lowercase, dashes. */
-  name: string;
-  /** One line, shown by `rlhf plugins` and in the bundled schema. */
-  description: string;
-  /** JSON Schema for `options`; every property has a `description` (and a `default` where sensible). */
-  options: OptionsSchema;
-  /**
-   * The recipe slots this plugin needs (e.g. `['agent', 'algorithm']`), checked by validation when a
-   * recipe uses the plugin: a job names the slots it reads, an algorithm those its loop needs.
-   */
-  requires?: readonly string[];
-  create(ctx: FactoryContext<O>): PluginKindMap[K] | Promise<PluginKindMap[K]>;
-  /** For `agent` plugins: see {@link AgentCheckpointSupport.fromCheckpoint}. */
-  fromCheckpoint?: AgentCheckpointSupport<O>['fromCheckpoint'];
-  /** For `agent` plugins: see {@link AgentCheckpointSupport.loadModel}. */
-  loadModel?: AgentCheckpointSupport<O>['loadModel'];
-}
+/**
+ * A plugin as a package exports it (what {@link definePlugin} returns): its options schema is any
+ * {@link OptionsSchema}, and `O` the options type its factory gets.
+ */
+export type PluginDefinition<K extends PluginKind = PluginKind, O = any> = PluginDeclaration<K, OptionsSchema, O>;
 
 /**
  * What an `agent` plugin declares to be loaded from a checkpoint folder that its policy's `save`
@@ -62,15 +48,24 @@ export interface AgentCheckpointSupport<O = any> {
 /** The options type a schema describes; defaulted properties are present after validation. */
 export type OptionsOf<S> = S extends JSONSchema ? FromSchema<S, { keepDefaultedPropertiesOptional: false }> : never;
 
+/** What {@link definePlugin} takes: the options schema `S` as written (its literal type gives `O`). */
 export interface PluginDeclaration<K extends PluginKind, S, O> {
   kind: K;
+  /** Unique within its kind; what a recipe's `use:` names. Lowercase, dashes. */
   name: string;
+  /** One line, shown by `rlhf plugins` and in the bundled schema. */
   description: string;
+  /** JSON Schema for `options`; every property has a `description` (and a `default` where sensible). */
   options: S;
-  /** See {@link PluginDefinition.requires}. */
+  /**
+   * The recipe slots this plugin needs (e.g. `['agent', 'algorithm']`), checked by validation when a
+   * recipe uses the plugin: a job names the slots it reads, an algorithm those its loop needs.
+   */
   requires?: readonly string[];
   create(ctx: FactoryContext<O>): PluginKindMap[K] | Promise<PluginKindMap[K]>;
+  /** For `agent` plugins: see {@link AgentCheckpointSupport.fromCheckpoint}. */
   fromCheckpoint?: AgentCheckpointSupport<O>['fromCheckpoint'];
+  /** For `agent` plugins: see {@link AgentCheckpointSupport.loadModel}. */
   loadModel?: AgentCheckpointSupport<O>['loadModel'];
 }
 

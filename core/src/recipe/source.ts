@@ -1,7 +1,7 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Document, LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Node } from 'yaml';
 import { DiagnosticError, type Diagnostic } from '../diagnostics';
+import { readFileChecked } from '../runtime/read-file';
 
 /**
  * A recipe file as text, parsed into a YAML document that remembers where every node sits,
@@ -25,18 +25,10 @@ export class RecipeSource {
 
   /** Read and parse a recipe file; syntax errors become diagnostics with positions. */
   static load(file: string): { source: RecipeSource; value: unknown } {
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new DiagnosticError({
-        code: 'recipe/unreadable',
-        file,
-        message: code === 'ENOENT' ? `recipe file not found: ${file}` : code === 'EISDIR' ? `${file} is a folder, not a recipe file` : `cannot read recipe: ${(err as Error).message}`,
-        fix: 'check the path; shipped recipes live in recipes/ (rlhf validate recipes/*.yaml lists them)',
-      });
-    }
+    const text = readFileChecked(file, {
+      code: 'recipe/unreadable',
+      fix: 'check the path; shipped recipes live in recipes/ (rlhf validate recipes/*.yaml lists them)',
+    }).toString('utf8');
     return RecipeSource.parse(file, text);
   }
 

@@ -257,6 +257,19 @@ export function minimalRecipe(runDir: string): ResolvedRecipe {
   return { ...value, job: { use: 'rl', options: {} }, rewards: [], loggers: [], scorers: [] } as unknown as ResolvedRecipe;
 }
 
+/** What every run's container holds for a plugin's factory: cpu runtime, seeded Rng, run directory, recipe, empty loggers and scorers, checkpoint models. */
+async function registerRunServices(c: DependencyContainer, tmp: string, opts: Pick<ConformanceOptions, 'baseDir'>): Promise<TensorRuntime> {
+  const runtime = await cpuRuntime();
+  c.registerInstance(Tokens.Runtime, runtime);
+  c.registerInstance(Tokens.Rng, new Rng(1234));
+  c.registerInstance(Tokens.RunDir, new RunDirectory(tmp));
+  c.registerInstance(Tokens.Recipe, minimalRecipe(tmp));
+  c.registerInstance(Tokens.Loggers, []);
+  c.registerInstance(Tokens.Scorers, []);
+  c.registerInstance(Tokens.Models, new CheckpointModels(c, { searchFrom: [opts.baseDir ?? process.cwd()] }));
+  return runtime;
+}
+
 /**
  * Build the plugin with its (filled) options in a fresh child container holding what every run
  * has, then exercise the object it returns against its kind's interface.
@@ -266,14 +279,7 @@ export async function checkFactory(def: PluginDefinition, options: Record<string
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rlhf-conformance-'));
   const c = rootContainer.createChildContainer();
   try {
-    const runtime = await cpuRuntime();
-    c.registerInstance(Tokens.Runtime, runtime);
-    c.registerInstance(Tokens.Rng, new Rng(1234));
-    c.registerInstance(Tokens.RunDir, new RunDirectory(tmp));
-    c.registerInstance(Tokens.Recipe, minimalRecipe(tmp));
-    c.registerInstance(Tokens.Loggers, []);
-    c.registerInstance(Tokens.Scorers, []);
-    c.registerInstance(Tokens.Models, new CheckpointModels(c, { searchFrom: [opts.baseDir ?? process.cwd()] }));
+    const runtime = await registerRunServices(c, tmp, opts);
     await opts.services?.(c, { kind: def.kind, name: def.name });
     let built: unknown;
     try {
@@ -330,13 +336,7 @@ export async function buildPlugin<K extends PluginKind>(
     fs.rmSync(tmp, { recursive: true, force: true });
   };
   try {
-    c.registerInstance(Tokens.Runtime, await cpuRuntime());
-    c.registerInstance(Tokens.Rng, new Rng(1234));
-    c.registerInstance(Tokens.RunDir, new RunDirectory(tmp));
-    c.registerInstance(Tokens.Recipe, minimalRecipe(tmp));
-    c.registerInstance(Tokens.Loggers, []);
-    c.registerInstance(Tokens.Scorers, []);
-    c.registerInstance(Tokens.Models, new CheckpointModels(c, { searchFrom: [opts.baseDir ?? process.cwd()] }));
+    await registerRunServices(c, tmp, opts);
     c.registerInstance(Tokens.Metrics, new RunMetrics(new RunDirectory(tmp), [], { label: def.name, totalSteps: 1, stream: null }));
     await opts.services?.(c, { kind: def.kind, name: def.name });
     const instance = await def.create({ options: filled as never, container: c, pointer: `/test/${def.kind}`, resolvePath: (p) => path.resolve(opts.baseDir ?? process.cwd(), p) });

@@ -1,4 +1,5 @@
 import { DiagnosticError, type BatchShape, type OptionsOf } from '@rlhfjs/core';
+import { KL_ESTIMATORS } from './math/kl-estimators';
 
 /**
  * The batch-size words, defined once and used by every algorithm (spread into each options
@@ -40,6 +41,17 @@ export const optimizerProperties = {
     default: 1,
     description: 'Clip gradients to this global L2 norm before each Adam step; null turns clipping off.',
   },
+} as const;
+
+/** The per-token KL estimates an algorithm may use, as its option descriptions state them. */
+export const KL_ESTIMATOR_FORMULAS = 'k1 = log π − log π_ref, abs = |k1|, k2 (= mse) = ½·k1², k3 = (r−1) − log r with r = π_ref/π';
+
+/** The KL estimator of a penalty β·Σ_t KL_t in the sequence reward (REINFORCE and RLOO). */
+export const sequencePenaltyKlEstimator = {
+  type: 'string',
+  enum: KL_ESTIMATORS,
+  default: 'k1',
+  description: `Per-token KL estimate summed into the sequence penalty β·Σ_t KL_t: ${KL_ESTIMATOR_FORMULAS}.`,
 } as const;
 
 /** The batch options of an algorithm after validation (derived from {@link batchProperties}). */

@@ -45,32 +45,13 @@ class Args {
     if (!isArrayBuffer) throw ArgError{"argument " + std::to_string(i) + ": heap must be an ArrayBuffer"};
     napi_get_arraybuffer_info(env_, argv_[i], &data, &length);
     heapLength_ = length;
-    return static_cast<uint8_t*>(data);
+    heap_ = static_cast<uint8_t*>(data);
+    return heap_;
   }
 
-  int64_t Int(size_t i) {
-    int64_t v = 0;
-    if (napi_get_value_int64(env_, argv_[i], &v) != napi_ok) {
-      throw ArgError{"argument " + std::to_string(i) + " must be a number"};
-    }
-    return v;
-  }
-
-  double Double(size_t i) {
-    double v = 0;
-    if (napi_get_value_double(env_, argv_[i], &v) != napi_ok) {
-      throw ArgError{"argument " + std::to_string(i) + " must be a number"};
-    }
-    return v;
-  }
-
-  bool Bool(size_t i) {
-    bool v = false;
-    if (napi_get_value_bool(env_, argv_[i], &v) != napi_ok) {
-      throw ArgError{"argument " + std::to_string(i) + " must be a boolean"};
-    }
-    return v;
-  }
+  int64_t Int(size_t i) { return Value<int64_t, napi_get_value_int64>(i, "a number"); }
+  double Double(size_t i) { return Value<double, napi_get_value_double>(i, "a number"); }
+  bool Bool(size_t i) { return Value<bool, napi_get_value_bool>(i, "a boolean"); }
 
   // An Int32Array, or nullptr for null/undefined.
   const int32_t* Int32s(size_t i, size_t* length) {
@@ -89,31 +70,77 @@ class Args {
     return static_cast<const int32_t*>(data);
   }
 
-  // `count` bytes at byte offset `offset` inside the heap.
-  uint8_t* Bytes(uint8_t* heap, int64_t offset, int64_t count, const char* what) {
-    if (offset < 0 || count < 0 ||
-        static_cast<uint64_t>(offset) + static_cast<uint64_t>(count) > heapLength_) {
-      throw ArgError{std::string(what) + ": " + std::to_string(count) + " bytes at byte " +
-                     std::to_string(offset) + " fall outside the wasm heap (" +
-                     std::to_string(heapLength_) + " bytes)"};
-    }
-    return heap + offset;
+  // The float32 operand of `count` elements whose byte offset into the heap (read by Heap) is
+  // argument i.
+  float* FloatsAt(size_t i, int64_t count, const char* what) {
+    return reinterpret_cast<float*>(Span(Int(i), count, 4, "floats", what));
   }
 
-  // A float32 operand of `count` elements at byte offset `offset` inside the heap.
-  float* Floats(uint8_t* heap, int64_t offset, int64_t count, const char* what) {
-    if (offset < 0 || count < 0 || offset % 4 != 0 ||
-        static_cast<uint64_t>(offset) + static_cast<uint64_t>(count) * 4 > heapLength_) {
-      throw ArgError{std::string(what) + ": " + std::to_string(count) + " floats at byte " +
-                     std::to_string(offset) + " fall outside the wasm heap (" +
-                     std::to_string(heapLength_) + " bytes)"};
+  // The same for an int32 operand (4-byte elements, checked as floats are).
+  int32_t* Int32sAt(size_t i, int64_t count, const char* what) {
+    return reinterpret_cast<int32_t*>(FloatsAt(i, count, what));
+  }
+
+  // `count` bytes whose byte offset into the heap is argument i.
+  uint8_t* BytesAt(size_t i, int64_t count, const char* what) { return Span(Int(i), count, 1, "bytes", what); }
+
+  // The shape and two stride vectors of a strided operation (Int32Arrays of one length, arguments
+  // i, i + 1, i + 2), checked; with the element count and, per operand, the element offset of its
+  // last element.
+  struct Strided {
+    std::vector<int64_t> shape, first, second;
+    int64_t total = 1, firstLast = 0, secondLast = 0;
+    int32_t rank() const { return static_cast<int32_t>(shape.size()); }
+    bool empty() const { return total == 0; }
+  };
+
+  Strided StridedAt(size_t i) {
+    size_t rank = 0, r1 = 0, r2 = 0;
+    const int32_t* shape32 = Int32s(i, &rank);
+    const int32_t* s1 = Int32s(i + 1, &r1);
+    const int32_t* s2 = Int32s(i + 2, &r2);
+    if (r1 != rank || r2 != rank) throw ArgError{"shape and strides differ in length"};
+    Strided st;
+    st.shape.resize(rank);
+    st.first.resize(rank);
+    st.second.resize(rank);
+    for (size_t d = 0; d < rank; ++d) {
+      st.shape[d] = shape32[d];
+      st.first[d] = s1[d];
+      st.second[d] = s2[d];
+      if (st.shape[d] < 0 || st.first[d] < 0 || st.second[d] < 0) throw ArgError{"negative shape or stride"};
+      st.total *= st.shape[d];
+      if (st.shape[d] > 0) {
+        st.firstLast += (st.shape[d] - 1) * st.first[d];
+        st.secondLast += (st.shape[d] - 1) * st.second[d];
+      }
     }
-    return reinterpret_cast<float*>(heap + offset);
+    return st;
   }
 
  private:
+  // Argument i read by the N-API getter `Get`; `kind` names what it must be in the error.
+  template <typename T, napi_status (*Get)(napi_env, napi_value, T*)>
+  T Value(size_t i, const char* kind) {
+    T v{};
+    if (Get(env_, argv_[i], &v) != napi_ok) throw ArgError{"argument " + std::to_string(i) + " must be " + kind};
+    return v;
+  }
+
+  // `count` elements of `size` bytes at byte offset `offset` (a multiple of `size`) inside the heap.
+  uint8_t* Span(int64_t offset, int64_t count, int64_t size, const char* unit, const char* what) {
+    if (offset < 0 || count < 0 || offset % size != 0 ||
+        static_cast<uint64_t>(offset) + static_cast<uint64_t>(count) * static_cast<uint64_t>(size) > heapLength_) {
+      throw ArgError{std::string(what) + ": " + std::to_string(count) + " " + unit + " at byte " +
+                     std::to_string(offset) + " fall outside the wasm heap (" +
+                     std::to_string(heapLength_) + " bytes)"};
+    }
+    return heap_ + offset;
+  }
+
   napi_env env_;
   std::vector<napi_value> argv_;
+  uint8_t* heap_ = nullptr;
   size_t heapLength_ = 0;
 };
 
@@ -133,11 +160,28 @@ napi_value Guard(napi_env env, F body) {
   }
 }
 
+// The entry point of a kernel that writes into the heap and returns undefined: `argc` arguments,
+// the heap first; `body(args)` unpacks the rest and runs the kernel.
+template <typename F>
+napi_value HeapKernel(napi_env env, napi_callback_info info, size_t argc, F body) {
+  return Guard(env, [&]() {
+    Args args(env, info, argc);
+    args.Heap(0);
+    body(args);
+    return Undefined(env);
+  });
+}
+
+// Kernels over `rows` rows of `width` numbers need rows >= 0 and width >= 1.
+void CheckRows(int64_t rows, int64_t width, const char* kernel, const char* widthName) {
+  if (rows < 0 || width < 1) {
+    throw ArgError{std::string(kernel) + " needs rows >= 0 and " + widthName + " >= 1"};
+  }
+}
+
 // batchMatMul(heap, aOff, bOff, cOff, batch, m, n, k, transA, transB, aStride, bStride, aIdx, bIdx)
 napi_value BatchMatMul(napi_env env, napi_callback_info info) {
-  return Guard(env, [&]() {
-    Args args(env, info, 14);
-    uint8_t* heap = args.Heap(0);
+  return HeapKernel(env, info, 14, [](Args& args) {
     const int64_t batch = args.Int(4), m = args.Int(5), n = args.Int(6), k = args.Int(7);
     const bool transA = args.Bool(8), transB = args.Bool(9);
     const int64_t aStride = args.Int(10), bStride = args.Int(11);
@@ -161,109 +205,59 @@ napi_value BatchMatMul(napi_env env, napi_callback_info info) {
     }
     const int64_t aCount = batch == 0 ? 0 : aMax * aStride + m * k;
     const int64_t bCount = batch == 0 ? 0 : bMax * bStride + k * n;
-    const float* a = args.Floats(heap, args.Int(1), aCount, "a");
-    const float* b = args.Floats(heap, args.Int(2), bCount, "b");
-    float* c = args.Floats(heap, args.Int(3), batch * m * n, "out");
+    const float* a = args.FloatsAt(1, aCount, "a");
+    const float* b = args.FloatsAt(2, bCount, "b");
+    float* c = args.FloatsAt(3, batch * m * n, "out");
     rlhf::BatchMatMul(a, b, c, batch, m, n, k, transA, transB, aStride, bStride, aIdx, bIdx);
-    return Undefined(env);
   });
 }
 
 // unary(heap, op, xOff, yOff, n)
 napi_value Unary(napi_env env, napi_callback_info info) {
-  return Guard(env, [&]() {
-    Args args(env, info, 5);
-    uint8_t* heap = args.Heap(0);
+  return HeapKernel(env, info, 5, [](Args& args) {
     const int64_t op = args.Int(1), n = args.Int(4);
     if (op < 0 || op >= rlhf::kUnaryOpCount) throw ArgError{"unknown unary op " + std::to_string(op)};
-    const float* x = args.Floats(heap, args.Int(2), n, "x");
-    float* y = args.Floats(heap, args.Int(3), n, "out");
+    const float* x = args.FloatsAt(2, n, "x");
+    float* y = args.FloatsAt(3, n, "out");
     rlhf::Unary(static_cast<rlhf::UnaryOp>(op), x, y, n);
-    return Undefined(env);
   });
 }
 
 // binary(heap, op, aOff, bOff, outOff, shape, aStrides, bStrides): Int32Arrays of equal length
 napi_value Binary(napi_env env, napi_callback_info info) {
-  return Guard(env, [&]() {
-    Args args(env, info, 8);
-    uint8_t* heap = args.Heap(0);
+  return HeapKernel(env, info, 8, [](Args& args) {
     const int64_t op = args.Int(1);
     if (op < 0 || op >= rlhf::kBinaryOpCount) throw ArgError{"unknown binary op " + std::to_string(op)};
-    size_t rank = 0, ra = 0, rb = 0;
-    const int32_t* shape32 = args.Int32s(5, &rank);
-    const int32_t* sa32 = args.Int32s(6, &ra);
-    const int32_t* sb32 = args.Int32s(7, &rb);
-    if (!shape32 && rank == 0) shape32 = nullptr;
-    if (ra != rank || rb != rank) throw ArgError{"shape and strides differ in length"};
-    std::vector<int64_t> shape(rank), sa(rank), sb(rank);
-    int64_t total = 1, aLast = 0, bLast = 0;
-    for (size_t d = 0; d < rank; ++d) {
-      shape[d] = shape32[d];
-      sa[d] = sa32[d];
-      sb[d] = sb32[d];
-      if (shape[d] < 0 || sa[d] < 0 || sb[d] < 0) throw ArgError{"negative shape or stride"};
-      total *= shape[d];
-      if (shape[d] > 0) {
-        aLast += (shape[d] - 1) * sa[d];
-        bLast += (shape[d] - 1) * sb[d];
-      }
-    }
-    const bool empty = total == 0;
-    const float* a = args.Floats(heap, args.Int(2), empty ? 0 : aLast + 1, "a");
-    const float* b = args.Floats(heap, args.Int(3), empty ? 0 : bLast + 1, "b");
-    float* out = args.Floats(heap, args.Int(4), total, "out");
-    rlhf::Binary(static_cast<rlhf::BinaryOp>(op), a, b, out, static_cast<int32_t>(rank),
-                 shape.data(), sa.data(), sb.data());
-    return Undefined(env);
+    const Args::Strided st = args.StridedAt(5);
+    const float* a = args.FloatsAt(2, st.empty() ? 0 : st.firstLast + 1, "a");
+    const float* b = args.FloatsAt(3, st.empty() ? 0 : st.secondLast + 1, "b");
+    float* out = args.FloatsAt(4, st.total, "out");
+    rlhf::Binary(static_cast<rlhf::BinaryOp>(op), a, b, out, st.rank(), st.shape.data(), st.first.data(),
+                 st.second.data());
   });
 }
 
 // reduce(heap, op, xOff, outOff, outer, reduce, inner)
 napi_value Reduce(napi_env env, napi_callback_info info) {
-  return Guard(env, [&]() {
-    Args args(env, info, 7);
-    uint8_t* heap = args.Heap(0);
+  return HeapKernel(env, info, 7, [](Args& args) {
     const int64_t op = args.Int(1);
     if (op < 0 || op >= rlhf::kReduceOpCount) throw ArgError{"unknown reduce op " + std::to_string(op)};
     const int64_t outer = args.Int(4), reduce = args.Int(5), inner = args.Int(6);
     if (outer < 0 || reduce < 0 || inner < 0) throw ArgError{"negative size"};
-    const float* x = args.Floats(heap, args.Int(2), outer * reduce * inner, "x");
-    float* out = args.Floats(heap, args.Int(3), outer * inner, "out");
+    const float* x = args.FloatsAt(2, outer * reduce * inner, "x");
+    float* out = args.FloatsAt(3, outer * inner, "out");
     rlhf::Reduce(static_cast<rlhf::ReduceOp>(op), x, out, outer, reduce, inner);
-    return Undefined(env);
   });
 }
 
 // stridedCopy(heap, srcOff, dstOff, shape, srcStrides, dstStrides): Int32Arrays, 4-byte elements
 napi_value StridedCopy(napi_env env, napi_callback_info info) {
-  return Guard(env, [&]() {
-    Args args(env, info, 6);
-    uint8_t* heap = args.Heap(0);
-    size_t rank = 0, rs = 0, rd = 0;
-    const int32_t* shape32 = args.Int32s(3, &rank);
-    const int32_t* ss32 = args.Int32s(4, &rs);
-    const int32_t* ds32 = args.Int32s(5, &rd);
-    if (rs != rank || rd != rank) throw ArgError{"shape and strides differ in length"};
-    std::vector<int64_t> shape(rank), ss(rank), ds(rank);
-    int64_t total = 1, sLast = 0, dLast = 0;
-    for (size_t d = 0; d < rank; ++d) {
-      shape[d] = shape32[d];
-      ss[d] = ss32[d];
-      ds[d] = ds32[d];
-      if (shape[d] < 0 || ss[d] < 0 || ds[d] < 0) throw ArgError{"negative shape or stride"};
-      total *= shape[d];
-      if (shape[d] > 0) {
-        sLast += (shape[d] - 1) * ss[d];
-        dLast += (shape[d] - 1) * ds[d];
-      }
-    }
-    const bool empty = total == 0;
-    const float* src = args.Floats(heap, args.Int(1), empty ? 0 : sLast + 1, "src");
-    float* dst = args.Floats(heap, args.Int(2), empty ? 0 : dLast + 1, "dst");
-    rlhf::StridedCopy4(reinterpret_cast<const uint32_t*>(src), reinterpret_cast<uint32_t*>(dst),
-                       static_cast<int32_t>(rank), shape.data(), ss.data(), ds.data());
-    return Undefined(env);
+  return HeapKernel(env, info, 6, [](Args& args) {
+    const Args::Strided st = args.StridedAt(3);
+    const float* src = args.FloatsAt(1, st.empty() ? 0 : st.firstLast + 1, "src");
+    float* dst = args.FloatsAt(2, st.empty() ? 0 : st.secondLast + 1, "dst");
+    rlhf::StridedCopy4(reinterpret_cast<const uint32_t*>(src), reinterpret_cast<uint32_t*>(dst), st.rank(),
+                       st.shape.data(), st.first.data(), st.second.data());
   });
 }
 
@@ -272,14 +266,14 @@ napi_value StridedCopy(napi_env env, napi_callback_info info) {
 napi_value Gather(napi_env env, napi_callback_info info) {
   return Guard(env, [&]() {
     Args args(env, info, 8);
-    uint8_t* heap = args.Heap(0);
+    args.Heap(0);
     const int64_t outer = args.Int(4), n = args.Int(5), count = args.Int(6), inner = args.Int(7);
     if (outer < 0 || n < 0 || count < 0 || inner < 0) throw ArgError{"negative size"};
-    const float* x = args.Floats(heap, args.Int(1), outer * n * inner, "x");
-    const float* idx = args.Floats(heap, args.Int(2), count, "indices");
-    float* out = args.Floats(heap, args.Int(3), outer * count * inner, "out");
-    const int64_t bad = rlhf::Gather4(reinterpret_cast<const uint32_t*>(x), reinterpret_cast<const int32_t*>(idx),
-                                      reinterpret_cast<uint32_t*>(out), outer, n, count, inner);
+    const float* x = args.FloatsAt(1, outer * n * inner, "x");
+    const int32_t* idx = args.Int32sAt(2, count, "indices");
+    float* out = args.FloatsAt(3, outer * count * inner, "out");
+    const int64_t bad = rlhf::Gather4(reinterpret_cast<const uint32_t*>(x), idx, reinterpret_cast<uint32_t*>(out),
+                                      outer, n, count, inner);
     napi_value result;
     napi_create_int64(env, bad, &result);
     return result;
@@ -288,168 +282,139 @@ napi_value Gather(napi_env env, napi_callback_info info) {
 
 // cast(heap, kind, xOff, outOff, n)
 napi_value Cast(napi_env env, napi_callback_info info) {
-  return Guard(env, [&]() {
-    Args args(env, info, 5);
-    uint8_t* heap = args.Heap(0);
+  return HeapKernel(env, info, 5, [](Args& args) {
     const int64_t kind = args.Int(1), n = args.Int(4);
     if (kind < 0 || kind >= rlhf::kCastKindCount) throw ArgError{"unknown cast " + std::to_string(kind)};
     const auto k = static_cast<rlhf::CastKind>(kind);
     const int64_t inBytes = k == rlhf::CastKind::BoolToFloat ? 1 : 4;
     const int64_t outBytes = (k == rlhf::CastKind::FloatToBool || k == rlhf::CastKind::Int32ToBool) ? 1 : 4;
-    const void* x = args.Bytes(heap, args.Int(2), n * inBytes, "x");
-    void* out = args.Bytes(heap, args.Int(3), n * outBytes, "out");
+    const void* x = args.BytesAt(2, n * inBytes, "x");
+    void* out = args.BytesAt(3, n * outBytes, "out");
     rlhf::Cast(k, x, out, n);
-    return Undefined(env);
   });
 }
+
 // gelu(heap, xOff, yOff, n) and geluGrad(heap, dyOff, xOff, dxOff, n)
 napi_value Gelu(napi_env env, napi_callback_info info) {
-  return Guard(env, [&]() {
-    Args args(env, info, 4);
-    uint8_t* heap = args.Heap(0);
+  return HeapKernel(env, info, 4, [](Args& args) {
     const int64_t n = args.Int(3);
-    const float* x = args.Floats(heap, args.Int(1), n, "x");
-    float* y = args.Floats(heap, args.Int(2), n, "out");
+    const float* x = args.FloatsAt(1, n, "x");
+    float* y = args.FloatsAt(2, n, "out");
     rlhf::GeluTanh(x, y, n);
-    return Undefined(env);
   });
 }
 
 napi_value GeluGrad(napi_env env, napi_callback_info info) {
-  return Guard(env, [&]() {
-    Args args(env, info, 5);
-    uint8_t* heap = args.Heap(0);
+  return HeapKernel(env, info, 5, [](Args& args) {
     const int64_t n = args.Int(4);
-    const float* dy = args.Floats(heap, args.Int(1), n, "dy");
-    const float* x = args.Floats(heap, args.Int(2), n, "x");
-    float* dx = args.Floats(heap, args.Int(3), n, "dx");
+    const float* dy = args.FloatsAt(1, n, "dy");
+    const float* x = args.FloatsAt(2, n, "x");
+    float* dx = args.FloatsAt(3, n, "dx");
     rlhf::GeluTanhGrad(dy, x, dx, n);
-    return Undefined(env);
   });
 }
 
 // layerNorm(heap, xOff, gammaOff, betaOff, yOff, meanOff, rstdOff, rows, d, eps)
 napi_value LayerNorm(napi_env env, napi_callback_info info) {
-  return Guard(env, [&]() {
-    Args args(env, info, 10);
-    uint8_t* heap = args.Heap(0);
+  return HeapKernel(env, info, 10, [](Args& args) {
     const int64_t rows = args.Int(7), d = args.Int(8);
-    if (rows < 0 || d < 1) throw ArgError{"layerNorm needs rows >= 0 and d >= 1"};
-    const float* x = args.Floats(heap, args.Int(1), rows * d, "x");
-    const float* g = args.Floats(heap, args.Int(2), d, "gamma");
-    const float* b = args.Floats(heap, args.Int(3), d, "beta");
-    float* y = args.Floats(heap, args.Int(4), rows * d, "y");
-    float* mean = args.Floats(heap, args.Int(5), rows, "mean");
-    float* rstd = args.Floats(heap, args.Int(6), rows, "rstd");
+    CheckRows(rows, d, "layerNorm", "d");
+    const float* x = args.FloatsAt(1, rows * d, "x");
+    const float* g = args.FloatsAt(2, d, "gamma");
+    const float* b = args.FloatsAt(3, d, "beta");
+    float* y = args.FloatsAt(4, rows * d, "y");
+    float* mean = args.FloatsAt(5, rows, "mean");
+    float* rstd = args.FloatsAt(6, rows, "rstd");
     rlhf::LayerNorm(x, g, b, y, mean, rstd, rows, d, static_cast<float>(args.Double(9)));
-    return Undefined(env);
   });
 }
 
 // layerNormGrad(heap, dyOff, xOff, gammaOff, meanOff, rstdOff, dxOff, dgammaOff, dbetaOff, rows, d)
 napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
-  return Guard(env, [&]() {
-    Args args(env, info, 11);
-    uint8_t* heap = args.Heap(0);
+  return HeapKernel(env, info, 11, [](Args& args) {
     const int64_t rows = args.Int(9), d = args.Int(10);
-    if (rows < 0 || d < 1) throw ArgError{"layerNormGrad needs rows >= 0 and d >= 1"};
-    const float* dy = args.Floats(heap, args.Int(1), rows * d, "dy");
-    const float* x = args.Floats(heap, args.Int(2), rows * d, "x");
-    const float* g = args.Floats(heap, args.Int(3), d, "gamma");
-    const float* mean = args.Floats(heap, args.Int(4), rows, "mean");
-    const float* rstd = args.Floats(heap, args.Int(5), rows, "rstd");
-    float* dx = args.Floats(heap, args.Int(6), rows * d, "dx");
-    float* dg = args.Floats(heap, args.Int(7), d, "dgamma");
-    float* db = args.Floats(heap, args.Int(8), d, "dbeta");
+    CheckRows(rows, d, "layerNormGrad", "d");
+    const float* dy = args.FloatsAt(1, rows * d, "dy");
+    const float* x = args.FloatsAt(2, rows * d, "x");
+    const float* g = args.FloatsAt(3, d, "gamma");
+    const float* mean = args.FloatsAt(4, rows, "mean");
+    const float* rstd = args.FloatsAt(5, rows, "rstd");
+    float* dx = args.FloatsAt(6, rows * d, "dx");
+    float* dg = args.FloatsAt(7, d, "dgamma");
+    float* db = args.FloatsAt(8, d, "dbeta");
     rlhf::LayerNormGrad(dy, x, g, mean, rstd, dx, dg, db, rows, d);
-    return Undefined(env);
   });
 }
 
 // tokenLogprobs(heap, logitsOff, targetsOff, lpOff, lseOff, rows, v)
 napi_value TokenLogprobs(napi_env env, napi_callback_info info) {
-  return Guard(env, [&]() {
-    Args args(env, info, 7);
-    uint8_t* heap = args.Heap(0);
+  return HeapKernel(env, info, 7, [](Args& args) {
     const int64_t rows = args.Int(5), v = args.Int(6);
-    if (rows < 0 || v < 1) throw ArgError{"tokenLogprobs needs rows >= 0 and a vocabulary >= 1"};
-    const float* logits = args.Floats(heap, args.Int(1), rows * v, "logits");
-    const int32_t* targets = reinterpret_cast<const int32_t*>(args.Floats(heap, args.Int(2), rows, "targets"));
-    float* lp = args.Floats(heap, args.Int(3), rows, "logprobs");
-    float* lse = args.Floats(heap, args.Int(4), rows, "lse");
+    CheckRows(rows, v, "tokenLogprobs", "a vocabulary");
+    const float* logits = args.FloatsAt(1, rows * v, "logits");
+    const int32_t* targets = args.Int32sAt(2, rows, "targets");
+    float* lp = args.FloatsAt(3, rows, "logprobs");
+    float* lse = args.FloatsAt(4, rows, "lse");
     rlhf::TokenLogprobs(logits, targets, lp, lse, rows, v);
-    return Undefined(env);
   });
 }
 
 // entropy(heap, logitsOff, hOff, lseOff, muOff, rows, v)
 napi_value Entropy(napi_env env, napi_callback_info info) {
-  return Guard(env, [&]() {
-    Args args(env, info, 7);
-    uint8_t* heap = args.Heap(0);
+  return HeapKernel(env, info, 7, [](Args& args) {
     const int64_t rows = args.Int(5), v = args.Int(6);
-    if (rows < 0 || v < 1) throw ArgError{"entropy needs rows >= 0 and a vocabulary >= 1"};
-    const float* logits = args.Floats(heap, args.Int(1), rows * v, "logits");
-    float* h = args.Floats(heap, args.Int(2), rows, "entropy");
-    float* lse = args.Floats(heap, args.Int(3), rows, "lse");
-    float* mu = args.Floats(heap, args.Int(4), rows, "mu");
+    CheckRows(rows, v, "entropy", "a vocabulary");
+    const float* logits = args.FloatsAt(1, rows * v, "logits");
+    float* h = args.FloatsAt(2, rows, "entropy");
+    float* lse = args.FloatsAt(3, rows, "lse");
+    float* mu = args.FloatsAt(4, rows, "mu");
     rlhf::Entropy(logits, h, lse, mu, rows, v);
-    return Undefined(env);
   });
 }
 
 // entropyGrad(heap, dhOff, logitsOff, lseOff, muOff, dlogitsOff, rows, v)
 napi_value EntropyGrad(napi_env env, napi_callback_info info) {
-  return Guard(env, [&]() {
-    Args args(env, info, 8);
-    uint8_t* heap = args.Heap(0);
+  return HeapKernel(env, info, 8, [](Args& args) {
     const int64_t rows = args.Int(6), v = args.Int(7);
-    if (rows < 0 || v < 1) throw ArgError{"entropyGrad needs rows >= 0 and a vocabulary >= 1"};
-    const float* dh = args.Floats(heap, args.Int(1), rows, "dentropy");
-    const float* logits = args.Floats(heap, args.Int(2), rows * v, "logits");
-    const float* lse = args.Floats(heap, args.Int(3), rows, "lse");
-    const float* mu = args.Floats(heap, args.Int(4), rows, "mu");
-    float* dlogits = args.Floats(heap, args.Int(5), rows * v, "dlogits");
+    CheckRows(rows, v, "entropyGrad", "a vocabulary");
+    const float* dh = args.FloatsAt(1, rows, "dentropy");
+    const float* logits = args.FloatsAt(2, rows * v, "logits");
+    const float* lse = args.FloatsAt(3, rows, "lse");
+    const float* mu = args.FloatsAt(4, rows, "mu");
+    float* dlogits = args.FloatsAt(5, rows * v, "dlogits");
     rlhf::EntropyGrad(dh, logits, lse, mu, dlogits, rows, v);
-    return Undefined(env);
   });
 }
 
 // tokenLogprobsGrad(heap, dlpOff, logitsOff, targetsOff, lseOff, dlogitsOff, rows, v)
 napi_value TokenLogprobsGrad(napi_env env, napi_callback_info info) {
-  return Guard(env, [&]() {
-    Args args(env, info, 8);
-    uint8_t* heap = args.Heap(0);
+  return HeapKernel(env, info, 8, [](Args& args) {
     const int64_t rows = args.Int(6), v = args.Int(7);
-    if (rows < 0 || v < 1) throw ArgError{"tokenLogprobsGrad needs rows >= 0 and a vocabulary >= 1"};
-    const float* dlp = args.Floats(heap, args.Int(1), rows, "dlogprobs");
-    const float* logits = args.Floats(heap, args.Int(2), rows * v, "logits");
-    const int32_t* targets = reinterpret_cast<const int32_t*>(args.Floats(heap, args.Int(3), rows, "targets"));
-    const float* lse = args.Floats(heap, args.Int(4), rows, "lse");
-    float* dlogits = args.Floats(heap, args.Int(5), rows * v, "dlogits");
+    CheckRows(rows, v, "tokenLogprobsGrad", "a vocabulary");
+    const float* dlp = args.FloatsAt(1, rows, "dlogprobs");
+    const float* logits = args.FloatsAt(2, rows * v, "logits");
+    const int32_t* targets = args.Int32sAt(3, rows, "targets");
+    const float* lse = args.FloatsAt(4, rows, "lse");
+    float* dlogits = args.FloatsAt(5, rows * v, "dlogits");
     rlhf::TokenLogprobsGrad(dlp, logits, targets, lse, dlogits, rows, v);
-    return Undefined(env);
   });
 }
 
 // adamStep(heap, xOff, gOff, mOff, vOff, xOutOff, mOutOff, vOutOff, n, lr, b1, b2, eps, c1, c2)
 napi_value AdamStep(napi_env env, napi_callback_info info) {
-  return Guard(env, [&]() {
-    Args args(env, info, 15);
-    uint8_t* heap = args.Heap(0);
+  return HeapKernel(env, info, 15, [](Args& args) {
     const int64_t n = args.Int(8);
-    const float* x = args.Floats(heap, args.Int(1), n, "x");
-    const float* g = args.Floats(heap, args.Int(2), n, "gradient");
-    const float* m = args.Floats(heap, args.Int(3), n, "m");
-    const float* v = args.Floats(heap, args.Int(4), n, "v");
-    float* xo = args.Floats(heap, args.Int(5), n, "x out");
-    float* mo = args.Floats(heap, args.Int(6), n, "m out");
-    float* vo = args.Floats(heap, args.Int(7), n, "v out");
+    const float* x = args.FloatsAt(1, n, "x");
+    const float* g = args.FloatsAt(2, n, "gradient");
+    const float* m = args.FloatsAt(3, n, "m");
+    const float* v = args.FloatsAt(4, n, "v");
+    float* xo = args.FloatsAt(5, n, "x out");
+    float* mo = args.FloatsAt(6, n, "m out");
+    float* vo = args.FloatsAt(7, n, "v out");
     rlhf::AdamStep(x, g, m, v, xo, mo, vo, n, static_cast<float>(args.Double(9)),
                    static_cast<float>(args.Double(10)), static_cast<float>(args.Double(11)),
                    static_cast<float>(args.Double(12)), static_cast<float>(args.Double(13)),
                    static_cast<float>(args.Double(14)));
-    return Undefined(env);
   });
 }
 

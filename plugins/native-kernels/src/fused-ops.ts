@@ -13,6 +13,26 @@ export function fusedReady(tf: TF, kernelName: string): boolean {
   return k !== undefined && isOurs(k.kernelFunc);
 }
 
+/**
+ * A differentiable op made of a fused forward kernel and its gradient kernel: `forward` runs on the
+ * op's inputs and names its value and the tensors the gradient needs; `backward` gets dy and those
+ * tensors and returns the gradient of each input.
+ */
+function withFusedGradient(
+  tf: TF,
+  inputs: Tensor[],
+  forward: (inputs: Tensor[]) => { value: Tensor; saved: Tensor[] },
+  backward: (dy: Tensor, saved: Tensor[]) => Tensor | Tensor[],
+): Tensor {
+  const f = tf.customGrad(((...args: unknown[]) => {
+    const save = args[args.length - 1] as tfc.GradSaveFunc;
+    const { value, saved } = forward(args.slice(0, -1) as Tensor[]);
+    save(saved);
+    return { value, gradFunc: backward };
+  }) as unknown as GradFn);
+  return f(...inputs);
+}
+
 const GELU_C = Math.sqrt(2 / Math.PI);
 
 /** GELU, tanh approximation, from stock ops: x³ as x·x·x (Pow and its gradient are slow on wasm). */
@@ -29,14 +49,12 @@ export function geluTanhComposed(tf: TF, x: Tensor): Tensor {
 export function geluTanh(tf: TF, x: Tensor): Tensor {
   if (x.dtype !== 'float32' || !fusedReady(tf, FUSED_KERNEL_NAMES.gelu)) return geluTanhComposed(tf, x);
   const engine = tf.engine();
-  const f = tf.customGrad(((input: Tensor, save: tfc.GradSaveFunc) => {
-    save([input]);
-    return {
-      value: engine.runKernel(FUSED_KERNEL_NAMES.gelu, { x: input }, {}) as Tensor,
-      gradFunc: (dy: Tensor, saved: Tensor[]) => engine.runKernel(FUSED_KERNEL_NAMES.geluGrad, { dy, x: saved[0] }, {}) as Tensor,
-    };
-  }) as unknown as GradFn);
-  return f(x);
+  return withFusedGradient(
+    tf,
+    [x],
+    ([input]) => ({ value: engine.runKernel(FUSED_KERNEL_NAMES.gelu, { x: input }, {}) as Tensor, saved: [input] }),
+    (dy, [sx]) => engine.runKernel(FUSED_KERNEL_NAMES.geluGrad, { dy, x: sx }, {}) as Tensor,
+  );
 }
 
 /** LayerNorm over the last axis from stock ops (biased variance, as in GPT-2). */
@@ -59,18 +77,15 @@ export function layerNorm(tf: TF, x: Tensor, gamma: Tensor, beta: Tensor, eps = 
   const floats = x.dtype === 'float32' && gamma.dtype === 'float32' && beta.dtype === 'float32';
   if (!fits || !floats || !fusedReady(tf, FUSED_KERNEL_NAMES.layerNorm)) return layerNormComposed(tf, x, gamma, beta, eps);
   const engine = tf.engine();
-  const f = tf.customGrad(((input: Tensor, g: Tensor, b: Tensor, save: tfc.GradSaveFunc) => {
-    const [y, mean, rstd] = engine.runKernel(FUSED_KERNEL_NAMES.layerNorm, { x: input, gamma: g, beta: b }, { eps }) as Tensor[];
-    save([input, g, mean, rstd]);
-    return {
-      value: y,
-      gradFunc: (dy: Tensor, saved: Tensor[]) => {
-        const [sx, sg, sm, sr] = saved;
-        return engine.runKernel(FUSED_KERNEL_NAMES.layerNormGrad, { dy, x: sx, gamma: sg, mean: sm, rstd: sr }, {}) as Tensor[];
-      },
-    };
-  }) as unknown as GradFn);
-  return f(x, gamma, beta);
+  return withFusedGradient(
+    tf,
+    [x, gamma, beta],
+    ([input, g, b]) => {
+      const [y, mean, rstd] = engine.runKernel(FUSED_KERNEL_NAMES.layerNorm, { x: input, gamma: g, beta: b }, { eps }) as Tensor[];
+      return { value: y, saved: [input, g, mean, rstd] };
+    },
+    (dy, [sx, sg, sm, sr]) => engine.runKernel(FUSED_KERNEL_NAMES.layerNormGrad, { dy, x: sx, gamma: sg, mean: sm, rstd: sr }, {}) as Tensor[],
+  );
 }
 
 /** log softmax(logits)[target] from stock ops: one-hot × logSoftmax, summed over the vocabulary. */
@@ -94,18 +109,15 @@ export function tokenLogprobs(tf: TF, logits: Tensor, targets: Tensor): Tensor {
   }
   const engine = tf.engine();
   // targets get no gradient: they are closed over, not an input of the custom gradient
-  const f = tf.customGrad(((input: Tensor, save: tfc.GradSaveFunc) => {
-    const [lp, lse] = engine.runKernel(FUSED_KERNEL_NAMES.tokenLogprobs, { logits: input, targets }, {}) as Tensor[];
-    save([input, lse, targets]);
-    return {
-      value: lp,
-      gradFunc: (dy: Tensor, saved: Tensor[]) => {
-        const [sl, slse, st] = saved;
-        return engine.runKernel(FUSED_KERNEL_NAMES.tokenLogprobsGrad, { dy, logits: sl, targets: st, lse: slse }, {}) as Tensor;
-      },
-    };
-  }) as unknown as GradFn);
-  return f(logits);
+  return withFusedGradient(
+    tf,
+    [logits],
+    ([input]) => {
+      const [lp, lse] = engine.runKernel(FUSED_KERNEL_NAMES.tokenLogprobs, { logits: input, targets }, {}) as Tensor[];
+      return { value: lp, saved: [input, lse, targets] };
+    },
+    (dy, [sl, slse, st]) => engine.runKernel(FUSED_KERNEL_NAMES.tokenLogprobsGrad, { dy, logits: sl, targets: st, lse: slse }, {}) as Tensor,
+  );
 }
 
 /** −Σ p log p of softmax(logits) over the last axis, from stock ops. */
@@ -123,16 +135,13 @@ export function entropy(tf: TF, logits: Tensor): Tensor {
   const v = logits.shape[logits.rank - 1];
   if (logits.rank < 1 || !(v > 0) || logits.dtype !== 'float32' || !fusedReady(tf, FUSED_KERNEL_NAMES.entropy)) return entropyComposed(tf, logits);
   const engine = tf.engine();
-  const f = tf.customGrad(((input: Tensor, save: tfc.GradSaveFunc) => {
-    const [h, lse, mu] = engine.runKernel(FUSED_KERNEL_NAMES.entropy, { logits: input }, {}) as Tensor[];
-    save([input, lse, mu]);
-    return {
-      value: h,
-      gradFunc: (dy: Tensor, saved: Tensor[]) => {
-        const [sl, slse, smu] = saved;
-        return engine.runKernel(FUSED_KERNEL_NAMES.entropyGrad, { dy, logits: sl, lse: slse, mu: smu }, {}) as Tensor;
-      },
-    };
-  }) as unknown as GradFn);
-  return f(logits);
+  return withFusedGradient(
+    tf,
+    [logits],
+    ([input]) => {
+      const [h, lse, mu] = engine.runKernel(FUSED_KERNEL_NAMES.entropy, { logits: input }, {}) as Tensor[];
+      return { value: h, saved: [input, lse, mu] };
+    },
+    (dy, [sl, slse, smu]) => engine.runKernel(FUSED_KERNEL_NAMES.entropyGrad, { dy, logits: sl, lse: slse, mu: smu }, {}) as Tensor,
+  );
 }

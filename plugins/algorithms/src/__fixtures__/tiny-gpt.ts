@@ -1,5 +1,6 @@
-import { Rng, type TF } from '@rlhfjs/core';
-import { ByteBPETokenizer, GPTModel, initWeights, validateConfig } from '@rlhfjs/plugin-lm';
+import type { TF } from '@rlhfjs/core';
+import { ByteBPETokenizer, type GPTModel } from '@rlhfjs/plugin-lm';
+import { tinyModel } from '@rlhfjs/plugin-lm/testing';
 
 const TEXT = ['the cat sat on the mat', 'a dog ran to the log', 'we like bread and milk', 'so funny haha'];
 
@@ -11,9 +12,7 @@ export function smokeTokenizer(): ByteBPETokenizer {
   return tokenizer;
 }
 
-/** The project's GPT at its smallest: d 32, one layer, two heads, context 24. */
+/** The project's GPT at its smallest (plugin-lm's test model with one layer, two heads, context 24). */
 export function tinyGpt(tf: TF, seed: number, valueHead = false): GPTModel {
-  const tok = smokeTokenizer();
-  const config = validateConfig({ vocabSize: tok.vocabSize, contextSize: 24, dModel: 32, nLayers: 1, nHeads: 2, dMlp: 64, tieEmbeddings: true, valueHead, dropout: 0 });
-  return new GPTModel(tf, config, tok, initWeights(config, new Rng(seed)));
+  return tinyModel(tf, { contextSize: 24, nLayers: 1, nHeads: 2, valueHead }, seed, smokeTokenizer());
 }

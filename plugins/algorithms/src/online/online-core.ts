@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
 import {
+  definePlugin,
   disposePacked,
   packRollout,
   responseColumns,
@@ -15,8 +16,20 @@ import {
   type Rollout,
   type TF,
   AdamW,
+  Tokens,
+  type BatchShape,
+  type Experience,
+  type FactoryContext,
   type LossTerms,
+  type OnlineAlgorithm,
+  type PluginDefinition,
+  type UpdateResult,
 } from '@rlhfjs/core';
+import { resolveBatch, type BatchOptions } from '../batch-schema';
+import { maskedMean } from '../math/masked';
+import { checkExperience } from './experience-check';
+import { iterationMetrics } from './metrics';
+import { ONLINE_REQUIRES } from './requires';
 
 export interface MinibatchContext {
   /** Sample indices of this minibatch, in the order of the packed rows. */
@@ -49,6 +62,24 @@ export interface OnlineCoreSettings {
   epochs: number;
 }
 
+/** The old policy of an iteration: {@link OnlineCore.forwardNoGrad} before any update. */
+export interface OldPolicy {
+  logprobs: number[][];
+  values?: number[][];
+}
+
+/** What an algorithm brings to one iteration of {@link OnlineCore.iterate}, once its advantages are known. */
+export interface IterationPlan {
+  /** The per-token KL that the reward penalty used, reported as `kl/penalty` (absent where the KL is a loss term). */
+  penaltyKl?: readonly number[][];
+  /** One minibatch's loss terms; the policy's entropy over the response tokens is added to the report. */
+  loss(mb: MinibatchContext): LossTerms;
+  /** A veto on a step, which ends the epochs (PPO's approx-KL early stop). */
+  shouldApply?: (values: Record<string, number>) => boolean;
+  /** After the epochs: the algorithm's own metrics (listed after the shared ones), and any state it carries on. */
+  metrics(res: EpochResult): Record<string, number>;
+}
+
 const STATE_FILE = 'algorithm-state.json';
 
 /**
@@ -68,6 +99,34 @@ export class OnlineCore {
   ) {
     this.padId = policy.tokenizer.padId;
     this.optimizer = policyOptimizer(tf, policy, settings);
+  }
+
+  /**
+   * One update: check the experience, the old policy's forward pass, the algorithm's `plan` for the
+   * iteration (advantages and minibatch loss, from the old policy), the epochs, then the metrics:
+   * the ones every online algorithm reports, the minibatch means, the algorithm's own, and the time.
+   * `plan` gets the start time too, for timings of its own.
+   */
+  async iterate(exp: Experience, want: { values?: boolean }, plan: (old: OldPolicy, t0: number) => IterationPlan): Promise<UpdateResult> {
+    const t0 = performance.now();
+    const tf = this.tf;
+    checkExperience(exp, `algorithm/${this.settings.plugin}`);
+    const old = this.forwardNoGrad(exp.rollout, want);
+    const p = plan(old, t0);
+    const res = this.runEpochs(
+      exp.rollout,
+      exp.iteration,
+      { ...want, entropy: true },
+      (mb) => {
+        const { total, report = {} } = p.loss(mb);
+        if (mb.out.entropy) report.entropy = maskedMean(tf, mb.out.entropy, mb.packed.responseMask);
+        return { total, report };
+      },
+      p.shouldApply,
+    );
+    const own = p.metrics(res);
+    const { metrics, kl } = iterationMetrics(exp.scores, old.logprobs, exp.refLogprobs, exp.beta, p.penaltyKl);
+    return { kl, metrics: { ...metrics, ...res.means, ...own, 'perf/algorithm_s': (performance.now() - t0) / 1000 } };
   }
 
   /**
@@ -170,6 +229,89 @@ export class OnlineCore {
     this.rng.setState(state.rng);
     return state;
   }
+}
+
+/**
+ * What every online algorithm object shares: the core it runs on, the batch shape the runner reads,
+ * its options, the update ({@link OnlineCore.iterate} with the algorithm's {@link plan}) and its
+ * checkpointed state (optimiser, random stream and {@link ownState}).
+ */
+export abstract class OnlineAlgorithmBase<O> {
+  /** Group algorithms compare the samples of one prompt with each other, so they need 2 or more. */
+  static readonly minSamplesPerPrompt: number = 1;
+  readonly mode = 'online' as const;
+  /** Whether {@link plan} needs the old policy's values V(s_t) (a value head). */
+  protected readonly oldValues: boolean = false;
+
+  constructor(
+    protected readonly core: OnlineCore,
+    readonly batch: BatchShape,
+    protected readonly s: O,
+  ) {}
+
+  update(exp: Experience): Promise<UpdateResult> {
+    return this.core.iterate(exp, { values: this.oldValues }, (old, t0) => this.plan(exp, old, t0));
+  }
+
+  /** The algorithm's part of an iteration: its advantages from the old policy, its loss and metrics. */
+  protected abstract plan(exp: Experience, old: OldPolicy, t0: number): IterationPlan;
+
+  saveState(dir: string): Promise<void> {
+    return this.core.saveState(dir, this.ownState());
+  }
+
+  async loadState(dir: string): Promise<void> {
+    this.restoreOwnState(await this.core.loadState(dir));
+  }
+
+  /** Numbers the algorithm carries from one iteration to the next, saved beside the optimiser. */
+  protected ownState(): Record<string, unknown> {
+    return {};
+  }
+
+  /** Takes back what {@link ownState} saved. */
+  protected restoreOwnState(state: Record<string, unknown>): void {
+    void state;
+  }
+}
+
+/** The options every online algorithm has: the batch sizes and the optimiser's. */
+export type OnlineOptions = BatchOptions & { learningRate: number; maxGradNorm: number | null };
+
+/**
+ * Declare an online algorithm plugin: kind `algorithm`, the slots every online loop needs, and a
+ * factory that checks the batch sizes, forks the random stream by the plugin's name and builds the
+ * {@link OnlineCore} (its optimiser included) that the algorithm's class gets with the batch shape
+ * and the options.
+ */
+export function defineOnlineAlgorithm<O extends OnlineOptions>(def: {
+  name: string;
+  description: string;
+  /** The options schema; `O` is the type derived from it (`OptionsOf`). */
+  options: PluginDefinition['options'];
+  /** Refuses a policy the algorithm cannot train (checked before the batch sizes). */
+  checkPolicy?(policy: PolicyModel, ctx: FactoryContext<O>): void;
+  /** The algorithm's class, built with the core, the batch shape and the options. */
+  algorithm: { new (core: OnlineCore, batch: BatchShape, options: O): OnlineAlgorithm; readonly minSamplesPerPrompt: number };
+}): PluginDefinition<'algorithm', O> {
+  const plugin = `algorithm/${def.name}`;
+  return definePlugin<'algorithm', PluginDefinition['options'], O>({
+    kind: 'algorithm',
+    name: def.name,
+    requires: ONLINE_REQUIRES,
+    description: def.description,
+    options: def.options,
+    create: (ctx) => {
+      const { options, container, pointer } = ctx;
+      const { tf } = container.resolve(Tokens.Runtime);
+      const policy = container.resolve(Tokens.Policy);
+      def.checkPolicy?.(policy, ctx);
+      const b = resolveBatch(options, plugin, pointer, def.algorithm.minSamplesPerPrompt);
+      const rng = container.resolve(Tokens.Rng).fork(plugin);
+      const core = new OnlineCore(tf, policy, rng, { plugin: def.name, learningRate: options.learningRate, maxGradNorm: options.maxGradNorm, minibatchSize: b.minibatchSize, epochs: b.epochs });
+      return new def.algorithm(core, { promptsPerIteration: b.promptsPerIteration, samplesPerPrompt: b.samplesPerPrompt }, options);
+    },
+  });
 }
 
 /**

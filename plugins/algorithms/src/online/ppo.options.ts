@@ -1,5 +1,5 @@
 import type { OptionsOf } from '@rlhfjs/core';
-import { batchProperties, optimizerProperties } from '../batch-schema';
+import { KL_ESTIMATOR_FORMULAS, batchProperties, optimizerProperties } from '../batch-schema';
 import { KL_ESTIMATORS } from '../math/kl-estimators';
 
 /** Options of the `ppo` algorithm: the schema, and the type derived from it. */
@@ -29,7 +29,7 @@ export const ppoOptionsSchema = {
       description: 'Stop the epochs of an iteration once the approx KL between the updated and the sampling policy exceeds this (TRL target_kl: 1.0); null never stops early.',
     },
     whitenRewards: { type: 'boolean', default: false, description: 'Scale the per-token rewards to unit variance before GAE (lm-human-preferences does; TRL classic does not).' },
-    klEstimator: { type: 'string', enum: KL_ESTIMATORS, default: 'k1', description: 'Per-token KL estimate in the reward: k1 = log π − log π_ref, abs = |k1|, k2 (= mse) = ½·k1², k3 = (r−1) − log r with r = π_ref/π.' },
+    klEstimator: { type: 'string', enum: KL_ESTIMATORS, default: 'k1', description: `Per-token KL estimate in the reward: ${KL_ESTIMATOR_FORMULAS}.` },
   },
 } as const;
 

@@ -1,6 +1,5 @@
 import type { OptionsOf } from '@rlhfjs/core';
-import { batchProperties, optimizerProperties } from '../batch-schema';
-import { KL_ESTIMATORS } from '../math/kl-estimators';
+import { batchProperties, optimizerProperties, sequencePenaltyKlEstimator } from '../batch-schema';
 
 /** Options of the `reinforce` algorithm: the schema, and the type derived from it. */
 export const reinforceOptionsSchema = {
@@ -22,12 +21,7 @@ export const reinforceOptionsSchema = {
       default: 0.9,
       description: 'Decay of the baseline b ← decay·b + (1−decay)·mean(R) after each iteration; 0 uses only the last iteration. The first iteration uses its own mean.',
     },
-    klEstimator: {
-      type: 'string',
-      enum: KL_ESTIMATORS,
-      default: 'k1',
-      description: 'Per-token KL estimate summed into the sequence penalty β·Σ_t KL_t: k1 = log π − log π_ref, abs = |k1|, k2 (= mse) = ½·k1², k3 = (r−1) − log r with r = π_ref/π.',
-    },
+    klEstimator: sequencePenaltyKlEstimator,
   },
 } as const;
 

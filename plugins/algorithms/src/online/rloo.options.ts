@@ -1,6 +1,5 @@
 import type { OptionsOf } from '@rlhfjs/core';
-import { batchProperties, optimizerProperties } from '../batch-schema';
-import { KL_ESTIMATORS } from '../math/kl-estimators';
+import { batchProperties, optimizerProperties, sequencePenaltyKlEstimator } from '../batch-schema';
 
 /** Options of the `rloo` algorithm: the schema, and the type derived from it. */
 export const rlooOptionsSchema = {
@@ -18,12 +17,7 @@ export const rlooOptionsSchema = {
     ...optimizerProperties,
     clipRange: { type: 'number', exclusiveMinimum: 0, default: 0.2, description: 'Ratio clip ε, used when epochs > 1 or minibatches make the update off-policy (TRL: 0.2).' },
     normalizeAdvantages: { type: 'boolean', default: false, description: 'Whiten the advantages over the iteration (TRL normalize_advantage, off by default).' },
-    klEstimator: {
-      type: 'string',
-      enum: KL_ESTIMATORS,
-      default: 'k1',
-      description: 'Per-token KL estimate summed into the sequence penalty β·Σ_t KL_t: k1 = log π − log π_ref, abs = |k1|, k2 (= mse) = ½·k1², k3 = (r−1) − log r with r = π_ref/π.',
-    },
+    klEstimator: sequencePenaltyKlEstimator,
   },
 } as const;
 

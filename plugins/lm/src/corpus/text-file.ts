@@ -2,8 +2,7 @@
  * Reading user text files line by line (plain text, one item per line, or JSONL), with errors that
  * name the file and the line and say how to fix it.
  */
-import * as fs from 'node:fs';
-import { DiagnosticError } from '@rlhfjs/core';
+import { DiagnosticError, readFileChecked } from '@rlhfjs/core';
 
 export type TextFileFormat = 'auto' | 'lines' | 'jsonl';
 
@@ -43,18 +42,13 @@ export function readTextRecords(file: string, opts: ReadTextOptions = {}): TextR
   const noun = opts.noun ?? 'text';
   const field = opts.field ?? 'text';
   const where = { file: shown, plugin: opts.plugin, pointer: opts.pointer };
-  let content: string;
-  try {
-    content = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DiagnosticError({
-      code: 'data/missing-file',
-      message: code === 'ENOENT' ? `${shown} does not exist` : code === 'EISDIR' ? `${shown} is a directory, not a file` : `${shown} cannot be read (${code ?? (e as Error).message})`,
-      fix: code === 'ENOENT' ? 'Check the path; relative paths are resolved against the recipe file.' : `Point at a ${noun} file.`,
-      ...where,
-    });
-  }
+  const content = readFileChecked(file, {
+    code: 'data/missing-file',
+    fix: (errno) => (errno === 'ENOENT' ? 'Check the path; relative paths are resolved against the recipe file.' : `Point at a ${noun} file.`),
+    shown,
+    plugin: opts.plugin,
+    pointer: opts.pointer,
+  }).toString('utf8');
   const format = resolveFormat(file, opts.format);
   const lines = content.split(/\r?\n/);
   const out: TextRecord[] = [];

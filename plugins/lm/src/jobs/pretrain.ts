@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tfc from '@tensorflow/tfjs-core';
-import { AdamW, atomicWriteFileSync, definePlugin, DiagnosticError, OPTIMIZER_STATE_FILE, Rng, Tokens, type Job, type JobContext, type JobResult, type OptionsOf, type ResolvedRecipe, type TF } from '@rlhfjs/core';
+import { AdamW, atomicWriteFileSync, CheckpointedJob, definePlugin, DiagnosticError, OPTIMIZER_STATE_FILE, Rng, Tokens, type JobContext, type JobResult, type OptionsOf, type ResolvedRecipe, type TF } from '@rlhfjs/core';
 import { corpusSpecSchema } from '../corpus/spec';
 import { loadCorpus } from '../corpus/load';
 import { ByteBPETokenizer } from '../tokenizer/byte-bpe';
@@ -127,26 +127,19 @@ function subsetRows(rows: PackedRows, n: number): PackedRows {
  * state, the data position and the open logging window, so a resumed run logs what an
  * uninterrupted one logs.
  */
-export class PretrainJob implements Job {
-  private restoreFrom: string | undefined;
-  private live: { model: GPTModel; adam: AdamW; state: TrainingState } | undefined;
+export class PretrainJob extends CheckpointedJob<PretrainOptions, { model: GPTModel; adam: AdamW; state: TrainingState }> {
+  protected readonly name = 'pretrain';
+  protected readonly checkpointFiles = [STATE_FILE, OPTIMIZER_STATE_FILE];
 
   constructor(
-    private readonly o: PretrainOptions,
-    private readonly resolvePath: (p: string) => string,
+    o: PretrainOptions,
+    resolvePath: (p: string) => string,
     private readonly pointer: string,
-  ) {}
-
-  async loadCheckpoint(dir: string): Promise<void> {
-    for (const f of [STATE_FILE, OPTIMIZER_STATE_FILE]) {
-      if (!fs.existsSync(path.join(dir, f))) throw new DiagnosticError({ code: 'checkpoint/missing-file', file: path.join(dir, f), plugin: 'job/pretrain', message: `the checkpoint ${dir} has no ${f}`, fix: 'resume from a checkpoint written by the pretrain job of this version' }, { exitCode: 1 });
-    }
-    this.restoreFrom = dir;
+  ) {
+    super(o, resolvePath);
   }
 
-  async saveCheckpoint(dir: string): Promise<void> {
-    const live = this.live;
-    if (!live) throw new Error('job/pretrain: saveCheckpoint called outside run');
+  protected async save(live: { model: GPTModel; adam: AdamW; state: TrainingState }, dir: string): Promise<void> {
     await saveModel(live.model, dir, { config: { pretrain: { step: live.state.step, heldOutLoss: live.state.lastEval?.loss ?? null } } });
     await live.adam.save(dir);
     atomicWriteFileSync(path.join(dir, STATE_FILE), JSON.stringify(live.state, null, 2) + '\n');

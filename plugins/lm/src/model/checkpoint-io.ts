@@ -29,17 +29,22 @@ export interface GPTCheckpointConfig {
   [extra: string]: unknown;
 }
 
+/** Each architecture field of {@link GPTConfig} and its name in config.json, in the file's order; read and written through this one table. */
+const CHECKPOINT_FIELDS = [
+  ['vocabSize', 'vocab_size'],
+  ['contextSize', 'n_positions'],
+  ['dModel', 'n_embd'],
+  ['nLayers', 'n_layer'],
+  ['nHeads', 'n_head'],
+  ['dMlp', 'n_inner'],
+  ['tieEmbeddings', 'tie_word_embeddings'],
+  ['valueHead', 'value_head'],
+] as const satisfies ReadonlyArray<readonly [keyof GPTConfig, keyof GPTCheckpointConfig]>;
+
 export function toCheckpointConfig(c: GPTConfig, extra: Record<string, unknown> = {}): GPTCheckpointConfig {
   return {
     model_type: MODEL_TYPE,
-    vocab_size: c.vocabSize,
-    n_positions: c.contextSize,
-    n_embd: c.dModel,
-    n_layer: c.nLayers,
-    n_head: c.nHeads,
-    n_inner: c.dMlp,
-    tie_word_embeddings: c.tieEmbeddings,
-    value_head: c.valueHead,
+    ...(Object.fromEntries(CHECKPOINT_FIELDS.map(([field, name]) => [name, c[field]])) as Pick<GPTCheckpointConfig, (typeof CHECKPOINT_FIELDS)[number][1]>),
     activation_function: 'gelu_new',
     layer_norm_epsilon: 1e-5,
     dropout: 0,
@@ -59,20 +64,8 @@ export function fromCheckpointConfig(raw: Record<string, unknown>, file: string)
       fix: `Point the agent at a checkpoint written by @rlhfjs/plugin-lm (its config.json says "model_type": "${MODEL_TYPE}").`,
     });
   }
-  return validateConfig(
-    {
-      vocabSize: raw.vocab_size as number,
-      contextSize: raw.n_positions as number,
-      dModel: raw.n_embd as number,
-      nLayers: raw.n_layer as number,
-      nHeads: raw.n_head as number,
-      dMlp: raw.n_inner as number,
-      tieEmbeddings: raw.tie_word_embeddings as boolean,
-      valueHead: raw.value_head as boolean,
-      dropout: (raw.dropout as number) ?? 0,
-    },
-    { file },
-  );
+  const fields = Object.fromEntries(CHECKPOINT_FIELDS.map(([field, name]) => [field, raw[name]])) as Partial<GPTConfig>;
+  return validateConfig({ ...fields, dropout: (raw.dropout as number) ?? 0 }, { file });
 }
 
 /** Write a model as a self-contained checkpoint directory (atomically). */

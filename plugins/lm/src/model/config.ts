@@ -42,17 +42,8 @@ export function validateConfig(c: Partial<GPTConfig>, where: { file?: string; po
       })),
     );
   }
-  return {
-    vocabSize: c.vocabSize as number,
-    contextSize: c.contextSize as number,
-    dModel: c.dModel as number,
-    nLayers: c.nLayers as number,
-    nHeads: c.nHeads as number,
-    dMlp: c.dMlp as number,
-    tieEmbeddings: c.tieEmbeddings ?? true,
-    valueHead: c.valueHead ?? false,
-    dropout: 0,
-  };
+  const { vocabSize, contextSize, dModel, nLayers, nHeads, dMlp } = c as GPTConfig;
+  return { vocabSize, contextSize, dModel, nLayers, nHeads, dMlp, tieEmbeddings: c.tieEmbeddings ?? true, valueHead: c.valueHead ?? false, dropout: 0 };
 }
 
 /** Number of parameters a config implies. */

@@ -1,6 +1,6 @@
 import type { NativeAddon } from '../addon';
 import { heapBuffer, heapOffset, type TensorInfo, type TF, type WasmBackendInternals } from '../wasm-internals';
-import { type NativeKernel, sizeOf, stridesOf } from './types';
+import { type NativeKernel, collapseDims, sizeOf, stridesOf } from './types';
 
 /** Dtypes whose elements are 4 bytes in the wasm heap: the copy kernels handle these. */
 function fourBytes(dtype: string): boolean {
@@ -12,23 +12,8 @@ function fourBytes(dtype: string): boolean {
  * innermost run is as long as possible (one memcpy per row).
  */
 export function collapseCopy(shape: readonly number[], src: readonly number[], dst: readonly number[]): { shape: Int32Array; src: Int32Array; dst: Int32Array } {
-  const dims: number[] = [];
-  const ss: number[] = [];
-  const ds: number[] = [];
-  for (let d = 0; d < shape.length; d++) {
-    if (shape[d] === 1) continue;
-    const last = dims.length - 1;
-    if (last >= 0 && ss[last] === src[d] * shape[d] && ds[last] === dst[d] * shape[d]) {
-      dims[last] *= shape[d];
-      ss[last] = src[d];
-      ds[last] = dst[d];
-    } else {
-      dims.push(shape[d]);
-      ss.push(src[d]);
-      ds.push(dst[d]);
-    }
-  }
-  return { shape: Int32Array.from(dims), src: Int32Array.from(ss), dst: Int32Array.from(ds) };
+  const c = collapseDims(shape, src, dst);
+  return { shape: c.shape, src: c.first, dst: c.second };
 }
 
 /** Copies the region shape at `begin` of x into `out` at `outBegin` (all in elements). */

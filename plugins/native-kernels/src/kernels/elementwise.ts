@@ -1,5 +1,5 @@
 import { heapBuffer, heapOffset } from '../wasm-internals';
-import { type NativeKernel, sizeOf } from './types';
+import { type NativeKernel, collapseDims, sizeOf } from './types';
 
 /** Unary ops, numbered as `rlhf::UnaryOp` in native/kernels.h. */
 export const UNARY_OPS = {
@@ -69,25 +69,8 @@ function stridesIn(shape: readonly number[], outShape: readonly number[]): numbe
  * [1024,128] with b's strides [0,1]).
  */
 export function planBroadcast(aShape: readonly number[], bShape: readonly number[], outShape: readonly number[]): BroadcastPlan {
-  const sa = stridesIn(aShape, outShape);
-  const sb = stridesIn(bShape, outShape);
-  const dims: number[] = [];
-  const as: number[] = [];
-  const bs: number[] = [];
-  for (let d = 0; d < outShape.length; d++) {
-    if (outShape[d] === 1) continue;
-    const last = dims.length - 1;
-    if (last >= 0 && as[last] === sa[d] * outShape[d] && bs[last] === sb[d] * outShape[d]) {
-      dims[last] *= outShape[d];
-      as[last] = sa[d];
-      bs[last] = sb[d];
-    } else {
-      dims.push(outShape[d]);
-      as.push(sa[d]);
-      bs.push(sb[d]);
-    }
-  }
-  return { shape: Int32Array.from(dims), aStrides: Int32Array.from(as), bStrides: Int32Array.from(bs) };
+  const c = collapseDims(outShape, stridesIn(aShape, outShape), stridesIn(bShape, outShape));
+  return { shape: c.shape, aStrides: c.first, bStrides: c.second };
 }
 
 function binaryKernel(kernelName: keyof typeof BINARY_OPS): NativeKernel {

@@ -35,3 +35,28 @@ export function stridesOf(shape: readonly number[]): number[] {
   }
   return strides;
 }
+
+/**
+ * Collapses an iteration space walked by two operands with element strides `first` and `second`:
+ * size-1 dims go, and a dim merges into the next inner one where, for both operands, stepping it
+ * equals stepping the whole inner dim, so the innermost run is as long as possible.
+ */
+export function collapseDims(shape: readonly number[], first: readonly number[], second: readonly number[]): { shape: Int32Array; first: Int32Array; second: Int32Array } {
+  const dims: number[] = [];
+  const fs: number[] = [];
+  const ss: number[] = [];
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue;
+    const last = dims.length - 1;
+    if (last >= 0 && fs[last] === first[d] * shape[d] && ss[last] === second[d] * shape[d]) {
+      dims[last] *= shape[d];
+      fs[last] = first[d];
+      ss[last] = second[d];
+    } else {
+      dims.push(shape[d]);
+      fs.push(first[d]);
+      ss.push(second[d]);
+    }
+  }
+  return { shape: Int32Array.from(dims), first: Int32Array.from(fs), second: Int32Array.from(ss) };
+}

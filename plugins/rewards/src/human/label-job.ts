@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DiagnosticError, Tokens, definePlugin, writeJsonAtomic, type Job, type JobContext, type JobResult, type OptionsOf, type Prompt, type RngState } from '@rlhfjs/core';
+import { CheckpointedJob, DiagnosticError, Tokens, definePlugin, writeJsonAtomic, type JobContext, type JobResult, type OptionsOf, type Prompt, type RngState } from '@rlhfjs/core';
 import { pairItem, pointwiseItem, type LabelItem } from '../labels/format';
 import { createLabeller, labellerOptionProperties } from './factory';
 
@@ -52,23 +52,12 @@ interface LabelState {
  * the labels themselves are durable in the labels file (appended and fsynced one by one), and a
  * resumed run asks only for the items that have no label in force there: none twice, none lost.
  */
-export class LabelJob implements Job {
-  private restoreFrom: string | undefined;
-  private live: LabelState | undefined;
+export class LabelJob extends CheckpointedJob<LabelJobOptions, LabelState> {
+  protected readonly name = 'label';
+  protected readonly checkpointFiles = [STATE_FILE];
 
-  constructor(
-    private readonly o: LabelJobOptions,
-    private readonly resolvePath: (p: string) => string,
-  ) {}
-
-  async loadCheckpoint(dir: string): Promise<void> {
-    if (!fs.existsSync(path.join(dir, STATE_FILE))) throw new DiagnosticError({ code: 'checkpoint/missing-file', file: path.join(dir, STATE_FILE), plugin: PLUGIN, message: `the checkpoint ${dir} has no ${STATE_FILE}`, fix: 'resume from a checkpoint written by the label job of this version' }, { exitCode: 1 });
-    this.restoreFrom = dir;
-  }
-
-  async saveCheckpoint(dir: string): Promise<void> {
-    if (!this.live) throw new Error(`${PLUGIN}: saveCheckpoint called outside run`);
-    writeJsonAtomic(path.join(dir, STATE_FILE), this.live);
+  protected async save(live: LabelState, dir: string): Promise<void> {
+    writeJsonAtomic(path.join(dir, STATE_FILE), live);
   }
 
   async run(ctx: JobContext): Promise<JobResult> {
@@ -84,7 +73,7 @@ export class LabelJob implements Job {
 
     const prompts: Prompt[] = this.o.split === 'train' ? env.nextBatch(this.o.prompts, rng.fork('prompts')) : env.heldOut(this.o.prompts);
     if (prompts.length === 0) {
-      throw new DiagnosticError({ code: 'label/no-prompts', message: `the environment has no ${this.o.split} prompts`, fix: 'use split "train", or give the environment held-out prompts', plugin: 'job/label', pointer: '/job/options/split' });
+      throw new DiagnosticError({ code: 'label/no-prompts', message: `the environment has no ${this.o.split} prompts`, fix: 'use split "train", or give the environment held-out prompts', plugin: PLUGIN, pointer: '/job/options/split' });
     }
     const perPrompt = this.o.mode === 'pair' ? 2 * this.o.samplesPerPrompt : this.o.samplesPerPrompt;
     const maxPrompt = Math.max(1, policy.contextSize - sampling.maxNewTokens);

@@ -1,6 +1,5 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DiagnosticError, Tokens, definePlugin, ensureGradients, writeJsonAtomic, type Job, type JobContext, type JobResult, type OptionsOf, type RewardContext, type RewardResult, type RewardSample, type RewardSource, type TF } from '@rlhfjs/core';
+import { CheckpointedJob, DiagnosticError, Tokens, definePlugin, ensureGradients, writeJsonAtomic, type JobContext, type JobResult, type OptionsOf, type RewardContext, type RewardResult, type RewardSample, type RewardSource, type TF } from '@rlhfjs/core';
 import { BagOfEmbeddingsClassifier, classMargin } from './bag-classifier';
 import { loadPointwiseLabels, loadSentimentSentences, splitExamples, type TextExample } from './data';
 import { CLASSIFIER_TRAIN_STATE_FILE, ClassifierTrainer } from './train-classifier';
@@ -45,23 +44,12 @@ const PLUGIN = 'job/train-classifier';
  * (0-based) counts as step s; each epoch's line is logged at its last step, and a checkpoint every
  * runtime.checkpointEvery steps holds everything a resumed run needs to take the same steps.
  */
-export class TrainClassifierJob implements Job {
-  private restoreFrom: string | undefined;
-  private trainer: ClassifierTrainer | undefined;
+export class TrainClassifierJob extends CheckpointedJob<TrainClassifierOptions, ClassifierTrainer> {
+  protected readonly name = 'train-classifier';
+  protected readonly checkpointFiles = [CLASSIFIER_TRAIN_STATE_FILE];
 
-  constructor(
-    private readonly o: TrainClassifierOptions,
-    private readonly resolvePath: (p: string) => string,
-  ) {}
-
-  async loadCheckpoint(dir: string): Promise<void> {
-    if (!fs.existsSync(path.join(dir, CLASSIFIER_TRAIN_STATE_FILE))) throw new DiagnosticError({ code: 'checkpoint/missing-file', file: path.join(dir, CLASSIFIER_TRAIN_STATE_FILE), plugin: PLUGIN, message: `the checkpoint ${dir} has no ${CLASSIFIER_TRAIN_STATE_FILE}`, fix: 'resume from a checkpoint written by the train-classifier job of this version' }, { exitCode: 1 });
-    this.restoreFrom = dir;
-  }
-
-  async saveCheckpoint(dir: string): Promise<void> {
-    if (!this.trainer) throw new Error(`${PLUGIN}: saveCheckpoint called outside run`);
-    await this.trainer.save(dir);
+  protected save(trainer: ClassifierTrainer, dir: string): Promise<void> {
+    return trainer.save(dir);
   }
 
   async run(ctx: JobContext): Promise<JobResult> {
@@ -85,7 +73,7 @@ export class TrainClassifierJob implements Job {
     const split = splitExamples(rows, rng.fork('split'), { validation: o.validationFraction, test: o.testFraction });
     const trainer = new ClassifierTrainer(tf, split, { ...o, classes, positive: 1 }, rng);
     if (this.restoreFrom) await trainer.load(this.restoreFrom);
-    this.trainer = trainer;
+    this.live = trainer;
     const total = trainer.totalSteps;
     metrics.plan(total);
     let trained: Awaited<ReturnType<ClassifierTrainer['run']>>;
@@ -97,7 +85,7 @@ export class TrainClassifierJob implements Job {
         },
       });
     } finally {
-      this.trainer = undefined;
+      this.live = undefined;
     }
     const { model, history, bestEpoch } = trained;
     try {

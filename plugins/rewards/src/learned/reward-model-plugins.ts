@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tfc from '@tensorflow/tfjs-core';
-import { AdamW, DiagnosticError, Tokens, definePlugin, ensureGradients, writeJsonAtomic, type Job, type JobContext, type JobResult, type OptionsOf, type RewardContext, type RewardResult, type RewardSample, type RewardSource, type Rng, type RngState } from '@rlhfjs/core';
+import { AdamW, CheckpointedJob, DiagnosticError, Tokens, definePlugin, ensureGradients, writeJsonAtomic, type JobContext, type JobResult, type OptionsOf, type RewardContext, type RewardResult, type RewardSample, type RewardSource, type Rng } from '@rlhfjs/core';
 import { readLabels } from '../labels/reader';
 import type { LabelRecord } from '../labels/format';
+import { nextBatch, startPosition, stepTaken, type EpochPosition } from './epochs';
 import { accuracy, auc, pairwiseAccuracy } from './metrics';
 import { RewardModel, balancedClassWeights, binaryCrossEntropy, bradleyTerry } from './reward-model';
 
@@ -66,16 +67,8 @@ interface HeldOut {
 }
 
 /** What a checkpoint holds besides the model and the optimiser (train_state.json). */
-interface TrainState {
-  /** Optimiser steps taken. */
-  step: number;
-  /** The epoch in progress (1-based) and the position in its shuffled order; 0 = not shuffled yet. */
-  epoch: number;
-  pos: number;
-  order: number[];
-  shuffle: RngState;
-  /** Σ loss·rows of the epoch in progress, and of the open logging window. */
-  epochLoss: number;
+interface TrainState extends EpochPosition {
+  /** Σ loss·rows of the open logging window, and its rows. */
   windowLoss: number;
   windowRows: number;
   history: Array<{ epoch: number; loss: number }>;
@@ -91,23 +84,11 @@ const PLUGIN = 'job/train-reward-model';
  * holds the model, the optimiser, the shuffled order and its position, so a resumed run takes and
  * logs the same steps as an uninterrupted one.
  */
-export class TrainRewardModelJob implements Job {
-  private restoreFrom: string | undefined;
-  private live: { rm: RewardModel; opt: AdamW; st: TrainState; info: Record<string, unknown> } | undefined;
+export class TrainRewardModelJob extends CheckpointedJob<TrainRewardModelOptions, { rm: RewardModel; opt: AdamW; st: TrainState; info: Record<string, unknown> }> {
+  protected readonly name = 'train-reward-model';
+  protected readonly checkpointFiles = [STATE_FILE];
 
-  constructor(
-    private readonly o: TrainRewardModelOptions,
-    private readonly resolvePath: (p: string) => string,
-  ) {}
-
-  async loadCheckpoint(dir: string): Promise<void> {
-    if (!fs.existsSync(path.join(dir, STATE_FILE))) throw new DiagnosticError({ code: 'checkpoint/missing-file', file: path.join(dir, STATE_FILE), plugin: PLUGIN, message: `the checkpoint ${dir} has no ${STATE_FILE}`, fix: 'resume from a checkpoint written by the train-reward-model job of this version' }, { exitCode: 1 });
-    this.restoreFrom = dir;
-  }
-
-  async saveCheckpoint(dir: string): Promise<void> {
-    const live = this.live;
-    if (!live) throw new Error(`${PLUGIN}: saveCheckpoint called outside run`);
+  protected async save(live: { rm: RewardModel; opt: AdamW; st: TrainState; info: Record<string, unknown> }, dir: string): Promise<void> {
     await live.rm.save(dir, live.info);
     await live.opt.save(dir);
     writeJsonAtomic(path.join(dir, STATE_FILE), live.st);
@@ -166,7 +147,7 @@ export class TrainRewardModelJob implements Job {
         await opt.load(from);
         shuffle.setState(st.shuffle);
       } else {
-        st = { step: 0, epoch: 1, pos: 0, order: train.map((_, i) => i), shuffle: shuffle.getState(), epochLoss: 0, windowLoss: 0, windowRows: 0, history: [], before: await evaluate() };
+        st = { ...startPosition(train.length, shuffle), windowLoss: 0, windowRows: 0, history: [], before: await evaluate() };
       }
       const info = { objective, classWeights: classWeightInfo(objective, o.classWeights), labels: labelsFile, init, invert: o.invert ?? null, examples: { train: train.length, test: test.length } };
       this.live = { rm, opt, st, info };
@@ -179,11 +160,7 @@ export class TrainRewardModelJob implements Job {
       let t0 = Date.now();
       while (st.epoch <= o.epochs) {
         if (ctx.signal?.aborted) throw new Error('train-reward-model aborted');
-        if (st.pos === 0) {
-          shuffle.shuffle(st.order);
-          st.epochLoss = 0;
-        }
-        const idx = st.order.slice(st.pos, st.pos + o.batchSize);
+        const idx = nextBatch(st, shuffle, o.batchSize);
         const { values } = opt.step(
           () => {
             if (objective === 'pairs') {
@@ -200,23 +177,16 @@ export class TrainRewardModelJob implements Job {
         );
         const l = values['loss/total'];
         const epoch = st.epoch;
-        st.epochLoss += l * idx.length;
         st.windowLoss += l * idx.length;
         st.windowRows += idx.length;
-        st.step += 1;
-        st.pos += o.batchSize;
-        if (st.pos >= st.order.length) {
-          st.history.push({ epoch, loss: st.epochLoss / st.order.length });
-          st.epoch += 1;
-          st.pos = 0;
-        }
+        const finished = stepTaken(st, shuffle, l, idx.length, o.batchSize);
+        if (finished) st.history.push(finished);
         if (st.step % o.logEvery === 0 || st.step === totalSteps) {
           await metrics.log(st.step - 1, { 'train/loss': st.windowLoss / st.windowRows, 'train/epoch': epoch, 'train/ms_per_step': (Date.now() - t0) / (st.windowRows / idx.length) });
           st.windowLoss = 0;
           st.windowRows = 0;
           t0 = Date.now();
         }
-        st.shuffle = shuffle.getState();
         if (every > 0 && st.step % every === 0 && st.step < totalSteps) await ctx.checkpoint(st.step);
       }
       const after = await evaluate();

@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tfc from '@tensorflow/tfjs-core';
-import { AdamW, readSafetensors, writeJsonAtomic, writeSafetensors, type NamedTensor, type Rng, type RngState, type TF } from '@rlhfjs/core';
+import { AdamW, readSafetensors, writeJsonAtomic, writeSafetensors, type NamedTensor, type Rng, type TF } from '@rlhfjs/core';
 import { BagOfEmbeddingsClassifier, buildVocab } from './bag-classifier';
 import type { TextExample } from './data';
+import { nextBatch, startPosition, stepTaken, type EpochPosition } from './epochs';
 
 export interface ClassifierTrainOptions {
   classes: string[];
@@ -27,16 +28,7 @@ export interface EpochRecord {
 }
 
 /** The position of a training run between two optimiser steps (classifier-train.json in a checkpoint). */
-interface TrainState {
-  /** Optimiser steps taken. */
-  step: number;
-  /** The epoch in progress (1-based) and the position in its shuffled order; 0 = not shuffled yet. */
-  epoch: number;
-  pos: number;
-  order: number[];
-  shuffle: RngState;
-  /** Σ loss·rows of the epoch in progress. */
-  epochLoss: number;
+interface TrainState extends EpochPosition {
   history: EpochRecord[];
   /** The epoch with the lowest validation loss so far (its weights are in the weights file). */
   best: { loss: number; epoch: number } | null;
@@ -79,7 +71,7 @@ export class ClassifierTrainer {
     this.model = new BagOfEmbeddingsClassifier(tf, { classes: o.classes, vocab, dModel: o.dModel, bigrams: o.bigrams }, undefined, rng.fork('init'));
     this.opt = new AdamW(tf, this.model.variables, { learningRate: o.learningRate, owner });
     this.shuffle = rng.fork('shuffle');
-    this.st = { step: 0, epoch: 1, pos: 0, order: data.train.map((_, i) => i), shuffle: this.shuffle.getState(), epochLoss: 0, history: [], best: null };
+    this.st = { ...startPosition(data.train.length, this.shuffle), history: [], best: null };
   }
 
   /** Optimiser steps of the whole training. */
@@ -95,11 +87,7 @@ export class ClassifierTrainer {
     const { tf, model, data, o, st } = this;
     try {
       while (st.epoch <= o.epochs) {
-        if (st.pos === 0) {
-          this.shuffle.shuffle(st.order);
-          st.epochLoss = 0;
-        }
-        const rows = st.order.slice(st.pos, st.pos + o.batchSize).map((k) => data.train[k]);
+        const rows = nextBatch(st, this.shuffle, o.batchSize).map((k) => data.train[k]);
         const { values } = this.opt.step(
           () => {
             const x = model.encode(rows.map((r) => r.text));
@@ -107,23 +95,18 @@ export class ClassifierTrainer {
           },
           { step: st.step },
         );
-        st.epochLoss += values['loss/total'] * rows.length;
-        st.step += 1;
-        st.pos += o.batchSize;
-        if (st.pos >= st.order.length) {
-          const epoch = st.epoch;
+        const finished = stepTaken(st, this.shuffle, values['loss/total'], rows.length, o.batchSize);
+        if (finished) {
+          const { epoch } = finished;
           const val = data.validation.length ? await model.evaluate(data.validation, o.positive) : { loss: NaN, accuracy: NaN };
-          const rec = { epoch, trainLoss: st.epochLoss / st.order.length, validationLoss: val.loss, validationAccuracy: val.accuracy };
+          const rec = { epoch, trainLoss: finished.loss, validationLoss: val.loss, validationAccuracy: val.accuracy };
           st.history.push(rec);
           if (!st.best || !(val.loss >= st.best.loss)) {
             st.best = { loss: val.loss, epoch };
             this.bestWeights = await Promise.all(model.variables.map(async (v) => (await v.data()) as Float32Array));
           }
-          st.epoch += 1;
-          st.pos = 0;
           await hooks.onEpoch?.(rec, st.step);
         }
-        st.shuffle = this.shuffle.getState();
         await hooks.afterStep?.(st.step);
       }
     } finally {
