@@ -22,7 +22,7 @@ function shippedRecipes(): string[] {
 describe('the envelope schema file', () => {
   // core/src/recipe/envelope.ts holds the envelope schema that the recipe types are derived from;
   // schemas/recipe.schema.json is generated from it for editors and other tools
-  test('schemas/recipe.schema.json is current (regenerate after npx tsc -b with: node -p "JSON.stringify(require(\'./core/dist/recipe/envelope\').recipeSchema, null, 2)" > schemas/recipe.schema.json)', () => {
+  test('schemas/recipe.schema.json is current (regenerate with: npm run schemas)', () => {
     expect(fs.readFileSync(envelope, 'utf8')).toBe(JSON.stringify(recipeSchema, null, 2) + '\n');
   });
 });
@@ -33,7 +33,7 @@ describe('the editor schema bundle', () => {
     bundle = bundleSchema(await knownPlugins(REPO));
   });
 
-  test('the committed bundle is current (regenerate with: npx rlhf schema --out schemas/recipe.bundle.schema.json)', () => {
+  test('the committed bundle is current (regenerate with: npm run schemas)', () => {
     expect(JSON.parse(fs.readFileSync(committed, 'utf8'))).toEqual(JSON.parse(JSON.stringify(bundle)));
   });
 

@@ -82,6 +82,7 @@ export class EvalPromptsJob implements Job {
       humanContinuationFlaggedShare: humanFlagged / prompts.length,
     };
     const metrics = ctx.metrics;
+    metrics.plan(1);
     await metrics.log(0, counts);
     this.done = { output: path.resolve(file), ...counts };
     await ctx.checkpoint(1);
