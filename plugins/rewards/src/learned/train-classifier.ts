@@ -4,21 +4,15 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import { AdamW, readSafetensors, writeJsonAtomic, writeSafetensors, type NamedTensor, type Rng, type TF } from '@rlhfjs/core';
 import { BagOfEmbeddingsClassifier, buildVocab } from './bag-classifier';
 import type { TextExample } from './data';
+import type { TrainClassifierOptions } from './classifier-plugins';
 import { nextBatch, startPosition, stepTaken, type EpochPosition } from './epochs';
 
-export interface ClassifierTrainOptions {
+/** The training settings of the `train-classifier` job's options, plus the label set and the class the AUC ranks by. */
+export type ClassifierTrainOptions = Pick<TrainClassifierOptions, 'epochs' | 'batchSize' | 'learningRate' | 'dModel' | 'maxVocab' | 'minCount' | 'bigrams' | 'weightDecay'> & {
   classes: string[];
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  dModel: number;
-  maxVocab: number;
-  minCount: number;
-  bigrams: boolean;
-  weightDecay: number;
   /** Class whose margin the AUC ranks by. */
   positive: number;
-}
+};
 
 export interface EpochRecord {
   epoch: number;
