@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { compareMetrics, readMetricsFile, type MetricsRecord } from '@rlhfjs/core';
 import { makeProject } from '@rlhfjs/core/testing';
 import { REPO } from '../helpers/paths';
-import { latestStep, rlhfAsync, rlhfSync } from './rl-project';
+import { killAfterCheckpoint, latestStep, rlhfSync } from './rl-project';
 
 jest.setTimeout(600_000);
 
@@ -156,26 +156,8 @@ async function straightKilledResumed(name: string, recipe: string, killedSets: s
   expect({ code: s.code, stderr: s.code === 0 ? '' : s.stderr }).toEqual({ code: 0, stderr: '' });
   const dir = path.join(project.dir, killed);
   const args = ['train', recipe, '--out', killed, ...killedSets.flatMap((x) => ['--set', x])];
-  const child = rlhfAsync(args, project.dir);
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += String(d)));
-  let done = false;
-  const exited = new Promise<void>((resolve) => child.on('exit', () => ((done = true), resolve())));
-  await new Promise<void>((resolve, reject) => {
-    const started = Date.now();
-    const timer = setInterval(() => {
-      if (latestStep(dir) >= 1) {
-        clearInterval(timer);
-        child.kill('SIGKILL');
-        resolve();
-      } else if (done || Date.now() - started > 200_000) {
-        clearInterval(timer);
-        reject(new Error(`the ${name} run ${done ? 'ended' : 'wrote no checkpoint'} before its first checkpoint; stderr: ${stderr}`));
-      }
-    }, 10);
-  });
-  await exited;
-  const interrupted = !fs.existsSync(path.join(dir, 'summary.json'));
+  const { finished } = await killAfterCheckpoint(args, project.dir, dir, 1);
+  const interrupted = !finished;
   const killedAt = latestStep(dir);
   afterKill?.(dir);
   const r = rlhfSync(['train', '--resume', killed], project.dir);

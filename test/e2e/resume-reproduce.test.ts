@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { compareMetrics, readMetricsFile } from '@rlhfjs/core';
-import { makeRlProject, rlhfAsync, rlhfSync, latestStep } from './rl-project';
+import { killAfterCheckpoint, makeRlProject, rlhfSync, latestStep } from './rl-project';
 
 jest.setTimeout(300_000);
 
@@ -29,26 +29,8 @@ describe('RL run: kill, resume, reproduce', () => {
 
   test('a run killed with SIGKILL mid-way and resumed ends with the same metrics', async () => {
     const dir = path.join(project.dir, 'runs/killed');
-    const child = rlhfAsync(['train', 'tiny-ppo.yaml', '--out', 'runs/killed'], project.dir);
-    let stderr = '';
-    child.stderr!.on('data', (d) => (stderr += String(d)));
-    let done = false;
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => ((done = true), resolve(code))));
     // kill as soon as the step-4 checkpoint is complete (and the run is not finished)
-    await new Promise<void>((resolve, reject) => {
-      const started = Date.now();
-      const timer = setInterval(() => {
-        if (latestStep(dir) >= 4) {
-          clearInterval(timer);
-          child.kill('SIGKILL');
-          resolve();
-        } else if (done || Date.now() - started > 200_000) {
-          clearInterval(timer);
-          reject(new Error(`the run ${done ? 'ended' : 'wrote no checkpoint'} before step 4; stderr: ${stderr}`));
-        }
-      }, 20);
-    });
-    await exited;
+    await killAfterCheckpoint(['train', 'tiny-ppo.yaml', '--out', 'runs/killed'], project.dir, dir, 4);
     const killedAt = latestStep(dir);
     expect(killedAt).toBeGreaterThanOrEqual(4);
     expect(killedAt).toBeLessThan(8);

@@ -67,3 +67,31 @@ export function latestStep(runDir: string): number {
     return 0;
   }
 }
+
+/**
+ * Start `rlhf <args>` and SIGKILL it as soon as its run directory holds a checkpoint of at least
+ * `step` (polling checkpoints/latest.json); rejects when the run ends or writes none in time.
+ * Resolves once the process is gone, with whether it had already finished (summary.json written).
+ */
+export async function killAfterCheckpoint(args: string[], cwd: string, runDir: string, step: number): Promise<{ finished: boolean }> {
+  const child = rlhfAsync(args, cwd);
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += String(d)));
+  let done = false;
+  const exited = new Promise<void>((resolve) => child.on('exit', () => ((done = true), resolve())));
+  await new Promise<void>((resolve, reject) => {
+    const started = Date.now();
+    const timer = setInterval(() => {
+      if (latestStep(runDir) >= step) {
+        clearInterval(timer);
+        child.kill('SIGKILL');
+        resolve();
+      } else if (done || Date.now() - started > 200_000) {
+        clearInterval(timer);
+        reject(new Error(`the run ${done ? 'ended' : 'wrote no checkpoint'} before step ${step}; stderr: ${stderr}`));
+      }
+    }, 10);
+  });
+  await exited;
+  return { finished: fs.existsSync(path.join(runDir, 'summary.json')) };
+}
