@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { AdamW, atomicWriteFileSync, CheckpointedJob, definePlugin, DiagnosticError, OPTIMIZER_STATE_FILE, Rng, Tokens, type JobContext, type JobResult, type OptionsOf, type ResolvedRecipe, type TF } from '@rlhfjs/core';
 import { corpusSpecSchema } from '../corpus/spec';
+import { gptArchitectureProperties } from '../model/architecture.options';
 import { loadCorpus } from '../corpus/load';
 import { ByteBPETokenizer } from '../tokenizer/byte-bpe';
 import { validateConfig, parameterCount, type GPTConfig } from '../model/config';
@@ -38,12 +39,8 @@ export const pretrainOptionsSchema = {
       default: {},
       description: 'Architecture of the GPT decoder.',
       properties: {
-        contextSize: { type: 'integer', minimum: 8, default: 64, description: 'Context window in tokens (prompt + completion) and the length of a training row.' },
-        dModel: { type: 'integer', minimum: 8, default: 128, description: 'Width of the residual stream.' },
-        nLayers: { type: 'integer', minimum: 1, default: 4, description: 'Number of transformer blocks.' },
-        nHeads: { type: 'integer', minimum: 1, default: 4, description: 'Attention heads per block (must divide dModel).' },
-        dMlp: { type: 'integer', minimum: 8, default: 512, description: 'Hidden width of each block\'s MLP (GPT-2 uses 4·dModel).' },
-        tieEmbeddings: { type: 'boolean', default: true, description: 'Share the token-embedding matrix with the output projection (fewer parameters, smaller checkpoint).' },
+        ...gptArchitectureProperties,
+        nLayers: { ...gptArchitectureProperties.nLayers, default: 4 },
       },
     },
     batchSize: { type: 'integer', minimum: 1, default: 16, description: 'Training rows per optimisation step; each row holds up to contextSize tokens.' },

@@ -1,5 +1,6 @@
 import type { OptionsOf } from '@rlhfjs/core';
 import { corpusSpecSchema } from '../corpus/spec';
+import { gptArchitectureProperties } from '../model/architecture.options';
 
 /** Options of the `gpt` agent: the schema, and the type derived from it. */
 export const gptAgentOptionsSchema = {
@@ -16,12 +17,7 @@ export const gptAgentOptionsSchema = {
       required: ['tokenizer'],
       description: 'Build a randomly initialised model (seeded from runtime.seed) instead of loading a checkpoint. Give this or `checkpoint`.',
       properties: {
-        contextSize: { type: 'integer', minimum: 8, default: 64, description: 'Context window in tokens (prompt + completion).' },
-        dModel: { type: 'integer', minimum: 8, default: 128, description: 'Width of the residual stream.' },
-        nLayers: { type: 'integer', minimum: 1, default: 2, description: 'Number of transformer blocks.' },
-        nHeads: { type: 'integer', minimum: 1, default: 4, description: 'Attention heads per block (must divide dModel).' },
-        dMlp: { type: 'integer', minimum: 8, default: 512, description: 'Hidden width of the MLP in each block.' },
-        tieEmbeddings: { type: 'boolean', default: true, description: 'Share the token-embedding matrix with the output projection.' },
+        ...gptArchitectureProperties,
         tokenizer: {
           type: 'object',
           additionalProperties: false,
