@@ -12,10 +12,18 @@ export const httpRewardOptionsSchema = {
     backoffMs: { type: 'integer', minimum: 0, default: 500, description: 'Wait before the first retry; it doubles for each further one.' },
     headers: {
       type: 'object',
-      additionalProperties: { type: 'string' },
+      additionalProperties: { type: 'string', writeOnly: true },
       default: {},
-      description: 'Extra request headers, e.g. {"authorization": "Bearer …"}. They are stored in the resolved recipe: do not put secrets in a shared recipe.',
+      description: 'Extra request headers, e.g. {"x-trace": "on"}. Their values count as secrets: they are written as "<redacted>" in the run folder. Prefer headersFromEnv for credentials.',
     },
+    headersFromEnv: {
+      type: 'object',
+      additionalProperties: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+      default: {},
+      description: 'Request headers read from environment variables when the reward is created, e.g. {"authorization": "RLHF_REWARD_TOKEN"}: only the variable name is stored in the run folder.',
+    },
+    maxResponseBytes: { type: 'integer', minimum: 1, default: 16777216, description: 'Largest answer body accepted, in bytes (default 16 MiB); a longer answer fails as soon as the limit is passed.' },
+    followRedirects: { type: 'boolean', default: false, description: 'Follow 3xx redirects (the request is posted again to the new address). Redirects to another origin are always refused.' },
   },
 } as const;
 

@@ -178,6 +178,104 @@ describe('http reward', () => {
     expect((await catchErr(r.score(samples, { step: 0 }))).message).toMatch(/returned "2" as the score of sample 1/);
   });
 
+  test('a score of 1e999 is reported as Infinity, not null', async () => {
+    const r = new HttpReward(settings(), '/rewards/0', async () => undefined);
+    handler = (_req, _body, res) => res.end('{"scores": [1, 1e999, 3]}');
+    const err = await catchErr(r.score(samples, { step: 0 }));
+    expect(err.diagnostics[0].code).toBe('http/bad-shape');
+    expect(err.message).toContain('returned Infinity as the score of sample 1');
+  });
+
+  test('an answer larger than maxResponseBytes fails, naming the URL and the cap; Content-Length is checked first', async () => {
+    const r = new HttpReward({ ...settings(), maxResponseBytes: 1000 }, '/rewards/0', async () => undefined);
+    let written = 0;
+    handler = (_req, _body, res) => {
+      // chunked (no Content-Length): 200 bytes at a time until the client gives up
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const push = () => {
+        while (written < 1e6) {
+          written += 200;
+          if (!res.write('x'.repeat(200))) return void res.once('drain', push);
+        }
+        res.end();
+      };
+      res.on('close', () => res.removeAllListeners('drain'));
+      push();
+    };
+    const err = await catchErr(r.score(samples, { step: 0 }));
+    expect(err.diagnostics[0]).toMatchObject({ code: 'http/too-large', pointer: '/rewards/0/options/url' });
+    expect(err.message).toBe(`reward service ${url} answered a body of more than 1000 bytes, more than maxResponseBytes (1000 bytes)`);
+    expect(hits).toBe(1); // not retried
+
+    hits = 0;
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-length': '5000' });
+      res.write('{"scores": [');
+    };
+    const declared = await catchErr(r.score(samples, { step: 0 }));
+    expect(declared.message).toContain('answered with Content-Length 5000, more than maxResponseBytes (1000 bytes)');
+    // exactly at the cap is accepted
+    handler = (_req, _body, res) => res.end(JSON.stringify({ scores: [1, 2, 3] }).padEnd(1000, ' '));
+    expect((await r.score(samples, { step: 0 })).scores).toEqual([1, 2, 3]);
+  });
+
+  test('redirects are refused by default, followed within the origin when allowed, never to another origin', async () => {
+    const other = http.createServer((req, res) => {
+      otherHits += 1;
+      res.end(JSON.stringify({ scores: [0, 0, 0] }));
+    });
+    let otherHits = 0;
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));
+    // another port on the same host is another origin
+    const otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}/score`;
+    try {
+      handler = (req, body, res) => {
+        if (req.url === '/score') {
+          res.writeHead(307, { location: '/v2/score' });
+          return res.end();
+        }
+        res.end(JSON.stringify({ scores: JSON.parse(body).samples.map(() => 2) }));
+      };
+      const strict = new HttpReward(settings(), '/rewards/0', async () => undefined);
+      const refused = await catchErr(strict.score(samples, { step: 0 }));
+      expect(refused.diagnostics[0].code).toBe('http/redirect');
+      expect(refused.message).toContain(`redirected (HTTP 307) to ${url.replace('/score', '/v2/score')}, and followRedirects is false`);
+      const follow = new HttpReward({ ...settings(), followRedirects: true }, '/rewards/0', async () => undefined);
+      expect((await follow.score(samples, { step: 0 })).scores).toEqual([2, 2, 2]);
+
+      handler = (_req, _body, res) => {
+        res.writeHead(307, { location: otherUrl });
+        res.end();
+      };
+      const cross = await catchErr(follow.score(samples, { step: 0 }));
+      expect(cross.message).toContain(`redirected (HTTP 307) to another origin, ${new URL(otherUrl).origin}; the samples were not sent there`);
+      expect(otherHits).toBe(0);
+    } finally {
+      other.closeAllConnections();
+      await new Promise<void>((r) => other.close(() => r()));
+    }
+  });
+
+  test('headersFromEnv reads header values from the environment at create time; a missing variable names it', async () => {
+    let auth: string | undefined;
+    handler = (req, _body, res) => {
+      auth = req.headers.authorization;
+      res.end(JSON.stringify({ scores: [1, 1, 1] }));
+    };
+    const r = new HttpReward({ ...settings(), headersFromEnv: { authorization: 'TEST_REWARD_TOKEN' } }, '/rewards/2', async () => undefined, { TEST_REWARD_TOKEN: 'Bearer t0k' });
+    await r.score(samples, { step: 0 });
+    expect(auth).toBe('Bearer t0k');
+    let err: unknown;
+    try {
+      new HttpReward({ ...settings(), headersFromEnv: { authorization: 'TEST_REWARD_TOKEN' } }, '/rewards/2', async () => undefined, {});
+    } catch (e) {
+      err = e;
+    }
+    expect(DiagnosticError.is(err)).toBe(true);
+    expect((err as DiagnosticError).diagnostics[0]).toMatchObject({ code: 'http/missing-env', pointer: '/rewards/2/options/headersFromEnv/authorization' });
+    expect((err as DiagnosticError).message).toContain('environment variable TEST_REWARD_TOKEN, which is not set');
+  });
+
   test('a refused connection is a network error, retried', async () => {
     const closed = `${url.replace('/score', '')}/score`;
     server.closeAllConnections();
@@ -217,4 +315,58 @@ const DIST = path.resolve(__dirname, '../../dist/remote/function-reward.js');
     [1, 0],
     [0, 1],
   ]);
+});
+
+// The peak memory of a client fed a 1 GiB answer: the reward runs in a child process (the compiled
+// package, `npx tsc -b plugins/rewards` first) against a server here that generates the answer
+// chunk by chunk; the child reports process.resourceUsage().maxRSS (KiB).
+const HTTP_DIST = path.resolve(__dirname, '../../dist/remote/http-reward.js');
+(fs.existsSync(HTTP_DIST) ? test : test.skip)('a 1 GiB answer fails at the cap with peak RSS under 400 MB (build first)', async () => {
+  const GIB = 1024 ** 3;
+  const chunk = Buffer.alloc(64 * 1024, 0x20);
+  let sent = 0;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const push = () => {
+        while (sent < GIB) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', push);
+        }
+        res.end();
+      };
+      res.on('close', () => res.removeAllListeners('drain'));
+      push();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/score`;
+  const script = `
+    const { HttpReward } = require(${JSON.stringify(HTTP_DIST)});
+    const r = new HttpReward({ url: ${JSON.stringify(url)}, timeoutMs: 120000, retries: 0, backoffMs: 0, headers: {} }, '/rewards/0');
+    r.score([{ prompt: 'p', completion: 'c' }], { step: 0 }).then(
+      () => { process.stdout.write(JSON.stringify({ ok: true, maxRSS: process.resourceUsage().maxRSS })); },
+      (e) => { process.stdout.write(JSON.stringify({ ok: false, message: e.message, maxRSS: process.resourceUsage().maxRSS })); },
+    );
+  `;
+  try {
+    const out = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['-e', script], { cwd: path.resolve(__dirname, '../..') });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c) => (stdout += c));
+      child.stderr.on('data', (c) => (stderr += c));
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+    expect(out.stderr).toBe('');
+    const result = JSON.parse(out.stdout) as { ok: boolean; message: string; maxRSS: number };
+    expect(result.ok).toBe(false);
+    expect(result.message).toBe(`reward service ${url} answered a body of more than 16777216 bytes, more than maxResponseBytes (16777216 bytes)`);
+    expect(result.maxRSS * 1024).toBeLessThan(400e6);
+    expect(sent).toBeLessThan(GIB); // the server stopped once the client went away
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
 });
