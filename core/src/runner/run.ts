@@ -10,6 +10,7 @@ import { loadRecipe, type LoadedRecipe } from '../recipe/validate';
 import { createTensorRuntime } from '../runtime/backend';
 import { buildManifest, type Manifest } from '../runtime/manifest';
 import { RUN_FILES, RunDirectory } from '../runtime/run-dir';
+import { assertNoRedacted, redactCommand, redactRecipe, secretPlaces, secretValues } from '../recipe/secrets';
 
 export interface TrainOptions {
   /** `--set path=value` overrides. */
@@ -53,11 +54,14 @@ export async function train(recipeFile: string, opts: TrainOptions = {}): Promis
 /** Run an already validated recipe into a new run directory (the one implementation behind `train` and `reproduce`). */
 export async function trainLoaded(loaded: LoadedRecipe, opts: TrainLoadedOptions = {}): Promise<TrainResult> {
   const { recipe } = loaded;
+  // a run whose recipe holds a secret given directly (redacted in its files) gets a folder only its owner can read
+  const secrets = secretPlaces(recipe as unknown as Record<string, unknown>, loaded.registry);
+  const mode = secrets.length ? PRIVATE_MODE : undefined;
   const dir = opts.out
-    ? claimRunDirectory(path.resolve(opts.out))
-    : createUniqueRunDirectory(opts.defaultOut ?? path.resolve(loaded.baseDir, recipe.runtime.outputDir, recipe.runtime.runName ?? `${recipe.name}-${timestamp()}`));
+    ? claimRunDirectory(path.resolve(opts.out), mode)
+    : createUniqueRunDirectory(opts.defaultOut ?? path.resolve(loaded.baseDir, recipe.runtime.outputDir, recipe.runtime.runName ?? `${recipe.name}-${timestamp()}`), mode);
   const runDir = new RunDirectory(dir);
-  runDir.writeJson(RUN_FILES.recipe, recipe);
+  runDir.writeJson(RUN_FILES.recipe, redactRecipe(recipe, secrets));
   opts.onRunDir?.(dir);
   return execute(loaded, runDir, { resume: false, command: opts.command ?? process.argv, signal: opts.signal });
 }
@@ -67,12 +71,13 @@ export async function trainLoaded(loaded: LoadedRecipe, opts: TrainLoadedOptions
  * exists; then try `base-2`, `base-3`, … So N runs started at once get N folders, and none writes
  * into another's.
  */
-export function createUniqueRunDirectory(base: string): string {
+export function createUniqueRunDirectory(base: string, mode?: number): string {
   makeParent(base);
   for (let n = 1; ; n++) {
     const dir = n === 1 ? base : `${base}-${n}`;
     try {
-      fs.mkdirSync(dir);
+      fs.mkdirSync(dir, { mode });
+      if (mode !== undefined) fs.chmodSync(dir, mode);
       return dir;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw cannotCreate(dir, err);
@@ -81,10 +86,11 @@ export function createUniqueRunDirectory(base: string): string {
 }
 
 /** The run directory named by `--out`: created, or an existing empty folder; never a file or a folder with contents. */
-export function claimRunDirectory(dir: string): string {
+export function claimRunDirectory(dir: string, mode?: number): string {
   makeParent(dir);
   try {
-    fs.mkdirSync(dir);
+    fs.mkdirSync(dir, { mode });
+    if (mode !== undefined) fs.chmodSync(dir, mode);
     return dir;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw cannotCreate(dir, err);
@@ -106,8 +112,12 @@ export function claimRunDirectory(dir: string): string {
       fix: `${isRun ? `continue that run with rlhf train --resume ${dir}, or ` : ''}choose another --out (nothing was overwritten)`,
     });
   }
+  if (mode !== undefined) fs.chmodSync(dir, mode);
   return dir;
 }
+
+/** Mode of a run folder that holds a redacted secret: owner only. */
+const PRIVATE_MODE = 0o700;
 
 function makeParent(dir: string): void {
   try {
@@ -132,7 +142,11 @@ export async function resume(runPath: string, opts: Omit<TrainOptions, 'out'> = 
   const runDir = openRunDir(runPath);
   const manifest = runDir.readJson<Manifest>(RUN_FILES.manifest);
   const loaded = await loadStoredRecipe(runDir, manifest, opts.overrides);
-  if (opts.overrides?.length) runDir.writeJson(RUN_FILES.recipe, loaded.recipe);
+  if (opts.overrides?.length) {
+    const secrets = secretPlaces(loaded.recipe as unknown as Record<string, unknown>, loaded.registry);
+    if (secrets.length) fs.chmodSync(runDir.path, PRIVATE_MODE);
+    runDir.writeJson(RUN_FILES.recipe, redactRecipe(loaded.recipe, secrets));
+  }
   return execute(loaded, runDir, { resume: true, command: opts.command ?? process.argv, signal: opts.signal, previous: manifest });
 }
 
@@ -150,13 +164,17 @@ export function openRunDir(runPath: string): RunDirectory {
 /** The stored resolved recipe, validated again, with paths resolved where the original recipe lived. */
 export async function loadStoredRecipe(runDir: RunDirectory, manifest: Manifest, overrides?: readonly string[]): Promise<LoadedRecipe> {
   const baseDir = fs.existsSync(manifest.recipeDir) ? manifest.recipeDir : path.dirname(runDir.path);
-  return loadRecipe(runDir.file(RUN_FILES.recipe), { overrides, baseDir });
+  const loaded = await loadRecipe(runDir.file(RUN_FILES.recipe), { overrides, baseDir });
+  // a secret given directly was stored as <redacted>: it must be given again (--set or the environment)
+  assertNoRedacted(loaded.recipe as unknown as Record<string, unknown>, loaded.registry, runDir.file(RUN_FILES.recipe));
+  return loaded;
 }
 
 async function execute(loaded: LoadedRecipe, runDir: RunDirectory, o: { resume: boolean; command: string[]; signal?: AbortSignal; previous?: Manifest }): Promise<TrainResult> {
   const { recipe } = loaded;
   const runtime = await createTensorRuntime(recipe.runtime);
-  const manifest = buildManifest(loaded, runtime, o.command);
+  const secrets = secretPlaces(recipe as unknown as Record<string, unknown>, loaded.registry);
+  const manifest = buildManifest(loaded, runtime, redactCommand(o.command, secrets, secretValues(recipe, secrets)));
   if (o.previous) {
     // a resumed run keeps where it came from: the original recipe file and folder, not the stored copy
     manifest.recipeFile = o.previous.recipeFile;
