@@ -72,6 +72,10 @@ afterAll(async () => {
 
 test('a header read from the environment is sent, and appears in no file of the run folder', async () => {
   project.write('env.yaml', recipe(`{ url: "${url}", headersFromEnv: { authorization: RLHF_TEST_REWARD_TOKEN } }`));
+  delete process.env.RLHF_TEST_REWARD_TOKEN;
+  // validate does not create the reward, so it needs no secret
+  const checked = await rlhf(['validate', 'env.yaml'], project.dir);
+  expect({ code: checked.code, err: checked.err }).toEqual({ code: 0, err: '' });
   const missing = await rlhf(['train', 'env.yaml', '--out', 'runs/no-env'], project.dir);
   expect(missing.code).not.toBe(0);
   expect(missing.err).toContain('environment variable RLHF_TEST_REWARD_TOKEN, which is not set');
