@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DiagnosticError } from '@rlhfjs/core';
+import { loadPointwiseLabels } from '../learned/data';
+import { ReplayLabeller } from '../human/replay';
 import { LabelAppender, makeRecord, pairItem, pointwiseItem, readLabels, itemId, recordKey, type LabellerInfo } from './index';
 
 const human: LabellerInfo = { kind: 'human', id: 'tester', simulated: false };
@@ -110,6 +112,28 @@ test('a labels file whose last line is cut short is read (strict, as the trainin
   const warnings: string[] = [];
   expect(readLabels(file, { strict: true, warn: (w) => warnings.push(w) }).labels).toHaveLength(2);
   expect(warnings).toEqual([]);
+});
+
+test("the train-classifier job's label loader and the replay labeller accept a file whose last line is cut short, with a warning", async () => {
+  const file = path.join(dir, 'cut-jobs.jsonl');
+  const i1 = pointwiseItem('p', 'c1');
+  const r1 = JSON.stringify(makeRecord(i1, { kind: 'label', label: 1 }, human));
+  const r2 = JSON.stringify(makeRecord(pointwiseItem('p', 'c2'), { kind: 'label', label: 0 }, human));
+  fs.writeFileSync(file, `${r1}\n${r2.slice(0, 50)}`);
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    expect(loadPointwiseLabels(file)).toEqual([{ text: 'c1', label: 1 }]);
+    const replay = new ReplayLabeller(file);
+    expect(replay.size).toBe(1);
+    expect((await replay.label([i1]))[0]).toMatchObject({ label: 1 });
+    expect(stderr.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringContaining(`warning: ${file}:2: the last line is cut short`), expect.stringContaining(`warning: ${file}:2: the last line is cut short`)]);
+  } finally {
+    stderr.mockRestore();
+  }
+  // the same fragment in the middle of the file is still refused, naming its line
+  fs.writeFileSync(file, `${r2.slice(0, 50)}\n${r1}\n`);
+  expect(() => loadPointwiseLabels(file)).toThrow(/not valid JSON/);
+  expect(() => new ReplayLabeller(file)).toThrow(/not valid JSON/);
 });
 
 test('a torn line in the middle stays an error naming its line', () => {
