@@ -48,6 +48,10 @@ maybe('labelling page in headless chromium', () => {
     const batch = web.label(items, { source: { model: 'test-model', step: 0 } });
     const url = await web.start();
     const page = await browser.newPage();
+    const posts: Array<Promise<Record<string, string>>> = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST') posts.push(r.allHeaders());
+    });
     await page.goto(url);
     await page.waitForSelector('#current:not([hidden])');
     expect(await page.textContent('#completion')).toBe('you are kind');
@@ -80,6 +84,14 @@ maybe('labelling page in headless chromium', () => {
     const { labels, lines } = readLabels(appender.file);
     expect(lines.map((l) => l.type)).toEqual(['pointwise', 'pointwise', 'pointwise', 'undo', 'pointwise', 'pointwise']);
     expect(labels.every((l) => l.labeller.id === 'browser-tester' && !l.labeller.simulated && l.source?.model === 'test-model')).toBe(true);
+    // the page's own POSTs carry what the server requires (JSON, its own origin)
+    expect(posts).toHaveLength(6);
+    for (const h of await Promise.all(posts)) expect([h['content-type'], h.origin, h['sec-fetch-site']]).toEqual(['application/json', new URL(url).origin, 'same-origin']);
+    // the batch went to training: an undo now is refused, shown on the page, and the file is unchanged
+    const before = fs.readFileSync(appender.file, 'utf8');
+    await page.keyboard.press('u');
+    await page.waitForFunction(() => document.querySelector('#message')?.textContent?.includes('already been handed to training'));
+    expect(fs.readFileSync(appender.file, 'utf8')).toBe(before);
     await page.close();
   });
 

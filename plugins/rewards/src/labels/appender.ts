@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LabelLine, LabelRecord, LabellerInfo, UndoRecord } from './format';
+import { preview } from './preview';
 import { readLabels, resolveLabels } from './reader';
 
 /**
@@ -12,23 +13,41 @@ export class LabelAppender {
   private fd: number | undefined;
   private readonly lines: LabelLine[];
 
-  constructor(readonly file: string) {
+  /**
+   * @param warn where the one-line warning about a repaired last line goes (default: stderr)
+   */
+  constructor(
+    readonly file: string,
+    warn: (line: string) => void = (line) => {
+      process.stderr.write(line + '\n');
+    },
+  ) {
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const existing = readLabels(file);
-    this.lines = existing.lines;
     this.fd = fs.openSync(file, 'a');
-    // A torn last line (a crash mid-write) must not swallow the next record.
-    const size = fs.fstatSync(this.fd).size;
-    if (size > 0) {
-      const last = Buffer.alloc(1);
-      const rfd = fs.openSync(file, 'r');
+    // A last line without its newline (a crash outside this class, a copy cut short) must not
+    // swallow the next record: a complete record gets its newline, a torn one is cut off, and
+    // either repair is reported.
+    const text = fs.readFileSync(file);
+    if (text.length > 0 && text[text.length - 1] !== 0x0a) {
+      const start = text.lastIndexOf(0x0a) + 1;
+      const tail = text.subarray(start).toString('utf8');
+      const line = text.subarray(0, start).toString('utf8').split('\n').length;
+      let complete = true;
       try {
-        fs.readSync(rfd, last, 0, 1, size - 1);
-      } finally {
-        fs.closeSync(rfd);
+        JSON.parse(tail);
+      } catch {
+        complete = false;
       }
-      if (last.toString() !== '\n') this.write('\n');
+      if (complete) {
+        this.write('\n');
+        warn(`warning: ${file}:${line}: the last line had no newline at its end; added one (the record is kept)`);
+      } else {
+        fs.ftruncateSync(this.fd, start);
+        fs.fsyncSync(this.fd);
+        warn(`warning: ${file}:${line}: dropped the last line, cut short (no newline, not valid JSON; ${text.length - start} bytes): ${preview(tail)}`);
+      }
     }
+    this.lines = readLabels(file).lines;
   }
 
   /** Labels in force (replacements and undos applied), including those read at open. */

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { DiagnosticError, type Diagnostic } from '@rlhfjs/core';
+import { preview } from './preview';
 import { checkLine, type LabelLine, type LabelRecord, type UndoRecord } from './format';
 
 export interface LabelProblem {
@@ -19,6 +20,12 @@ export interface ReadLabelsResult {
   problems: LabelProblem[];
   /** Every valid line as written, undo records included. */
   lines: LabelLine[];
+  /**
+   * A final line cut short (no newline after it and not valid JSON: a writer stopped mid-line, a
+   * copy cut short). It is ignored with a warning, never an error; a bad line anywhere else is a
+   * problem.
+   */
+  torn?: LabelProblem;
 }
 
 export interface ReadLabelsOptions {
@@ -26,7 +33,13 @@ export interface ReadLabelsOptions {
   strict?: boolean;
   /** A file that does not exist reads as empty (default) or is an error. */
   mustExist?: boolean;
+  /** Where the one-line warning about a torn final line goes (default: stderr). */
+  warn?: (line: string) => void;
 }
+
+const stderrWarn = (line: string): void => {
+  process.stderr.write(line + '\n');
+};
 
 /** Read a labels JSONL file. */
 export function readLabels(file: string, options: ReadLabelsOptions = {}): ReadLabelsResult {
@@ -47,6 +60,7 @@ export function readLabels(file: string, options: ReadLabelsOptions = {}): ReadL
 export function parseLabels(text: string, file: string, options: ReadLabelsOptions = {}): ReadLabelsResult {
   const problems: LabelProblem[] = [];
   const lines: LabelLine[] = [];
+  let torn: LabelProblem | undefined;
   const rows = text.split('\n');
   rows.forEach((raw, i) => {
     const line = raw.trim();
@@ -55,12 +69,12 @@ export function parseLabels(text: string, file: string, options: ReadLabelsOptio
     try {
       value = JSON.parse(line);
     } catch (err) {
-      const torn = i === rows.length - 1 && !text.endsWith('\n');
-      problems.push({
-        file,
-        line: i + 1,
-        message: torn ? `the last line is incomplete (was the writer stopped mid-line?): ${(err as Error).message}` : `not valid JSON: ${(err as Error).message}`,
-      });
+      if (i === rows.length - 1 && !text.endsWith('\n')) {
+        // only the final line can be cut short by a writer that stopped mid-line
+        torn = { file, line: i + 1, message: `the last line is cut short (no newline at its end, not valid JSON: ${(err as Error).message}); ignored: ${preview(line)}` };
+        return;
+      }
+      problems.push({ file, line: i + 1, message: `not valid JSON: ${(err as Error).message}` });
       return;
     }
     const errs = checkLine(value);
@@ -80,7 +94,8 @@ export function parseLabels(text: string, file: string, options: ReadLabelsOptio
     }));
     throw new DiagnosticError(diags);
   }
-  return { labels: resolveLabels(lines), problems, lines };
+  if (torn) (options.warn ?? stderrWarn)(`warning: ${file}:${torn.line}: ${torn.message}`);
+  return { labels: resolveLabels(lines), problems, lines, ...(torn ? { torn } : {}) };
 }
 
 /** Apply replacements and undos in file order. */

@@ -120,3 +120,73 @@ test('items already labelled are not asked again, and finish ends a waiting batc
   expect(out[1]).toBeUndefined();
   expect(web.stopped).toBe(true);
 });
+
+test('once a batch has resolved, relabel and undo of its items are refused with 409 and the file stays as training read it', async () => {
+  const a = pointwiseItem('p', 'one');
+  const b = pointwiseItem('p', 'two');
+  const t = `?token=${web.token}`;
+  const pending = web.label([a, b]);
+  await new Promise((r) => setImmediate(r));
+  expect((await request('POST', `/api/label${t}`, JSON.stringify({ id: a.id, label: 1 }))).status).toBe(200);
+  expect((await request('POST', `/api/label${t}`, JSON.stringify({ id: b.id, label: 0 }))).status).toBe(200);
+  const used = await pending;
+  expect(used.map((r) => (r?.type === 'pointwise' ? r.label : null))).toEqual([1, 0]);
+  const before = fs.readFileSync(appender.file, 'utf8');
+
+  const undo = await request('POST', `/api/undo${t}`, '{}');
+  expect(undo.status).toBe(409);
+  expect(undo.json.error).toMatch(new RegExp(`item "${b.id}" belongs to a batch that has already been handed to training`));
+  const relabel = await request('POST', `/api/label${t}`, JSON.stringify({ id: a.id, label: 0 }));
+  expect(relabel.status).toBe(409);
+  expect(relabel.json.error).toMatch(/can no longer be changed or undone/);
+  expect(fs.readFileSync(appender.file, 'utf8')).toBe(before);
+  expect(readLabels(appender.file).labels.map((l) => (l.type === 'pointwise' ? l.label : null))).toEqual([1, 0]);
+
+  // a batch ended by finish is resolved too
+  const c = pointwiseItem('p', 'three');
+  const next = web.label([c]);
+  await new Promise((r) => setImmediate(r));
+  await request('POST', `/api/finish${t}`, '');
+  await next;
+  expect((await request('POST', `/api/label${t}`, JSON.stringify({ id: c.id, label: 1 }))).status).toBe(409);
+  expect(fs.readFileSync(appender.file, 'utf8')).toBe(before);
+});
+
+test('every POST must be JSON (415) from the page itself (403 for another Origin or a cross-site fetch); a request with neither header, as from curl with the token, is allowed', async () => {
+  const a = pointwiseItem('p', 'one');
+  const b = pointwiseItem('p', 'two');
+  const t = `?token=${web.token}`;
+  const pending = web.label([a, b]);
+  await new Promise((r) => setImmediate(r));
+  const body = JSON.stringify({ id: a.id, label: 1 });
+  for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+    const r = await request('POST', `/api/label${t}`, body, { 'content-type': type });
+    expect([type, r.status]).toEqual([type, 415]);
+    expect(r.json.error).toMatch(/Content-Type: application\/json/);
+  }
+  const none = await new Promise<number>((resolve, reject) => {
+    const req = http.request(`${base}/api/finish${t}`, { method: 'POST' }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  expect(none).toBe(415);
+  for (const origin of ['http://evil.example', 'null', `${base}0`, base.replace('127.0.0.1', 'localhost'), base.replace('http:', 'https:')]) {
+    const r = await request('POST', `/api/label${t}`, body, { origin });
+    expect([origin, r.status]).toEqual([origin, 403]);
+    expect(r.json.error).toMatch(/cross-origin request refused: Origin/);
+  }
+  for (const site of ['cross-site', 'same-site']) {
+    const r = await request('POST', `/api/label${t}`, body, { 'sec-fetch-site': site });
+    expect([site, r.status]).toEqual([site, 403]);
+    expect(r.json.error).toMatch(/Sec-Fetch-Site/);
+  }
+  expect(readLabels(appender.file).lines).toHaveLength(0); // nothing refused was written
+  const own = await request('POST', `/api/label${t}`, body, { origin: base, 'sec-fetch-site': 'same-origin', 'content-type': 'application/json; charset=utf-8' });
+  expect(own.status).toBe(200);
+  const bare = await request('POST', `/api/label${t}`, JSON.stringify({ id: b.id, label: 0 }));
+  expect(bare.status).toBe(200);
+  expect((await pending).map((r) => (r?.type === 'pointwise' ? r.label : null))).toEqual([1, 0]);
+});

@@ -159,6 +159,7 @@ export class WebLabeller implements Labeller {
       if (host !== `127.0.0.1:${this.port}` && host !== `localhost:${this.port}`) throw new HttpError(403, `unexpected Host header "${host}"`);
       const given = url.searchParams.get('token') ?? header(req, 'x-label-token') ?? '';
       if (!this.tokenMatches(given)) throw new HttpError(403, 'missing or wrong token: open the URL printed when labelling started');
+      if (req.method === 'POST') checkPost(req, host);
       const route = `${req.method} ${url.pathname}`;
       switch (route) {
         case 'GET /':
@@ -173,6 +174,8 @@ export class WebLabeller implements Labeller {
         }
         case 'POST /api/undo': {
           await readJson(req, true);
+          const last = this.history[this.history.length - 1];
+          if (last !== undefined) this.refuseIfResolved(last);
           const id = this.history.pop();
           if (id === undefined) throw new HttpError(400, 'nothing to undo in this batch');
           this.appender.undo(id, this.info);
@@ -191,6 +194,16 @@ export class WebLabeller implements Labeller {
     } catch (err) {
       if (err instanceof HttpError) return sendJson(res, err.status, { error: err.message });
       return sendJson(res, 500, { error: `internal error: ${(err as Error).message}` });
+    }
+  }
+
+  /**
+   * Once a batch has resolved, its labels were handed to training: a change now (relabel or undo)
+   * would make the labels file disagree with what training used, so it is refused.
+   */
+  private refuseIfResolved(id: string): void {
+    if (this.resolveBatch === undefined) {
+      throw new HttpError(409, `item "${id}" belongs to a batch that has already been handed to training; its label can no longer be changed or undone (reload the page for the next batch)`);
     }
   }
 
@@ -224,6 +237,7 @@ export class WebLabeller implements Labeller {
       if (b.choice !== 'a' && b.choice !== 'b') throw new HttpError(400, `"choice" must be "a" or "b", got ${JSON.stringify(b.choice)}`);
       decision = { kind: 'choice', choice: b.choice };
     }
+    this.refuseIfResolved(item.id);
     this.appender.append(makeRecord(item, decision, this.info, this.source));
     this.history = this.history.filter((h) => h !== item.id);
     this.history.push(item.id);
@@ -244,6 +258,21 @@ function view(item: LabelItem, rec: LabelRecord | undefined): ItemView {
 function header(req: http.IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * Every POST must be JSON (415 otherwise) and must come from the page itself: an `Origin` other
+ * than the page's own (`http://` + the checked Host) or a `Sec-Fetch-Site` other than
+ * `same-origin`/`none` is refused with 403. A request with neither header (a script or curl with
+ * the token) is allowed: the token already authenticates it.
+ */
+function checkPost(req: http.IncomingMessage, host: string): void {
+  const origin = header(req, 'origin');
+  if (origin !== undefined && origin !== `http://${host}`) throw new HttpError(403, `cross-origin request refused: Origin "${origin}" is not this page's origin http://${host}`);
+  const site = header(req, 'sec-fetch-site');
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new HttpError(403, `cross-origin request refused: Sec-Fetch-Site is "${site}"`);
+  const type = (header(req, 'content-type') ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/json') throw new HttpError(415, `the body must be sent as Content-Type: application/json, got ${type ? `"${type}"` : 'none'}`);
 }
 
 async function readJson(req: http.IncomingMessage, allowEmpty = false): Promise<unknown> {
