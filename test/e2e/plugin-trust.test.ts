@@ -3,11 +3,12 @@
  * plugin package folders only, checked before any code runs; what `validate` prints about each
  * package; what the manifest records; and run names that stay inside outputDir.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makeProject, rlhf } from '@rlhfjs/core/testing';
-import { FIXTURE_PLUGIN } from '../helpers/paths';
+import { FIXTURE_PLUGIN, REPO } from '../helpers/paths';
 
 jest.setTimeout(120_000);
 
@@ -112,3 +113,15 @@ describe('runtime.runName stays inside outputDir', () => {
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+test('rlhf validate --help states the trust model: naming a package runs its code, which specs are accepted', async () => {
+  // yargs prints help through console.log, so this one runs the command line in a child process
+  const res = spawnSync(process.execPath, [path.join(REPO, 'core', 'bin', 'rlhf.js'), 'validate', '--help'], { cwd: project.dir, encoding: 'utf8' });
+  expect(res.status).toBe(0);
+  const text = res.stdout;
+  expect(text).toContain('naming a plugin package in a recipe runs its code');
+  expect(text).toContain('an npm package name');
+  expect(text).toContain('"keywords": ["rlhf-plugin"]');
+  expect(text).toContain('refused before any of its code runs');
+  expect(text).toContain('sha256 of its package.json');
+});

@@ -32,7 +32,7 @@ export const recipeSchema = {
     },
     plugins: {
       type: 'array',
-      description: 'npm packages (or paths, relative to this file) that provide the plugins this recipe names. Resolved from the recipe\'s folder.',
+      description: 'Plugin packages that provide the plugins this recipe names, and whose code runs when the recipe is validated or run: npm package names (no subpaths), or paths (./x, ../x, absolute) to package folders whose package.json has the keyword "rlhf-plugin". Resolved from the recipe\'s folder.',
       items: { type: 'string', minLength: 1 },
       uniqueItems: true,
     },
