@@ -6,7 +6,7 @@ export * from './plugin/kinds';
 export * from './plugin/api-version';
 export * from './plugin/define';
 export * from './plugin/registry';
-export { loadPackage, loadPackages, resolvePackage, discoverPluginPackages, findPackageJson, type LoadedPackage } from './plugin/load-package';
+export { loadPackage, loadPackages, resolvePackage, discoverPluginPackages, findPackageJson, inspectPackage, findPackageFolder, isPackageName, isPathSpec, PLUGIN_PACKAGE_KEYWORD, type LoadedPackage } from './plugin/load-package';
 export * from './container/tokens';
 export { fitToRoom, encodePromptWith } from './agent/prompt';
 export { CheckpointModels, checkpointAgent, agentFromCheckpointWith, assertLoadsCheckpoints, readCheckpointConfig, CHECKPOINT_CONFIG, type CheckpointAgentLookup } from './agent/checkpoints';

@@ -11,6 +11,7 @@ import { bundleSchema } from './schema-bundle';
 import { PLUGIN_KINDS, SINGLE_SLOTS } from '../plugin/kinds';
 import { writeJsonAtomic } from '../runtime/atomic';
 import { extraCommands } from './commands';
+import { VALIDATE_TRUST, describePackage } from '../plugin/trust';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream;
@@ -37,15 +38,16 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
     .command(
       'validate <recipes..>',
       'check recipes (envelope, plugin packages, every plugin\'s options) without loading a tensor backend',
-      (y) => y.positional('recipes', { type: 'string', array: true, demandOption: true }).option('set', { type: 'string', array: true, describe: 'override path=value (repeatable)' }),
+      (y) => y.positional('recipes', { type: 'string', array: true, demandOption: true }).option('set', { type: 'string', array: true, describe: 'override path=value (repeatable)' }).epilogue(VALIDATE_TRUST),
       async (a) => {
         let bad = 0;
         for (const file of a.recipes as string[]) {
           try {
-            const { recipe, registry } = await loadRecipe(abs(file), { overrides: a.set as string[] | undefined });
+            const { recipe, registry, packages } = await loadRecipe(abs(file), { overrides: a.set as string[] | undefined });
             const slots = SINGLE_SLOTS.flatMap((s) => (recipe[s] ? [`${s}=${recipe[s].use}`] : []));
             if (recipe.rewards.length) slots.push(`rewards=${recipe.rewards.map((r) => r.use).join('+')}`);
             out(`ok  ${rel(file)}  (job ${recipe.job.use}${slots.length ? '; ' + slots.join(', ') : ''}; ${registry.all().length} plugins from ${recipe.plugins.length} packages)`);
+            for (const pkg of packages) out(`    ${describePackage(pkg, io.cwd)}`);
           } catch (err) {
             bad++;
             code = Math.max(code, reportError(err, verbose, io.stderr));

@@ -32,7 +32,7 @@ export const recipeSchema = {
     },
     plugins: {
       type: 'array',
-      description: 'npm packages (or paths, relative to this file) that provide the plugins this recipe names. Resolved from the recipe\'s folder.',
+      description: 'Plugin packages that provide the plugins this recipe names, and whose code runs when the recipe is validated or run: npm package names (no subpaths), or paths (./x, ../x, absolute) to package folders whose package.json has the keyword "rlhf-plugin". Resolved from the recipe\'s folder.',
       items: { type: 'string', minLength: 1 },
       uniqueItems: true,
     },
@@ -84,7 +84,7 @@ export const recipeSchema = {
         seed: { type: 'integer', minimum: 0, maximum: 4294967295, default: 0, description: 'The one seed that drives initialisation, sampling and data order.' },
         steps: { type: 'integer', minimum: 0, default: 100, description: 'Training iterations (RL) or optimisation steps (other jobs).' },
         outputDir: { type: 'string', default: 'runs', description: 'Folder that receives run directories, relative to the recipe file.' },
-        runName: { type: 'string', pattern: '^[A-Za-z0-9._-]+$', description: 'Run directory name; defaults to <name>-<UTC timestamp>.' },
+        runName: { type: 'string', pattern: '^(?!\\.\\.?$)[A-Za-z0-9._-]+$', description: 'Run directory name, created inside outputDir: letters, digits, ".", "_" and "-", but not "." or ".."; defaults to <name>-<UTC timestamp>.' },
         checkpointEvery: { type: 'integer', minimum: 0, default: 10, description: 'Write a checkpoint every N steps (0: only at the end).' },
         keepCheckpoints: { type: 'integer', minimum: 1, default: 2, description: 'How many of the latest checkpoints stay on disk.' },
         nativeKernels: {

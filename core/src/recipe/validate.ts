@@ -117,9 +117,27 @@ export async function validateRecipeValue(source: RecipeSource, raw: Record<stri
     if (Array.isArray(v)) v.forEach((ref: SlotRef, i) => problems.push(...validateOptions(registry, kind, ref, `/${slot}/${i}`)));
     else problems.push(...validateOptions(registry, kind, v as SlotRef, `/${slot}`));
   }
+  problems.push(...checkRunFolder(value, source));
   if (problems.length) throw locate(problems, source);
 
   return { recipe: resolve(value, source, job), baseDir: opts.baseDir ?? source.dir, source, registry, packages };
+}
+
+/** The run folder `<outputDir>/<runName>` (or `<name>-<timestamp>`) must lie strictly inside outputDir. */
+function checkRunFolder(value: Record<string, unknown>, source: RecipeSource): Diagnostic[] {
+  const runtime = value.runtime as { outputDir?: unknown; runName?: unknown } | undefined;
+  const outputDir = typeof runtime?.outputDir === 'string' ? runtime.outputDir : 'runs';
+  const runName = typeof runtime?.runName === 'string' ? runtime.runName : undefined;
+  const name = runName ?? `${(value.name as string | undefined) ?? path.basename(source.file).replace(/\.(ya?ml|json)$/i, '')}-x`;
+  const out = path.resolve(source.dir, outputDir);
+  const rel = path.relative(out, path.resolve(out, name));
+  if (rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) && !rel.includes(path.sep)) return [];
+  return [{
+    code: 'recipe/run-name-outside',
+    pointer: runName !== undefined ? '/runtime/runName' : '/name',
+    message: `the run folder name ${JSON.stringify(runName ?? value.name)} does not name a folder directly inside outputDir (${out})`,
+    fix: 'use a plain name of letters, digits, ".", "_" and "-", other than "." and ".."',
+  }];
 }
 
 /** A package named by path is shown under its package.json name (with the path), by name otherwise. */

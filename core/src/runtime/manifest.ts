@@ -15,12 +15,28 @@ export interface Manifest {
   seed: number;
   backend: string;
   nativeKernels: string[];
-  versions: { node: string; core: string; tfjs: string; plugins: Record<string, string | undefined> };
+  /** Plugin package versions by registered name; null when the package.json has no version. */
+  versions: { node: string; core: string; tfjs: string; plugins: Record<string, string | null> };
+  /** Every plugin package the recipe loaded: where it came from and a hash of its package.json. */
+  pluginPackages: PluginPackageRecord[];
   platform: { os: string; arch: string; cpus: number; cpuModel: string };
   command: string[];
   startedAt: string;
   /** Set when the run was resumed, once per resume. */
   resumedAt?: string[];
+}
+
+export interface PluginPackageRecord {
+  /** The recipe's plugins entry. */
+  spec: string;
+  /** package.json name. */
+  name: string;
+  /** package.json version, null when it has none. */
+  version: string | null;
+  /** Real path of the package folder. */
+  path: string;
+  /** sha256 (hex) of the package.json bytes. */
+  packageJsonSha256: string;
 }
 
 function readVersion(pkgJson: string): string {
@@ -32,8 +48,9 @@ function readVersion(pkgJson: string): string {
 }
 
 export function buildManifest(loaded: LoadedRecipe, runtime: TensorRuntime, command: string[]): Manifest {
-  const plugins: Record<string, string | undefined> = {};
-  for (const [name, info] of loaded.registry.packages) plugins[name] = info.version;
+  const plugins: Record<string, string | null> = {};
+  for (const [name, info] of loaded.registry.packages) plugins[name] = info.version ?? null;
+  const pluginPackages = loaded.packages.map((p) => ({ spec: p.spec, name: p.name, version: p.version ?? null, path: p.dir, packageJsonSha256: p.packageJsonSha256 }));
   let tfjs = 'unknown';
   try {
     tfjs = readVersion(require.resolve('@tensorflow/tfjs-core/package.json'));
@@ -50,6 +67,7 @@ export function buildManifest(loaded: LoadedRecipe, runtime: TensorRuntime, comm
     backend: runtime.backend,
     nativeKernels: runtime.nativeKernels,
     versions: { node: process.version, core: readVersion(path.join(__dirname, '..', '..', 'package.json')), tfjs, plugins },
+    pluginPackages,
     platform: { os: `${os.platform()} ${os.release()}`, arch: os.arch(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown' },
     command,
     startedAt: new Date().toISOString(),
