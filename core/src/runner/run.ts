@@ -75,26 +75,14 @@ export function createUniqueRunDirectory(base: string, mode?: number): string {
   makeParent(base);
   for (let n = 1; ; n++) {
     const dir = n === 1 ? base : `${base}-${n}`;
-    try {
-      fs.mkdirSync(dir, { mode });
-      if (mode !== undefined) fs.chmodSync(dir, mode);
-      return dir;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw cannotCreate(dir, err);
-    }
+    if (makeFolder(dir, mode)) return dir;
   }
 }
 
 /** The run directory named by `--out`: created, or an existing empty folder; never a file or a folder with contents. */
 export function claimRunDirectory(dir: string, mode?: number): string {
   makeParent(dir);
-  try {
-    fs.mkdirSync(dir, { mode });
-    if (mode !== undefined) fs.chmodSync(dir, mode);
-    return dir;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw cannotCreate(dir, err);
-  }
+  if (makeFolder(dir, mode)) return dir;
   if (!fs.statSync(dir).isDirectory()) {
     throw new DiagnosticError({
       code: 'run/out-is-a-file',
@@ -118,6 +106,18 @@ export function claimRunDirectory(dir: string, mode?: number): string {
 
 /** Mode of a run folder that holds a redacted secret: owner only. */
 const PRIVATE_MODE = 0o700;
+
+/** A non-recursive mkdir (with `mode`, not narrowed by the umask): true when created, false when something already stands there. */
+function makeFolder(dir: string, mode: number | undefined): boolean {
+  try {
+    fs.mkdirSync(dir, { mode });
+    if (mode !== undefined) fs.chmodSync(dir, mode);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw cannotCreate(dir, err);
+    return false;
+  }
+}
 
 function makeParent(dir: string): void {
   try {

@@ -287,6 +287,19 @@ describe('http reward', () => {
   });
 });
 
+/** Run a Node script in a child process from the package folder (against the compiled package). */
+function runScript(script: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-e', script], { cwd: path.resolve(__dirname, '../..') });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+
 // ES modules load through a native import(), which jest's CommonJS sandbox cannot run: this test
 // runs the compiled package in a child process (`npx tsc -b plugins/rewards` first).
 const DIST = path.resolve(__dirname, '../../dist/remote/function-reward.js');
@@ -301,14 +314,7 @@ const DIST = path.resolve(__dirname, '../../dist/remote/function-reward.js');
       process.stdout.write(JSON.stringify([a.scores, b.scores]));
     })().catch((e) => { process.stderr.write(String(e && e.message)); process.exit(1); });
   `;
-  const out = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['-e', script], { cwd: path.resolve(__dirname, '../..') });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  const out = await runScript(script);
   expect(out.stderr).toBe('');
   expect(out.code).toBe(0);
   expect(JSON.parse(out.stdout)).toEqual([
@@ -351,14 +357,7 @@ const HTTP_DIST = path.resolve(__dirname, '../../dist/remote/http-reward.js');
     );
   `;
   try {
-    const out = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ['-e', script], { cwd: path.resolve(__dirname, '../..') });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c) => (stdout += c));
-      child.stderr.on('data', (c) => (stderr += c));
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
+    const out = await runScript(script);
     expect(out.stderr).toBe('');
     const result = JSON.parse(out.stdout) as { ok: boolean; message: string; maxRSS: number };
     expect(result.ok).toBe(false);
