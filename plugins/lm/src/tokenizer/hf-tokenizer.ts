@@ -198,8 +198,8 @@ export class HfTokenizer implements Tokenizer {
     const bosDeclared = declared('bos_token');
     let bos = idOf('bos_token');
     if (bos === undefined && bosDeclared.text === undefined) {
-      if (postPrefix.length === 1) bos = { token: this.vocab[postPrefix[0]] as string, id: postPrefix[0] };
-      else if (legacy && endOfText !== undefined) bos = endOfText;
+      // undeclared: the token the post-processor puts first, else the end-of-text token (GPT-2's class default)
+      bos = postPrefix.length === 1 ? { token: this.vocab[postPrefix[0]] as string, id: postPrefix[0] } : endOfText;
     }
     this.bosToken = bos?.token;
     const cfgAddBos = typeof config?.add_bos_token === 'boolean' ? config.add_bos_token : undefined;
