@@ -19,10 +19,11 @@ export interface Tokenizer {
   readonly chatTemplate?: string;
   /**
    * Render a conversation with {@link chatTemplate} into the text the model was tuned on; with
-   * `addGenerationPrompt` the text ends where the assistant's reply begins. Implemented by
+   * `addGenerationPrompt` the text ends where the assistant's reply begins; `variables` are further
+   * template variables (e.g. `enable_thinking`). Implemented by
    * tokenizers that can carry a chat template; throws a DiagnosticError when this one has none.
    */
-  applyChatTemplate?(messages: readonly ChatMessage[], opts?: { addGenerationPrompt?: boolean }): string;
+  applyChatTemplate?(messages: readonly ChatMessage[], opts?: { addGenerationPrompt?: boolean; variables?: Record<string, unknown> }): string;
   /** The vocabulary entry of an id (e.g. "Ġthe" in a byte-level BPE), for display; undefined outside the vocabulary. */
   idToToken?(id: number): string | undefined;
 }

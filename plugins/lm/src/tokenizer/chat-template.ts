@@ -4,7 +4,7 @@
  * passes to it (`messages`, `add_generation_prompt`, the special-token strings such as `bos_token`
  * and `eos_token`, plus any extra variables the caller gives).
  */
-import { DiagnosticError, type ChatMessage } from '@rlhfjs/core';
+import { DiagnosticError, type ChatMessage, type Tokenizer } from '@rlhfjs/core';
 
 type JinjaTemplate = { render(items?: Record<string, unknown>): string };
 // the package is ESM with a CommonJS build that node's `require` condition selects
@@ -76,4 +76,20 @@ export class ChatTemplate {
       }, { cause: e });
     }
   }
+}
+
+/**
+ * A prompt as the user turn of a conversation, rendered with the tokenizer's chat template and
+ * ending with the assistant's generation prompt: `[system?, user]` with `add_generation_prompt`.
+ * The policy puts BOS before every prompt when its tokenizer has one (`bosId`), so a BOS token
+ * that the template writes at the start is left out here, or the model would see it twice.
+ */
+export function chatPromptText(tokenizer: Tokenizer, userText: string, opts: { system?: string; variables?: Record<string, unknown> } = {}): string {
+  if (typeof tokenizer.applyChatTemplate !== 'function') {
+    throw new DiagnosticError({ code: 'tokenizer/no-chat-template', message: 'the tokenizer cannot apply a chat template', plugin: 'tokenizer/hf', fix: 'Use an instruct model whose tokenizer_config.json holds a chat_template.' });
+  }
+  const messages: ChatMessage[] = [...(opts.system !== undefined ? [{ role: 'system', content: opts.system }] : []), { role: 'user', content: userText }];
+  const text = tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true, ...(opts.variables === undefined ? {} : { variables: opts.variables }) });
+  const bos = tokenizer.bosId === undefined ? undefined : tokenizer.idToToken?.(tokenizer.bosId);
+  return bos !== undefined && bos.length > 0 && text.startsWith(bos) ? text.slice(bos.length) : text;
 }

@@ -5,3 +5,4 @@ export { HfTokenizer, loadHfTokenizer, saveTokenizerFiles, assertVocabFits, TOKE
 export type { EncodeOptions, DecodeOptions, LoadHfTokenizerOptions } from './hf-tokenizer';
 export { ChatTemplate } from './chat-template';
 export type { ChatTemplateOptions, ChatTemplateSource } from './chat-template';
+export { chatPromptText } from './chat-template';
