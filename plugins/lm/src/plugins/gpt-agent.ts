@@ -65,6 +65,10 @@ export const gptAgent = definePlugin({
   fromCheckpoint(ctx, dir): Agent {
     return this.create({ ...ctx, options: { ...ctx.options, checkpoint: dir, init: undefined } }) as Agent;
   },
+  /** The tokenizer of a checkpoint or model folder, or of a tokenizer.json file (`rlhf tokenize`). */
+  loadTokenizer(fileOrDir) {
+    return loadHfTokenizer(fileOrDir);
+  },
   /** The bare GPT of a checkpoint folder, e.g. as a reward model's backbone. */
   loadModel(dir, opts, container) {
     const { tf } = container.resolve(Tokens.Runtime);
