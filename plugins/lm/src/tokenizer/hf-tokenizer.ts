@@ -28,6 +28,8 @@ export const GENERATION_CONFIG = 'generation_config.json';
 const END_OF_TEXT = '<|endoftext|>';
 /** `transformers` writes model_max_length = int(1e30) when a tokenizer sets no limit. */
 const NO_LENGTH_LIMIT = 1e18;
+/** Pre-tokens whose BPE result the library keeps (see the constructor). */
+const MEMO_ENTRIES = 100_000;
 /** Model types `tokenizer.json` may name. */
 export const SUPPORTED_TOKENIZER_MODELS = ['BPE'] as const;
 
@@ -152,7 +154,10 @@ export class HfTokenizer implements Tokenizer {
     } catch (e) {
       throw diag('tokenizer/unsupported', `${jsonFile}: @huggingface/tokenizers cannot build this tokenizer (${(e as Error).message})`, jsonFile, `Supported: ${SUPPORTED_TOKENIZER_MODELS.join(', ')} models with the normalizers, pre-tokenizers, post-processors and decoders of @huggingface/tokenizers (byte-level BPE as GPT-2, Llama-3, Qwen2 and SmolLM2 use is tested).`);
     }
-    const libModel = (this.lib as unknown as { model: { vocab: (string | undefined)[] } }).model;
+    const libModel = (this.lib as unknown as { model: { vocab: (string | undefined)[]; cache?: { capacity?: unknown } } }).model;
+    // the library memoises BPE per pre-token in an LRU of 10,000 entries, fewer than a corpus has
+    // distinct words; the hand-written encoder keeps 100,000 (memoising changes no id)
+    if (typeof libModel.cache?.capacity === 'number') libModel.cache.capacity = Math.max(libModel.cache.capacity, MEMO_ENTRIES);
     this.vocab = libModel.vocab;
     this.vocabSize = this.vocab.length;
     const added = (json.added_tokens as { content: string; special?: boolean }[] | undefined) ?? [];
