@@ -147,6 +147,17 @@ describe('special tokens and the BOS rule', () => {
     expect(qwen.decode(qwen.encode('<|im_start|>user\nhi<|im_end|>'), { skipSpecialTokens: true })).toBe('user\nhi');
   });
 
+  it('a checkpoint written with a loaded tokenizer carries all its files, and no extra file may overwrite one', async () => {
+    const src = folder({ 'tokenizer.json': tinyJson(['<s>', '</s>']), 'tokenizer_config.json': { bos_token: '<s>', eos_token: '</s>', chat_template: '{{ messages[0].content }}' } });
+    const tok = loadHfTokenizer(src);
+    const dir = path.join(tmpDir(), 'ck');
+    await writeCheckpoint(dir, { config: {}, tokenizer: tok, tensors: new Map() });
+    for (const f of ['tokenizer.json', 'tokenizer_config.json']) expect(fs.readFileSync(path.join(dir, f))).toEqual(fs.readFileSync(path.join(src, f)));
+    const back = readCheckpoint(dir).tokenizer;
+    expect([back.eosId, back.chatTemplate]).toEqual([1, '{{ messages[0].content }}']);
+    await expect(writeCheckpoint(path.join(tmpDir(), 'ck2'), { config: {}, tokenizer: tok, tensors: new Map(), extraFiles: { 'tokenizer_config.json': '{}' } })).rejects.toThrow(/would overwrite a file the checkpoint writes itself/);
+  });
+
   it('loads a tokenizer.json given as a file, with the config beside it', () => {
     const dir = folder({ 'tokenizer.json': tinyJson(['<s>', '</s>']), 'tokenizer_config.json': { bos_token: '<s>', eos_token: '</s>', add_bos_token: true } });
     const tok = loadHfTokenizer(path.join(dir, 'tokenizer.json'));
