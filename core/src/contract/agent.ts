@@ -12,6 +12,27 @@ export interface Tokenizer {
   readonly bosId?: number;
   encode(text: string): number[];
   decode(ids: readonly number[]): string;
+  /**
+   * The model's chat template (Jinja source, as an instruct model's tokenizer_config.json holds it),
+   * when the tokenizer has one.
+   */
+  readonly chatTemplate?: string;
+  /**
+   * Render a conversation with {@link chatTemplate} into the text the model was tuned on; with
+   * `addGenerationPrompt` the text ends where the assistant's reply begins; `variables` are further
+   * template variables (e.g. `enable_thinking`). Implemented by
+   * tokenizers that can carry a chat template; throws a DiagnosticError when this one has none.
+   */
+  applyChatTemplate?(messages: readonly ChatMessage[], opts?: { addGenerationPrompt?: boolean; variables?: Record<string, unknown> }): string;
+  /** The vocabulary entry of an id (e.g. "Ġthe" in a byte-level BPE), for display; undefined outside the vocabulary. */
+  idToToken?(id: number): string | undefined;
+}
+
+/** One turn of a conversation, as chat templates take it. */
+export interface ChatMessage {
+  /** "system", "user" or "assistant" (templates may know more roles). */
+  role: string;
+  content: string;
 }
 
 /** How actions (tokens) are drawn. Lives under `agent.options.sampling` in a recipe. */

@@ -1,7 +1,7 @@
 import type { DependencyContainer } from 'tsyringe';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { PluginKind, PluginKindMap } from './kinds';
-import type { Agent, LoadModelOptions, PolicyModel } from '../contract/agent';
+import type { Agent, LoadModelOptions, PolicyModel, Tokenizer } from '../contract/agent';
 import { CORE_API_VERSION } from './api-version';
 
 /** Options schemas are JSON Schema 2020-12 objects with `additionalProperties: false`. */
@@ -27,8 +27,8 @@ export type PluginDefinition<K extends PluginKind = PluginKind, O = any> = Plugi
 /**
  * What an `agent` plugin declares to be loaded from a checkpoint folder that its policy's `save`
  * wrote (config.json names the package and plugin: `"rlhfjs": { "package", "agent" }`). Both are
- * optional; without them `rlhf eval --checkpoint`, `rlhf generate` and models built on a policy
- * (`Tokens.Models`, e.g. a reward model) refuse the plugin's checkpoints with a diagnostic.
+ * optional; without them `rlhf eval --checkpoint`, `rlhf generate`, `rlhf tokenize` and models built on
+ * a policy (`Tokens.Models`, e.g. a reward model) refuse the plugin's checkpoints with a diagnostic.
  */
 export interface AgentCheckpointSupport<O = any> {
   /**
@@ -43,6 +43,11 @@ export interface AgentCheckpointSupport<O = any> {
    * reward model. `container` holds at least `Tokens.Runtime` and `Tokens.Rng`.
    */
   loadModel(dir: string, opts: LoadModelOptions, container: DependencyContainer): PolicyModel | Promise<PolicyModel>;
+  /**
+   * Load the tokenizer alone from `fileOrDir` (absolute): a checkpoint or model folder, or a
+   * tokenizer file such as tokenizer.json. `rlhf tokenize` calls it; it loads no weights.
+   */
+  loadTokenizer(fileOrDir: string): Tokenizer | Promise<Tokenizer>;
 }
 
 /** The options type a schema describes; defaulted properties are present after validation. */
@@ -67,6 +72,8 @@ export interface PluginDeclaration<K extends PluginKind, S, O> {
   fromCheckpoint?: AgentCheckpointSupport<O>['fromCheckpoint'];
   /** For `agent` plugins: see {@link AgentCheckpointSupport.loadModel}. */
   loadModel?: AgentCheckpointSupport<O>['loadModel'];
+  /** For `agent` plugins: see {@link AgentCheckpointSupport.loadTokenizer}. */
+  loadTokenizer?: AgentCheckpointSupport<O>['loadTokenizer'];
 }
 
 /**

@@ -18,6 +18,8 @@ export { PretrainJob, pretrainOptionsSchema } from './jobs/pretrain';
 export { warmupCosine } from './jobs/schedule';
 export { packSentences } from './jobs/packing';
 export { ByteBPETokenizer } from './tokenizer/byte-bpe';
+export { HfTokenizer, loadHfTokenizer, saveTokenizerFiles, assertVocabFits, ChatTemplate, chatPromptText, TOKENIZER_FILES, SUPPORTED_TOKENIZER_MODELS } from './tokenizer';
+export type { EncodeOptions, DecodeOptions, LoadHfTokenizerOptions, ChatTemplateOptions } from './tokenizer';
 export { gptAgent, pretrainPlugin };
 export { gptAgentOptionsSchema, type GPTAgentOptions } from './plugins/gpt.options';
 export { promptsOptionsSchema, type PromptsOptions } from './environment/prompts.options';

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DiagnosticError, atomicWriteDir, readFileChecked } from '@rlhfjs/core';
 import { ByteBPETokenizer } from '../tokenizer/byte-bpe';
+import { HfTokenizer, TOKENIZER_FILES, GENERATION_CONFIG } from '../tokenizer/hf-tokenizer';
 import { encodeSafetensors, readSafetensors, type NamedTensor } from './safetensors';
 
 export const CONFIG_FILE = 'config.json';
@@ -16,8 +17,11 @@ const RESERVED = new Set([CONFIG_FILE, TOKENIZER_FILE, WEIGHTS_FILE]);
 export interface CheckpointContents {
   /** Architecture and loader fields; see docs/checkpoint-format.md. */
   config: object;
-  /** The tokenizer, or its tokenizer.json object. */
-  tokenizer: ByteBPETokenizer | object;
+  /**
+   * The tokenizer: a trained ByteBPETokenizer (written as tokenizer.json), a loaded HfTokenizer (its
+   * files copied byte for byte: tokenizer.json, tokenizer_config.json, ...), or a tokenizer.json object.
+   */
+  tokenizer: ByteBPETokenizer | HfTokenizer | object;
   tensors: Map<string, NamedTensor>;
   /** Other files (relative paths) to place in the directory, e.g. `training_state.json`. */
   extraFiles?: Record<string, string | Uint8Array>;
@@ -28,7 +32,8 @@ export interface CheckpointContents {
 export interface LoadedCheckpoint {
   dir: string;
   config: Record<string, unknown>;
-  tokenizer: ByteBPETokenizer;
+  /** The tokenizer files of the folder, run by @huggingface/tokenizers. */
+  tokenizer: HfTokenizer;
   tensors: Map<string, NamedTensor>;
   metadata: Record<string, string>;
 }
@@ -37,12 +42,12 @@ function toJsonText(value: unknown): string {
   return JSON.stringify(value, null, 2) + '\n';
 }
 
-function checkExtraName(name: string): void {
+function checkExtraName(name: string, reserved: ReadonlySet<string>): void {
   const norm = path.posix.normalize(name.replace(/\\/g, '/'));
   if (name.length === 0 || path.isAbsolute(name) || norm.startsWith('../') || norm === '..' || norm === '.') {
     throw new TypeError(`extra checkpoint file "${name}" must be a relative path inside the checkpoint directory`);
   }
-  if (RESERVED.has(norm)) throw new TypeError(`extra checkpoint file "${name}" would overwrite a file the checkpoint writes itself`);
+  if (RESERVED.has(norm) || reserved.has(norm)) throw new TypeError(`extra checkpoint file "${name}" would overwrite a file the checkpoint writes itself`);
 }
 
 /**
@@ -50,13 +55,18 @@ function checkExtraName(name: string): void {
  * a temporary sibling that is renamed into place (an existing checkpoint there is replaced).
  */
 export async function writeCheckpoint(dir: string, contents: CheckpointContents): Promise<void> {
-  const tokenizerJson = contents.tokenizer instanceof ByteBPETokenizer ? contents.tokenizer.toJSON() : contents.tokenizer;
+  const tok = contents.tokenizer;
+  // a loaded tokenizer's files go back as they were read; a trained one or an object as tokenizer.json
+  const tokenizerFiles: [string, string | Uint8Array][] = tok instanceof HfTokenizer
+    ? [...tok.files()]
+    : [[TOKENIZER_FILE, toJsonText(tok instanceof ByteBPETokenizer ? tok.toJSON() : tok)]];
   const extras = Object.entries(contents.extraFiles ?? {});
-  for (const [name] of extras) checkExtraName(name);
+  const written = new Set(tokenizerFiles.map(([name]) => name));
+  for (const [name] of extras) checkExtraName(name, written);
   const weights = encodeSafetensors(contents.tensors, { producer: '@rlhfjs/plugin-lm', ...contents.metadata });
   await atomicWriteDir(dir, (tmp) => {
     fs.writeFileSync(path.join(tmp, CONFIG_FILE), toJsonText(contents.config));
-    fs.writeFileSync(path.join(tmp, TOKENIZER_FILE), toJsonText(tokenizerJson));
+    for (const [name, data] of tokenizerFiles) fs.writeFileSync(path.join(tmp, name), data);
     fs.writeFileSync(path.join(tmp, WEIGHTS_FILE), weights);
     for (const [name, data] of extras) {
       const target = path.join(tmp, name);
@@ -110,19 +120,21 @@ export function readCheckpoint(dir: string): LoadedCheckpoint {
     });
   }
   const config = readJson(path.join(dir, CONFIG_FILE));
-  const tokFile = path.join(dir, TOKENIZER_FILE);
-  const tokJson = readJson(tokFile);
-  let tokenizer: ByteBPETokenizer;
-  try {
-    tokenizer = ByteBPETokenizer.fromJSON(tokJson);
-  } catch (e) {
-    if (DiagnosticError.is(e)) {
-      throw new DiagnosticError(e.diagnostics.map((d) => ({ ...d, file: tokFile, message: `${tokFile}: ${d.message}` })));
-    }
-    throw e;
-  }
+  const tokenizer = readTokenizerFiles(dir);
   const { tensors, metadata } = readSafetensors(path.join(dir, WEIGHTS_FILE));
   return { dir, config, tokenizer, tensors, metadata };
+}
+
+/** The tokenizer files of a checkpoint folder (tokenizer.json required, the others when present). */
+function readTokenizerFiles(dir: string): HfTokenizer {
+  const files = new Map<string, Uint8Array>();
+  const fix = 'A checkpoint directory holds config.json, tokenizer.json and model.safetensors; point at a complete one.';
+  files.set(TOKENIZER_FILE, readFileChecked(path.join(dir, TOKENIZER_FILE), { code: 'checkpoint/missing-file', fix }));
+  for (const name of [...TOKENIZER_FILES, GENERATION_CONFIG]) {
+    const f = path.join(dir, name);
+    if (!files.has(name) && fs.existsSync(f)) files.set(name, readFileChecked(f, { code: 'checkpoint/missing-file', fix }));
+  }
+  return new HfTokenizer(files, dir);
 }
 
 /**

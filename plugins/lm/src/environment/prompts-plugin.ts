@@ -2,6 +2,7 @@ import { DiagnosticError, Tokens, definePlugin, type Prompt, type Tokenizer } fr
 import { PromptEnvironment } from './prompt-environment';
 import { promptsFromCorpus, promptsFromFile, splitPrompts, truncatePrompt } from './prompt-sources';
 import { promptsOptionsSchema } from './prompts.options';
+import { chatPromptText } from '../tokenizer/chat-template';
 
 const PLUGIN = 'environment/prompts';
 
@@ -48,23 +49,51 @@ export const promptsEnvironment = definePlugin({
       });
     }
 
-    if (options.maxTokens !== undefined) {
-      let tokenizer: Tokenizer;
+    let tokenizer: Tokenizer | undefined;
+    const policyTokenizer = (field: string, what: string): Tokenizer => {
+      if (tokenizer) return tokenizer;
       try {
         tokenizer = container.resolve(Tokens.Tokenizer);
+        return tokenizer;
       } catch (e) {
         throw new DiagnosticError({
           code: 'environment/no-tokenizer',
-          message: 'maxTokens needs the policy tokenizer, but none is registered in this run',
-          pointer: at('maxTokens'),
+          message: `${field} needs the policy tokenizer, but none is registered in this run`,
+          pointer: at(field),
           plugin: PLUGIN,
-          fix: 'Fill the recipe\'s `agent` slot (it registers the tokenizer), or remove maxTokens.',
+          fix: `Fill the recipe's \`agent\` slot (it registers the tokenizer), or ${what}.`,
         }, { cause: e });
       }
+    };
+
+    if (options.maxTokens !== undefined) {
+      const tok = policyTokenizer('maxTokens', 'remove maxTokens');
       const max = options.maxTokens;
-      const shorten = (p: Prompt): Prompt => ({ id: p.id, text: truncatePrompt(p.text, tokenizer, max, options.truncate) });
+      const shorten = (p: Prompt): Prompt => ({ id: p.id, text: truncatePrompt(p.text, tok, max, options.truncate) });
       train = train.map(shorten);
       heldOut = heldOut.map(shorten);
+    }
+
+    if (!options.chatTemplate) {
+      const stray = options.systemPrompt !== undefined ? 'systemPrompt' : Object.keys(options.chatVariables).length > 0 ? 'chatVariables' : undefined;
+      if (stray !== undefined) {
+        throw new DiagnosticError({ code: 'environment/chat-option-without-template', message: `${stray} is set but chatTemplate is off, so it would be ignored`, pointer: at(stray), plugin: PLUGIN, fix: `Set chatTemplate: true (for an instruct model), or remove ${stray}.` });
+      }
+    } else {
+      const tok = policyTokenizer('chatTemplate', 'set chatTemplate: false');
+      if (typeof tok.applyChatTemplate !== 'function' || tok.chatTemplate === undefined) {
+        throw new DiagnosticError({
+          code: 'environment/no-chat-template',
+          message: 'chatTemplate is on, but the policy\'s tokenizer has no chat template',
+          pointer: at('chatTemplate'),
+          plugin: PLUGIN,
+          fix: 'Use an instruct (chat) model as the agent: its tokenizer_config.json holds a chat_template. For a base model, set chatTemplate: false.',
+        });
+      }
+      const chat = { system: options.systemPrompt, variables: { ...options.chatVariables } };
+      const wrap = (p: Prompt): Prompt => ({ id: p.id, text: chatPromptText(tok, p.text, chat) });
+      train = train.map(wrap);
+      heldOut = heldOut.map(wrap);
     }
     return new PromptEnvironment(train, heldOut, { label: PLUGIN });
   },

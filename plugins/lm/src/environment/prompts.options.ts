@@ -58,6 +58,25 @@ export const promptsOptionsSchema = {
       default: 'left',
       description: 'With maxTokens: "left" drops tokens from the start (keeps the words the completion continues), "right" drops them from the end.',
     },
+    chatTemplate: {
+      type: 'boolean',
+      default: false,
+      description: "Wrap each prompt as a user turn of the policy's chat template (an instruct model's tokenizer_config.json `chat_template`), ending with the assistant's generation prompt, so that the completion is the assistant's reply. Rewards and logs see the wrapped text. maxTokens applies to the prompt before it is wrapped.",
+    },
+    systemPrompt: {
+      type: 'string',
+      description: 'With chatTemplate: a system message put before every user turn (e.g. "You are a helpful assistant.").',
+    },
+    chatVariables: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'With chatTemplate: further variables some templates read.',
+      properties: {
+        enable_thinking: { type: 'boolean', description: 'Qwen3 templates: false adds an empty thinking block, so the reply starts with the answer.' },
+        date_string: { type: 'string', description: 'Llama 3.1+ templates print this date (e.g. "26 Jul 2024") in the system turn; without it they print today\'s date, so prompts would differ from day to day.' },
+      },
+    },
   },
 } as const;
 

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { MODEL_TYPE, validateConfig, type GPTConfig } from './config';
 import { GPTModel } from './gpt';
 import { weightShapes, type WeightArray } from './init';
+import { assertVocabFits } from '../tokenizer/hf-tokenizer';
 
 export const PACKAGE_NAME = '@rlhfjs/plugin-lm';
 
@@ -92,15 +93,7 @@ export function loadPolicy(dir: string, tf: TF, opts: LoadPolicyOptions = {}): G
   const ck = readCheckpoint(dir);
   const file = path.join(dir, CONFIG_FILE);
   const config = fromCheckpointConfig(ck.config, file);
-  if (ck.tokenizer.vocabSize > config.vocabSize) {
-    throw new DiagnosticError({
-      code: 'lm/tokenizer-mismatch',
-      message: `${dir}: the tokenizer has ${ck.tokenizer.vocabSize} tokens but config.json says vocab_size ${config.vocabSize}`,
-      file,
-      pointer: '/vocab_size',
-      fix: 'The tokenizer.json and the weights come from different runs; save them together again.',
-    });
-  }
+  assertVocabFits(ck.tokenizer, config.vocabSize, { file, pointer: '/vocab_size' });
   const expected = new Map<string, readonly number[]>(weightShapes(config));
   checkTensorShapes(path.join(dir, 'model.safetensors'), ck.tensors, expected);
   const weights = new Map<string, WeightArray | tfc.Tensor>();

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { definePlugin, DiagnosticError, Tokens, type Agent, type SamplingOptions } from '@rlhfjs/core';
 import { loadCorpus } from '../corpus/load';
 import { ByteBPETokenizer } from '../tokenizer/byte-bpe';
+import { HfTokenizer, loadHfTokenizer } from '../tokenizer/hf-tokenizer';
 import { validateConfig } from '../model/config';
 import { GPTModel } from '../model/gpt';
 import { initWeights } from '../model/init';
@@ -39,14 +40,14 @@ export const gptAgent = definePlugin({
     }
     const init = o.init!;
     const t = init.tokenizer;
-    let tokenizer: ByteBPETokenizer;
+    let tokenizer: ByteBPETokenizer | HfTokenizer;
     if ((t.file === undefined) === (t.corpus === undefined)) {
       throw new DiagnosticError({ code: 'lm/agent-tokenizer', message: 'init.tokenizer needs exactly one of `file` or `corpus`', pointer: `${pointer}/options/init/tokenizer`, plugin: PLUGIN, fix: 'Point `file` at a tokenizer.json, or give a `corpus` spec to train one.' });
     }
     if (t.file !== undefined) {
       const file = ctx.resolvePath(t.file);
       if (!fs.existsSync(file)) throw new DiagnosticError({ code: 'lm/missing-tokenizer', message: `tokenizer file ${file} does not exist`, file, pointer: `${pointer}/options/init/tokenizer/file`, plugin: PLUGIN, fix: 'Check the path (relative to the recipe).' });
-      tokenizer = wrap(() => ByteBPETokenizer.fromJSON(JSON.parse(fs.readFileSync(file, 'utf8'))), `${pointer}/options/init/tokenizer/file`, file);
+      tokenizer = wrap(() => loadHfTokenizer(file), `${pointer}/options/init/tokenizer/file`, file);
     } else {
       const corpus = loadCorpus(t.corpus as never, { resolvePath: ctx.resolvePath, pointer: `${pointer}/options/init/tokenizer/corpus`, plugin: PLUGIN });
       tokenizer = ByteBPETokenizer.train(corpus.train, { vocabSize: t.vocabSize, minFrequency: t.minFrequency });
@@ -63,6 +64,10 @@ export const gptAgent = definePlugin({
   /** The agent from a checkpoint folder: `checkpoint` set to it (and `init` dropped), the other options as given. */
   fromCheckpoint(ctx, dir): Agent {
     return this.create({ ...ctx, options: { ...ctx.options, checkpoint: dir, init: undefined } }) as Agent;
+  },
+  /** The tokenizer of a checkpoint or model folder, or of a tokenizer.json file (`rlhf tokenize`). */
+  loadTokenizer(fileOrDir) {
+    return loadHfTokenizer(fileOrDir);
   },
   /** The bare GPT of a checkpoint folder, e.g. as a reward model's backbone. */
   loadModel(dir, opts, container) {

@@ -23,7 +23,7 @@ export const gptAgentOptionsSchema = {
           additionalProperties: false,
           description: 'Where the tokenizer comes from: a tokenizer.json file, or trained on a corpus.',
           properties: {
-            file: { type: 'string', description: 'A tokenizer.json written by @rlhfjs/plugin-lm (or Hugging Face byte-level BPE), relative to the recipe.' },
+            file: { type: 'string', description: 'A tokenizer.json (written by @rlhfjs/plugin-lm or from a Hugging Face model folder; tokenizer_config.json beside it is read too), relative to the recipe. See docs/hf-models.md.' },
             corpus: corpusSpecSchema,
             vocabSize: { type: 'integer', minimum: 258, maximum: 65536, default: 2048, description: 'With `corpus`: vocabulary size of the trained byte-level BPE.' },
             minFrequency: { type: 'integer', minimum: 1, default: 2, description: 'With `corpus`: a pair is merged only if it occurs at least this many times.' },

@@ -78,7 +78,7 @@ export class ByteBPETokenizer implements Tokenizer {
   readonly padId: number;
   readonly bosId: number;
 
-  private readonly idToToken: string[];
+  private readonly tokenOf: string[];
   private readonly tokenToId: Map<string, number>;
   /** Merges in rank order, as token strings. */
   private readonly mergeList: [string, string][];
@@ -95,7 +95,7 @@ export class ByteBPETokenizer implements Tokenizer {
   private readonly utf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
   private constructor(vocab: string[], merges: [string, string][], specials: { id: number; content: string }[]) {
-    this.idToToken = vocab;
+    this.tokenOf = vocab;
     this.tokenToId = new Map();
     vocab.forEach((t, i) => {
       if (t !== undefined) this.tokenToId.set(t, i);
@@ -332,7 +332,7 @@ export class ByteBPETokenizer implements Tokenizer {
       }
       flush();
       if (this.specialById.has(id) && opts.skipSpecialTokens) continue;
-      text += this.idToToken[id] ?? '';
+      text += this.tokenOf[id] ?? '';
     }
     flush();
     return text;
@@ -343,7 +343,7 @@ export class ByteBPETokenizer implements Tokenizer {
     const enc = new TextEncoder();
     const chunks: number[] = [];
     for (const id of ids) {
-      const bytes = this.tokenBytes[id] ?? enc.encode(this.idToToken[id] ?? '');
+      const bytes = this.tokenBytes[id] ?? enc.encode(this.tokenOf[id] ?? '');
       for (let i = 0; i < bytes.length; i++) chunks.push(bytes[i]);
     }
     return Uint8Array.from(chunks);
@@ -351,11 +351,16 @@ export class ByteBPETokenizer implements Tokenizer {
 
   /** Token strings (byte-level alphabet) of `text`, as Hugging Face's `tokenize` returns them. */
   tokenize(text: string): string[] {
-    return this.encode(text).map((id) => this.idToToken[id]);
+    return this.encode(text).map((id) => this.tokenOf[id]);
   }
 
   idToTokenString(id: number): string | undefined {
-    return this.idToToken[id];
+    return this.tokenOf[id];
+  }
+
+  /** The vocabulary entry of an id (the framework's Tokenizer contract name for {@link idToTokenString}). */
+  idToToken(id: number): string | undefined {
+    return this.tokenOf[id];
   }
 
   tokenStringToId(token: string): number | undefined {
@@ -417,7 +422,7 @@ export class ByteBPETokenizer implements Tokenizer {
   /** A Hugging Face `tokenizer.json` object (loadable by `tokenizers`' `Tokenizer.from_file`). */
   toJSON(): TokenizerJson {
     const vocab: Record<string, number> = {};
-    this.idToToken.forEach((t, i) => {
+    this.tokenOf.forEach((t, i) => {
       vocab[t] = i;
     });
     const byteLevel = { type: 'ByteLevel' as const, add_prefix_space: false, trim_offsets: true, use_regex: true };
