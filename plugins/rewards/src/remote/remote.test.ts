@@ -187,10 +187,11 @@ describe('http reward', () => {
   });
 
   test('an answer larger than maxResponseBytes fails, naming the URL and the cap; Content-Length is checked first', async () => {
-    const r = new HttpReward({ ...settings(), maxResponseBytes: 1000 }, '/rewards/0', async () => undefined);
-    let written = 0;
+    // A generous timeout: a slow, busy machine must not turn this into a retried timeout.
+    const r = new HttpReward({ ...settings(), timeoutMs: 30000, maxResponseBytes: 1000 }, '/rewards/0', async () => undefined);
     handler = (_req, _body, res) => {
       // chunked (no Content-Length): 200 bytes at a time until the client gives up
+      let written = 0;
       res.writeHead(200, { 'content-type': 'application/json' });
       const push = () => {
         while (written < 1e6) {
