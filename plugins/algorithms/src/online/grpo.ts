@@ -1,6 +1,6 @@
 import type { Scalar } from '@tensorflow/tfjs-core';
 import type { BatchShape, Experience, OnlineAlgorithm } from '@rlhfjs/core';
-import { klEstimateTensor } from '../math/kl-estimators';
+import { responseKlTensor } from '../losses/kl-term';
 import { aggregateLoss, familyPolicyLoss } from '../losses/policy-loss-family';
 import { overlongScores, groupFilterOf } from '../losses/group-sampling';
 import { scaledGroupAdvantages } from '../losses/advantages';
@@ -32,7 +32,7 @@ export class GRPO extends OnlineAlgorithmBase<GRPOOptions> implements OnlineAlgo
         const mask = mb.packed.responseMask;
         const logp = mb.out.logprobs;
         const pl = familyPolicyLoss(tf, logp, mb.tokens(old.logprobs), mb.tokens(advTokens), mask, { clipLow: s.clipLow ?? s.clipRange, clipHigh: s.clipHigh ?? s.clipRange, level: s.importanceSamplingLevel });
-        const klTok = klEstimateTensor(tf, logp, mb.tokens(exp.refLogprobs), s.klEstimator);
+        const klTok = responseKlTensor(tf, logp, mb.tokens(exp.refLogprobs), mask, s.klEstimator);
         const policyLoss = aggregateLoss(tf, pl.perToken, mask, s.lossAggregation, L);
         const klLoss = aggregateLoss(tf, klTok, mask, s.lossAggregation, L);
         const report: Record<string, Scalar> = { 'loss/policy': policyLoss, 'loss/kl': klLoss, approx_kl: pl.approxKl, clipfrac: pl.clipfrac };
