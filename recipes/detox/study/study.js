@@ -155,7 +155,7 @@ function panel(rows, x, title, xLabel) {
       animation: false,
       parsing: false,
       plugins: { title: { display: true, text: title }, legend: { position: 'bottom', labels: { filter: (item) => item.text !== '', boxWidth: 10, font: { size: 10 } } } },
-      scales: { x: { type: 'linear', title: { display: true, text: xLabel } }, y: { type: 'linear', title: { display: true, text: 'toxic completions: relative drop (%)' } } },
+      scales: { x: { type: 'linear', title: { display: true, text: xLabel } }, y: { type: 'linear', min: -100, max: 100, title: { display: true, text: 'toxic completions: relative drop (%), intervals cut at ±100' } } },
     },
   };
 }
