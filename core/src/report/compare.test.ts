@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { RunDirectory } from '../runtime/run-dir';
 import { EVAL_FILE } from './report';
 import { comparisonCharts, emaSmooth, writeComparison } from './compare';
+import { rlhf } from '../testing';
 
 /** A tiny run directory: metrics, an evaluation and its completions. */
 function tinyRun(root: string, name: string, scores: number[], finalFlags: boolean[], completionWord: string): string {
@@ -75,5 +76,24 @@ describe('run comparison', () => {
     expect(html).toContain('EMA α = 0.9');
     expect(res.pngs.map((p) => path.basename(p)).sort()).toEqual(['kl_mean.png', 'perf_step_s.png', 'score_mean.png']);
     for (const p of res.pngs) expect(fs.readFileSync(p).subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+  });
+
+  test('rlhf report with several runs compares them; a smoothing weight outside [0, 1) is a usage error', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rlhf-compare-cli-'));
+    for (const [name, word] of [['ppo', 'calm'], ['rloo', 'still']]) {
+      const dir = tinyRun(root, name, [0, 1], [false, false, true], word);
+      // what makes a folder a run directory for the CLI
+      fs.writeFileSync(path.join(dir, 'recipe.resolved.json'), JSON.stringify({ algorithm: { use: name } }));
+      fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ recipeName: `detox-${name}`, seed: 3 }));
+    }
+    const ok = await rlhf(['report', 'ppo', 'rloo', '--smooth', '0.5'], root);
+    expect([ok.code, ok.err]).toEqual([0, '']);
+    expect(ok.out).toContain('comparing 2 runs');
+    const html = fs.readFileSync(path.join(root, 'compare-report', 'index.html'), 'utf8');
+    expect(html).toContain('<canvas id="chart-score_mean"');
+    expect(html).toContain('<td>rloo</td><td>detox-rloo</td><td>rloo</td><td>3</td><td>2</td><td>4.0</td>');
+    const bad = await rlhf(['report', 'ppo', 'rloo', '--smooth', '1'], root);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--smooth is 1, but the EMA weight must be in [0, 1)');
   });
 });
