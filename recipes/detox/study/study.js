@@ -18,7 +18,7 @@ const SCORERS = ['obscenity-toxicity', 'cuss-toxicity'];
 const TARGET = { drop: 0.7, kl: 3, perplexity: 0.1 };
 
 function parseArgs(argv) {
-  const o = { algorithms: ALGORITHMS, seeds: [1, 2, 3], prompts: 3000, evalSeed: 1, batch: 64, set: [], out: path.join(REPO, 'runs/detox/study'), chartOnly: false };
+  const o = { algorithms: ALGORITHMS, seeds: [1, 2, 3], prompts: 3000, evalSeed: 1, batch: 64, set: [], out: path.join(REPO, 'runs/detox/study'), chartOnly: false, control: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -33,12 +33,15 @@ function parseArgs(argv) {
     else if (a === '--set') o.set.push(next());
     else if (a === '--out') o.out = path.resolve(next());
     else if (a === '--report-only') o.chartOnly = true;
+    else if (a === '--control') o.control = true;
     else if (a === '--help' || a === '-h') {
       process.stdout.write(`usage: node ${HERE}/study.js [--algorithms ${ALGORITHMS.join(',')}] [--seeds 1,2,3] [--prompts 3000]
-       [--eval-seed 1] [--batch 64] [--set key=value]... [--out runs/detox/study] [--report-only]
+       [--eval-seed 1] [--batch 64] [--set key=value]... [--out runs/detox/study] [--report-only] [--control]
 Needs runs/detox/{train-prompts.jsonl,eval-prompts.jsonl,reward-model} (bash recipes/detox/run.sh makes them);
 makes runs/detox/ptx-*.jsonl with ${HERE}/0-ptx-corpus.yaml when ppo-ptx runs. --set goes to every rlhf train
-(e.g. --set runtime.steps=2 for a smoke run); --report-only rewrites the table and chart from finished runs.
+(e.g. --set runtime.steps=2 for a smoke run); --report-only rewrites the table and chart from finished runs;
+--control adds, for every algorithm and seed, the same run with the reward shuffled within each batch (<algorithm>-control):
+the drop it shows comes from the KL budget (and the ptx corpus), not from the reward.
 `);
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (--help lists them)`);
@@ -55,21 +58,22 @@ function rlhf(args) {
   return (Date.now() - t0) / 1000;
 }
 
-function runOne(o, algorithm, seed) {
-  const dir = path.join(o.out, `${algorithm}-s${seed}`);
+function runOne(o, algorithm, seed, control = false) {
+  const label = control ? `${algorithm}-control` : algorithm;
+  const dir = path.join(o.out, `${label}-s${seed}`);
   const evalFile = path.join(dir, 'eval.json');
   const timeFile = path.join(dir, 'study-time.json');
   if (!fs.existsSync(evalFile)) {
     if (o.chartOnly) return null;
     if (!fs.existsSync(path.join(dir, 'summary.json'))) {
       if (fs.existsSync(dir)) fs.rmSync(dir, { recursive: true }); // a run stopped half-way starts over
-      const sets = [`runtime.seed=${seed}`, ...o.set].flatMap((s) => ['--set', s]);
+      const sets = [`runtime.seed=${seed}`, ...(control ? ['rewardProcessing.shuffle=true'] : []), ...o.set].flatMap((s) => ['--set', s]);
       const wall = rlhf(['train', path.join(HERE, `${algorithm}.yaml`), '--out', dir, ...sets]);
       fs.writeFileSync(timeFile, JSON.stringify({ trainWallSeconds: wall }) + '\n');
     }
     rlhf(['eval', dir, '--prompts', String(o.prompts), '--seed', String(o.evalSeed), '--batch', String(o.batch)]);
   }
-  return readRun(dir, algorithm, seed);
+  return readRun(dir, label, seed);
 }
 
 function readRun(dir, algorithm, seed) {
@@ -133,13 +137,14 @@ function markdown(rows, summary, o) {
   return lines.join('\n') + '\n';
 }
 
+const colorOf = (algorithm) => COLORS[algorithm.replace(/-control$/, '')] ?? '#7f7f7f';
 const COLORS = { ppo: '#1f77b4', 'ppo-ptx': '#d62728', rloo: '#2ca02c', 'grpo-dapo': '#ff7f0e', gspo: '#9467bd', 'reinforce-pp': '#8c564b' };
 
 /** One scatter panel: each run a point per scorer (circle: obscenity, triangle: cuss) with its interval as a vertical bar. */
 function panel(rows, x, title, xLabel) {
   const datasets = [];
   for (const algorithm of [...new Set(rows.map((r) => r.algorithm))]) {
-    const color = COLORS[algorithm] ?? '#7f7f7f';
+    const color = colorOf(algorithm);
     const rs = rows.filter((r) => r.algorithm === algorithm);
     SCORERS.forEach((sc, k) => {
       const pts = rs.filter((r) => r.scorers[sc]).map((r) => ({ x: x(r), y: r.scorers[sc].drop * 100 }));
@@ -194,11 +199,14 @@ async function main() {
   fs.mkdirSync(o.out, { recursive: true });
   const rows = [];
   for (const seed of o.seeds) for (const a of o.algorithms) {
-    const r = runOne(o, a, seed);
-    if (r) rows.push(r);
+    for (const control of o.control ? [false, true] : [false]) {
+      const r = runOne(o, a, seed, control);
+      if (r) rows.push(r);
+    }
   }
   if (!rows.length) throw new Error(`no finished runs under ${o.out}`);
-  rows.sort((a, b) => o.algorithms.indexOf(a.algorithm) - o.algorithms.indexOf(b.algorithm) || a.seed - b.seed);
+  const order = (r) => o.algorithms.indexOf(r.algorithm.replace(/-control$/, '')) * 2 + (r.algorithm.endsWith('-control') ? 1 : 0);
+  rows.sort((a, b) => order(a) - order(b) || a.seed - b.seed);
   const summary = summarise(rows);
   fs.writeFileSync(path.join(o.out, 'study.json'), JSON.stringify({ target: TARGET, evalSeed: o.evalSeed, overrides: o.set, runs: rows, algorithms: summary }, null, 2) + '\n');
   fs.writeFileSync(path.join(o.out, 'study.md'), markdown(rows, summary, o));
