@@ -12,6 +12,8 @@ import { grpoOptionsSchema, type GRPOOptions } from './grpo.options';
  * GRPO (Shao et al. 2024, DeepSeekMath): advantage (r − mean_group)/std_group over the k samples
  * of a prompt, the clipped surrogate per token, and β·KL(π‖π_ref) as a loss term on the gradient
  * path (estimator k3 by default); each sequence's token mean, then the mean over sequences.
+ * Options of the one loss make it DAPO, Dr. GRPO or GSPO (../losses/family.options.ts, docs/algorithms.md);
+ * their defaults are the above.
  */
 export class GRPO extends OnlineAlgorithmBase<GRPOOptions> implements OnlineAlgorithm {
   static override readonly minSamplesPerPrompt = 2;
