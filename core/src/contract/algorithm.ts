@@ -8,6 +8,12 @@ export interface BatchShape {
   promptsPerIteration: number;
   /** Completions sampled per prompt (RLOO/GRPO need ≥ 2). Samples per iteration = prompts × samples. */
   samplesPerPrompt: number;
+  /**
+   * DAPO's dynamic sampling, done by the runner: a group (the samples of one prompt) whose scores are
+   * all equal is dropped from the update ("drop"), or replaced by the groups of newly drawn prompts for
+   * up to `maxRetries` rounds and dropped if still flat ("resample"). Absent: every group is kept.
+   */
+  dynamicSampling?: { mode: 'drop' | 'resample'; maxRetries: number };
 }
 
 /** Everything one online iteration produced before the update. */

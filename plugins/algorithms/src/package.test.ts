@@ -11,14 +11,14 @@ describe('plugin package', () => {
   it('is data: a package of the rl job, algorithm and kl-controller plugins', () => {
     expect(pkg.rlhfPluginPackage).toBe(true);
     expect(pkg.plugins.map((p) => `${p.kind}/${p.name}`).sort()).toEqual(
-      ['job/rl', 'algorithm/dpo', 'algorithm/grpo', 'algorithm/ppo', 'algorithm/reinforce', 'algorithm/rloo', 'kl-controller/adaptive', 'kl-controller/fixed'].sort(),
+      ['job/rl', 'algorithm/dpo', 'algorithm/grpo', 'algorithm/ppo', 'algorithm/reinforce', 'algorithm/reinforce-pp', 'algorithm/reinforce-pp-baseline', 'algorithm/rloo', 'kl-controller/adaptive', 'kl-controller/fixed'].sort(),
     );
   });
 
   it('declares the recipe slots each plugin needs: the rl job a policy and an algorithm, an online algorithm prompts, rewards and a KL controller, DPO the policy only', () => {
     const requires = Object.fromEntries(pkg.plugins.filter((p) => p.requires).map((p) => [`${p.kind}/${p.name}`, p.requires]));
     const online = ['agent', 'environment', 'rewards', 'klController'];
-    expect(requires).toEqual({ 'job/rl': ['agent', 'algorithm'], 'algorithm/ppo': online, 'algorithm/rloo': online, 'algorithm/grpo': online, 'algorithm/reinforce': online, 'algorithm/dpo': ['agent'] });
+    expect(requires).toEqual({ 'job/rl': ['agent', 'algorithm'], 'algorithm/ppo': online, 'algorithm/rloo': online, 'algorithm/grpo': online, 'algorithm/reinforce': online, 'algorithm/reinforce-pp': online, 'algorithm/reinforce-pp-baseline': online, 'algorithm/dpo': ['agent'] });
   });
 
   it.each(pkg.plugins.map((p) => [`${p.kind}/${p.name}`, p] as const))('%s has a strict options schema with a description on every property', (_, p) => {

@@ -3,6 +3,7 @@ import { gptAgent } from './plugins/gpt-agent';
 import { pretrainPlugin } from './jobs/pretrain';
 import { promptsEnvironment } from './environment';
 import { evalPromptsJob } from './corpus';
+import { corpusTextJob } from './corpus/corpus-text-job';
 
 export { GPTModel } from './model/gpt';
 export type { LayerCache } from './model/gpt';
@@ -25,7 +26,8 @@ export { gptAgentOptionsSchema, type GPTAgentOptions } from './plugins/gpt.optio
 export { promptsOptionsSchema, type PromptsOptions } from './environment/prompts.options';
 export { promptsEnvironment, PromptEnvironment } from './environment';
 export { evalPromptsJob, loadCorpus, corpusSpecSchema, buildEvalPrompts, writeEvalPrompts } from './corpus';
+export { corpusTextJob, CorpusTextJob, corpusTextOptionsSchema } from './corpus/corpus-text-job';
 export { writeCheckpoint, readCheckpoint, checkTensorShapes } from './checkpoint';
 
 /** The package's plugins: data only, nothing registers on import. */
-export default definePackage({ plugins: [gptAgent, pretrainPlugin, promptsEnvironment, evalPromptsJob] });
+export default definePackage({ plugins: [gptAgent, pretrainPlugin, promptsEnvironment, evalPromptsJob, corpusTextJob] });

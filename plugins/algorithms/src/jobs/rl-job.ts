@@ -23,6 +23,7 @@ import {
   type OfflineAlgorithm,
   type OnlineAlgorithm,
   type PolicyModel,
+  type Prompt,
   type ResolvedRecipe,
   type RewardSet,
   type Rng,
@@ -30,6 +31,7 @@ import {
   type RunDirectory,
   type TensorRuntime,
 } from '@rlhfjs/core';
+import { dynamicSampling, type Collected } from './dynamic-sampling';
 
 /** `state.json` of a checkpoint (the format runs written before this file moved also use). */
 interface LoopState {
@@ -109,16 +111,68 @@ export class RLJob implements Job {
   }
 
   private async onlineStep(slots: OnlineSlots, step: number): Promise<Metrics> {
-    const { tf } = this.p.runtime;
-    const { algorithm, agent, reference, rewards, kl } = slots;
+    const { algorithm, kl } = slots;
     const env = slots.environment;
     const dataRng = this.dataRng;
-    const policy = agent.policy;
-    const tokenizer = policy.tokenizer;
     const { promptsPerIteration, samplesPerPrompt } = algorithm.batch;
 
     const t0 = performance.now();
     const prompts = env.nextBatch(promptsPerIteration, dataRng);
+    let collected = await this.collect(slots, prompts, step, t0);
+    const times = collected.times;
+    let sampling: Metrics = {};
+    const ds = algorithm.batch.dynamicSampling;
+    if (ds) {
+      const res = await dynamicSampling(collected, ds, samplesPerPrompt, async (n) => {
+        const more = await this.collect(slots, env.nextBatch(n, dataRng), step, performance.now());
+        for (const k of ['generate', 'reference', 'score'] as const) times[k] += more.times[k];
+        return more;
+      });
+      collected = { ...res.batch, times };
+      sampling = res.metrics;
+    }
+    const { rollout, refLogprobs, samples, combined } = collected;
+    const t3 = performance.now();
+
+    const beta = kl.value;
+    const res = await algorithm.update({ rollout, scores: combined.scores, refLogprobs, beta, iteration: step });
+    const t4 = performance.now();
+    kl.update(res.kl, rollout.responseIds.length);
+
+    const genTokens = rollout.responseIds.reduce((a, r) => a + r.length, 0);
+    const metrics: Metrics = {
+      ...res.metrics,
+      ...sampling,
+      'score/mean': mean(combined.scores),
+      'score/std': std(combined.scores),
+      'kl/mean': res.kl,
+      'kl/beta': beta,
+      'response/length_mean': genTokens / rollout.responseIds.length,
+      'perf/generate_s': times.generate,
+      'perf/reference_s': times.reference,
+      'perf/score_s': times.score,
+      'perf/update_s': (t4 - t3) / 1000,
+      'perf/step_s': (t4 - t0) / 1000,
+      'perf/tokens_per_s': genTokens / times.generate,
+    };
+    for (const [name, scores] of Object.entries(combined.perSource)) metrics[`reward/${name}`] = mean(scores);
+    // a few completions per step, so a run can be read as well as plotted
+    const shown = samples.slice(0, 2).map((s, i) => JSON.stringify({ step, prompt: s.prompt, completion: s.completion, score: combined.scores[i] }) + '\n');
+    fs.appendFileSync(this.p.runDir.file(SAMPLES_FILE), shown.join(''));
+    return metrics;
+  }
+
+  /**
+   * One round of sampling for `prompts`: each encoded once and sampled samplesPerPrompt times, the
+   * reference log-probs of the completions, and their scores. `t0` is when the round began (the
+   * prompts' draw), for the timings in seconds.
+   */
+  private async collect(slots: OnlineSlots, prompts: Prompt[], step: number, t0: number): Promise<Collected & { times: { generate: number; reference: number; score: number } }> {
+    const { tf } = this.p.runtime;
+    const { algorithm, agent, reference, rewards } = slots;
+    const policy = agent.policy;
+    const tokenizer = policy.tokenizer;
+    const { samplesPerPrompt } = algorithm.batch;
     const maxPrompt = Math.max(1, policy.contextSize - agent.sampling.maxNewTokens);
     const promptIds: number[][] = [];
     const rowsPrompt: typeof prompts = [];
@@ -146,32 +200,7 @@ export class RLJob implements Job {
     const samples = rollout.completions.map((completion, i) => ({ prompt: rollout.prompts[i] ?? rowsPrompt[i].text, completion, promptId: rowsPrompt[i].id }));
     const combined = await rewards.score(samples, { step, model: this.p.runDir.path });
     const t3 = performance.now();
-
-    const beta = kl.value;
-    const res = await algorithm.update({ rollout, scores: combined.scores, refLogprobs, beta, iteration: step });
-    const t4 = performance.now();
-    kl.update(res.kl, rollout.responseIds.length);
-
-    const genTokens = rollout.responseIds.reduce((a, r) => a + r.length, 0);
-    const metrics: Metrics = {
-      ...res.metrics,
-      'score/mean': mean(combined.scores),
-      'score/std': std(combined.scores),
-      'kl/mean': res.kl,
-      'kl/beta': beta,
-      'response/length_mean': genTokens / rollout.responseIds.length,
-      'perf/generate_s': (t1 - t0) / 1000,
-      'perf/reference_s': (t2 - t1) / 1000,
-      'perf/score_s': (t3 - t2) / 1000,
-      'perf/update_s': (t4 - t3) / 1000,
-      'perf/step_s': (t4 - t0) / 1000,
-      'perf/tokens_per_s': genTokens / ((t1 - t0) / 1000),
-    };
-    for (const [name, scores] of Object.entries(combined.perSource)) metrics[`reward/${name}`] = mean(scores);
-    // a few completions per step, so a run can be read as well as plotted
-    const shown = samples.slice(0, 2).map((s, i) => JSON.stringify({ step, prompt: s.prompt, completion: s.completion, score: combined.scores[i] }) + '\n');
-    fs.appendFileSync(this.p.runDir.file(SAMPLES_FILE), shown.join(''));
-    return metrics;
+    return { rollout, refLogprobs, samples, combined, times: { generate: (t1 - t0) / 1000, reference: (t2 - t1) / 1000, score: (t3 - t2) / 1000 } };
   }
 
   private async offlineStep(algorithm: OfflineAlgorithm, step: number): Promise<Metrics> {

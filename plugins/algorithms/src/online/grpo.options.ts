@@ -1,6 +1,8 @@
 import type { OptionsOf } from '@rlhfjs/core';
 import { batchProperties, optimizerProperties } from '../batch-schema';
 import { KL_ESTIMATORS } from '../math/kl-estimators';
+import { familyLossProperties, groupAdvantageProperties } from '../losses/family.options';
+import { ptxProperties } from '../losses/ptx';
 
 /** Options of the `grpo` algorithm: the schema, and the type derived from it. */
 export const grpoOptionsSchema = {
@@ -24,6 +26,10 @@ export const grpoOptionsSchema = {
       default: 'k3',
       description: 'Per-token KL estimate in the loss term β·KL: k3 = (r−1) − log r with r = π_ref/π (the GRPO paper\'s choice), or k1, abs, k2 (= mse). β comes from the klController (fixed 0.04 in the paper).',
     },
+    ...familyLossProperties,
+    lossAggregation: { ...familyLossProperties.lossAggregation, default: 'seq-mean-token-mean' },
+    ...groupAdvantageProperties,
+    ...ptxProperties,
   },
 } as const;
 

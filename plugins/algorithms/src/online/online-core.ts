@@ -30,6 +30,7 @@ import { maskedMean } from '../math/masked';
 import { checkExperience } from './experience-check';
 import { iterationMetrics } from './metrics';
 import { ONLINE_REQUIRES } from './requires';
+import { createPtxTerm, ptxMetrics, withPtx, type PtxOptions, type PtxState, type PtxTerm } from '../losses/ptx';
 
 export interface MinibatchContext {
   /** Sample indices of this minibatch, in the order of the packed rows. */
@@ -60,6 +61,8 @@ export interface OnlineCoreSettings {
   maxGradNorm: number | null;
   minibatchSize: number;
   epochs: number;
+  /** The agent's maxNewTokens, the largest completion length (Dr. GRPO's normaliser, DAPO's L_max); absent without an agent. */
+  maxNewTokens?: number;
 }
 
 /** The old policy of an iteration: {@link OnlineCore.forwardNoGrad} before any update. */
@@ -90,6 +93,8 @@ const STATE_FILE = 'algorithm-state.json';
 export class OnlineCore {
   readonly optimizer: AdamW;
   readonly padId: number;
+  /** PPO-ptx's pretraining term, added to every minibatch step's loss when the options ask for it (../losses/ptx.ts). */
+  ptx?: PtxTerm;
 
   constructor(
     readonly tf: TF,
@@ -120,11 +125,12 @@ export class OnlineCore {
       (mb) => {
         const { total, report = {} } = p.loss(mb);
         if (mb.out.entropy) report.entropy = maskedMean(tf, mb.out.entropy, mb.packed.responseMask);
-        return { total, report };
+        return this.ptx ? withPtx(tf, this.ptx, total, report) : { total, report };
       },
       p.shouldApply,
     );
     const own = p.metrics(res);
+    if (this.ptx) Object.assign(own, ptxMetrics(this.ptx, exp.iteration));
     const { metrics, kl } = iterationMetrics(exp.scores, old.logprobs, exp.refLogprobs, exp.beta, p.penaltyKl);
     return { kl, metrics: { ...metrics, ...res.means, ...own, 'perf/algorithm_s': (performance.now() - t0) / 1000 } };
   }
@@ -214,7 +220,7 @@ export class OnlineCore {
   async saveState(dir: string, extra: Record<string, unknown>): Promise<void> {
     fs.mkdirSync(dir, { recursive: true });
     await this.optimizer.save(dir);
-    writeJsonAtomic(path.join(dir, STATE_FILE), { algorithm: this.settings.plugin, rng: this.rng.getState(), ...extra });
+    writeJsonAtomic(path.join(dir, STATE_FILE), { algorithm: this.settings.plugin, rng: this.rng.getState(), ...extra, ...(this.ptx ? { ptx: this.ptx.getState() } : {}) });
   }
 
   /** Restores the optimiser and the random stream; returns the algorithm's own saved fields. */
@@ -227,6 +233,7 @@ export class OnlineCore {
     }
     await this.optimizer.load(dir);
     this.rng.setState(state.rng);
+    if (this.ptx && state.ptx) this.ptx.setState(state.ptx as PtxState);
     return state;
   }
 }
@@ -276,7 +283,7 @@ export abstract class OnlineAlgorithmBase<O> {
 }
 
 /** The options every online algorithm has: the batch sizes and the optimiser's. */
-export type OnlineOptions = BatchOptions & { learningRate: number; maxGradNorm: number | null };
+export type OnlineOptions = BatchOptions & { learningRate: number; maxGradNorm: number | null; ptxCoef: number; ptx?: PtxOptions };
 
 /**
  * Declare an online algorithm plugin: kind `algorithm`, the slots every online loop needs, and a
@@ -308,7 +315,9 @@ export function defineOnlineAlgorithm<O extends OnlineOptions>(def: {
       def.checkPolicy?.(policy, ctx);
       const b = resolveBatch(options, plugin, pointer, def.algorithm.minSamplesPerPrompt);
       const rng = container.resolve(Tokens.Rng).fork(plugin);
-      const core = new OnlineCore(tf, policy, rng, { plugin: def.name, learningRate: options.learningRate, maxGradNorm: options.maxGradNorm, minibatchSize: b.minibatchSize, epochs: b.epochs });
+      const core = new OnlineCore(tf, policy, rng, { plugin: def.name, learningRate: options.learningRate, maxGradNorm: options.maxGradNorm, minibatchSize: b.minibatchSize, epochs: b.epochs, maxNewTokens: container.isRegistered(Tokens.Agent) ? container.resolve(Tokens.Agent).sampling.maxNewTokens : undefined });
+      // its own stream (a fork reads the parent's state without drawing from it), so the other draws stay as they were
+      core.ptx = createPtxTerm(tf, policy, container.resolve(Tokens.Rng).fork(`${plugin}/ptx`), options, { resolvePath: ctx.resolvePath, pointer, plugin });
       return new def.algorithm(core, { promptsPerIteration: b.promptsPerIteration, samplesPerPrompt: b.samplesPerPrompt }, options);
     },
   });

@@ -1,5 +1,6 @@
 import type { OptionsOf } from '@rlhfjs/core';
 import { KL_ESTIMATOR_FORMULAS, batchProperties, optimizerProperties } from '../batch-schema';
+import { ptxProperties } from '../losses/ptx';
 import { KL_ESTIMATORS } from '../math/kl-estimators';
 
 /** Options of the `ppo` algorithm: the schema, and the type derived from it. */
@@ -30,6 +31,7 @@ export const ppoOptionsSchema = {
     },
     whitenRewards: { type: 'boolean', default: false, description: 'Scale the per-token rewards to unit variance before GAE (lm-human-preferences does; TRL classic does not).' },
     klEstimator: { type: 'string', enum: KL_ESTIMATORS, default: 'k1', description: `Per-token KL estimate in the reward: ${KL_ESTIMATOR_FORMULAS}.` },
+    ...ptxProperties,
   },
 } as const;
 

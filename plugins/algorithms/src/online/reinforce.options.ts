@@ -1,5 +1,6 @@
 import type { OptionsOf } from '@rlhfjs/core';
 import { batchProperties, optimizerProperties, sequencePenaltyKlEstimator } from '../batch-schema';
+import { ptxProperties } from '../losses/ptx';
 
 /** Options of the `reinforce` algorithm: the schema, and the type derived from it. */
 export const reinforceOptionsSchema = {
@@ -22,6 +23,7 @@ export const reinforceOptionsSchema = {
       description: 'Decay of the baseline b ← decay·b + (1−decay)·mean(R) after each iteration; 0 uses only the last iteration. The first iteration uses its own mean.',
     },
     klEstimator: sequencePenaltyKlEstimator,
+    ...ptxProperties,
   },
 } as const;
 

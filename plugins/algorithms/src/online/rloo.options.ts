@@ -1,5 +1,6 @@
 import type { OptionsOf } from '@rlhfjs/core';
 import { batchProperties, optimizerProperties, sequencePenaltyKlEstimator } from '../batch-schema';
+import { ptxProperties } from '../losses/ptx';
 
 /** Options of the `rloo` algorithm: the schema, and the type derived from it. */
 export const rlooOptionsSchema = {
@@ -18,6 +19,7 @@ export const rlooOptionsSchema = {
     clipRange: { type: 'number', exclusiveMinimum: 0, default: 0.2, description: 'Ratio clip ε, used when epochs > 1 or minibatches make the update off-policy (TRL: 0.2).' },
     normalizeAdvantages: { type: 'boolean', default: false, description: 'Whiten the advantages over the iteration (TRL normalize_advantage, off by default).' },
     klEstimator: sequencePenaltyKlEstimator,
+    ...ptxProperties,
   },
 } as const;
 
