@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   DiagnosticError,
+  ScaleOut,
   Tokens,
   atomicWriteFileSync,
   definePlugin,
@@ -65,6 +66,8 @@ export interface RLJobParts {
   /** The run's root random stream; the loop forks its own streams from it. */
   rng: Rng;
   slots: OnlineSlots | OfflineSlots;
+  /** Resolves a path of the recipe (relative to the recipe file). */
+  resolvePath: (p: string) => string;
 }
 
 const SAMPLES_FILE = 'samples.jsonl';
@@ -77,6 +80,8 @@ const SAMPLES_FILE = 'samples.jsonl';
 export class RLJob implements Job {
   private readonly rolloutRng: Rng;
   private readonly dataRng: Rng;
+  /** `runtime.workers`: the iteration's rollout in chunks, in this process or on workers. */
+  private scale: ScaleOut | undefined;
 
   constructor(private readonly p: RLJobParts) {
     this.rolloutRng = p.rng.fork('rollout');
@@ -93,6 +98,15 @@ export class RLJob implements Job {
 
     let last: Metrics = {};
     try {
+      if (slots.mode === 'online' && recipe.runtime.workers) {
+        this.scale = await ScaleOut.open({
+          recipe,
+          parts: { tf: this.p.runtime.tf, agent: slots.agent, reference: slots.reference, rewards: slots.rewards },
+          runDir: runDir.path,
+          resolvePath: this.p.resolvePath,
+          log: (line) => process.stderr.write(`${line}\n`),
+        });
+      }
       for (let step = start; step < total; step++) {
         if (ctx.signal?.aborted) break;
         last = slots.mode === 'online' ? await this.onlineStep(slots, step) : await this.offlineStep(slots.algorithm, step);
@@ -101,6 +115,7 @@ export class RLJob implements Job {
         if ((every > 0 && (step + 1) % every === 0) || step + 1 === total) await checkpoint(step + 1);
       }
     } finally {
+      await this.scale?.close();
       if (slots.mode === 'online') await slots.rewards.close();
     }
     const policyDir = runDir.file('final');
@@ -119,6 +134,7 @@ export class RLJob implements Job {
 
     const t0 = performance.now();
     const prompts = env.nextBatch(promptsPerIteration, dataRng);
+    if (this.scale) return this.scaledStep(slots, step, prompts, t0);
     const maxPrompt = Math.max(1, policy.contextSize - agent.sampling.maxNewTokens);
     const promptIds: number[][] = [];
     const rowsPrompt: typeof prompts = [];
@@ -169,6 +185,49 @@ export class RLJob implements Job {
     };
     for (const [name, scores] of Object.entries(combined.perSource)) metrics[`reward/${name}`] = mean(scores);
     // a few completions per step, so a run can be read as well as plotted
+    const shown = samples.slice(0, 2).map((s, i) => JSON.stringify({ step, prompt: s.prompt, completion: s.completion, score: combined.scores[i] }) + '\n');
+    fs.appendFileSync(this.p.runDir.file(SAMPLES_FILE), shown.join(''));
+    return metrics;
+  }
+
+  /**
+   * An iteration under `runtime.workers`: the rollout, reference log-probs and raw rewards come from
+   * the chunks (one random stream per sample); the rewards are combined here, in prompt order, and
+   * the update, KL controller and metrics are those of {@link onlineStep}.
+   */
+  private async scaledStep(slots: OnlineSlots, step: number, prompts: ReturnType<Environment['nextBatch']>, t0: number): Promise<Metrics> {
+    const { algorithm, agent, rewards, kl } = slots;
+    const r = await this.scale!.rollout(step, prompts, algorithm.batch.samplesPerPrompt, agent.policy);
+    const { rollout, refLogprobs } = r;
+    const t1 = performance.now();
+    const combined = rewards.combine(r.scores, step, rollout.responseIds.length);
+    const samples = rollout.completions.map((completion, i) => ({ prompt: rollout.prompts[i] ?? r.promptTexts[i], completion, promptId: r.promptIds[i] }));
+    const t3 = performance.now();
+
+    const beta = kl.value;
+    const res = await algorithm.update({ rollout, scores: combined.scores, refLogprobs, beta, iteration: step });
+    const t4 = performance.now();
+    kl.update(res.kl, rollout.responseIds.length);
+
+    const genTokens = rollout.responseIds.reduce((a, x) => a + x.length, 0);
+    const metrics: Metrics = {
+      ...res.metrics,
+      'score/mean': mean(combined.scores),
+      'score/std': std(combined.scores),
+      'kl/mean': res.kl,
+      'kl/beta': beta,
+      'response/length_mean': genTokens / rollout.responseIds.length,
+      // wall time of the whole fan-out (publication, queue, generation, reference and rewards on the workers)
+      'perf/generate_s': (t1 - t0) / 1000,
+      // summed over the chunks (on the workers, these overlap)
+      'perf/reference_s': r.timings.reference_s,
+      'perf/score_s': r.timings.score_s + (t3 - t1) / 1000,
+      'perf/publish_s': r.publish_s,
+      'perf/update_s': (t4 - t3) / 1000,
+      'perf/step_s': (t4 - t0) / 1000,
+      'perf/tokens_per_s': genTokens / ((t1 - t0) / 1000),
+    };
+    for (const [name, scores] of Object.entries(combined.perSource)) metrics[`reward/${name}`] = mean(scores);
     const shown = samples.slice(0, 2).map((s, i) => JSON.stringify({ step, prompt: s.prompt, completion: s.completion, score: combined.scores[i] }) + '\n');
     fs.appendFileSync(this.p.runDir.file(SAMPLES_FILE), shown.join(''));
     return metrics;
@@ -237,11 +296,11 @@ export const rlJobPlugin = definePlugin({
   // environment, rewards and klController are needed by online algorithms only: those declare them
   // in their own `requires`, and create() checks them for any online algorithm
   requires: ['agent', 'algorithm'],
-  create: ({ container: c }) => {
+  create: ({ container: c, resolvePath }) => {
     const recipe = c.resolve(Tokens.Recipe);
     const algorithm = c.resolve(Tokens.Algorithm);
     const agent = c.resolve(Tokens.Agent);
-    const base = { recipe, runtime: c.resolve(Tokens.Runtime), runDir: c.resolve(Tokens.RunDir), policy: agent.policy, rng: c.resolve(Tokens.Rng) };
+    const base = { recipe, runtime: c.resolve(Tokens.Runtime), runDir: c.resolve(Tokens.RunDir), policy: agent.policy, rng: c.resolve(Tokens.Rng), resolvePath };
     if (algorithm.mode === 'offline') return new RLJob({ ...base, slots: { mode: 'offline', algorithm } });
     const missing = ONLINE_SLOTS.filter((s) => !c.isRegistered(s.token));
     if (missing.length) {
