@@ -31,6 +31,7 @@ export function startRolloutWorker(parts: ChunkParts, redis: RedisHandle, s: Wor
   let loaded: string | undefined;
   const processor = async (job: Job): Promise<ChunkResult | { stale: true }> => {
     const data = job.data as ChunkJob;
+    s.log?.(`start job ${job.id}: chunk ${data.chunk} of iteration ${data.iteration} of run ${data.run}`);
     const current = await redis.get(attemptKey(s.queue, data.run));
     if (current !== data.attempt) {
       s.log?.(`discarded job ${job.id}: attempt ${data.attempt} of run ${data.run} is not its current one (${current ?? 'none'})`);
@@ -44,6 +45,7 @@ export function startRolloutWorker(parts: ChunkParts, redis: RedisHandle, s: Wor
       s.log?.(`loaded policy version ${data.version} of run ${data.run}`);
     }
     const out = await computeChunk(parts, data);
+    s.log?.(`done job ${job.id}`);
     return { ...out, run: data.run, attempt: data.attempt, iteration: data.iteration, version: data.version, chunk: data.chunk };
   };
   const worker = new Worker(queueNames(s.queue).rollout, processor, {
@@ -54,6 +56,7 @@ export function startRolloutWorker(parts: ChunkParts, redis: RedisHandle, s: Wor
     maxStalledCount: s.maxStalledCount,
   });
   worker.on('failed', (job, err) => s.log?.(`job ${job?.id ?? '?'} failed: ${err.message}`));
+  worker.on('stalled', (id) => s.log?.(`job ${id} stalled (its worker stopped renewing the lock): back to the queue`));
   worker.on('error', (err) => s.log?.(`worker error: ${err.message}`));
   const done = new Promise<void>((resolve) => worker.on('closed', () => resolve()));
   return { worker, done };
