@@ -71,8 +71,10 @@ maybe('runtime.workers on BullMQ and Redis', () => {
     child.stderr!.on('data', (d) => (stderr += String(d)));
     const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? -1)));
     if (code !== 0) throw new Error(`rlhf train ${out} failed (${code}): ${stderr}`);
+    lastStderr = stderr;
     return metrics(out);
   };
+  let lastStderr = '';
   /** Which workers took a job of the run whose key starts with the run folder's name. */
   const served = (run: string) => workers.filter((w) => w.log.some((l) => l.startsWith('done job') && l.includes(`${path.basename(run)}-`)));
 
@@ -96,6 +98,14 @@ maybe('runtime.workers on BullMQ and Redis', () => {
     const plain = rlhfSync(['train', 'tiny-ppo.yaml', '--out', 'runs/plain', '--set', 'algorithm.options.promptsPerIteration=6', '--set', 'algorithm.options.samplesPerPrompt=2', '--set', `runtime.steps=${STEPS}`], project.dir);
     expect(plain.code).toBe(0);
     expect(compareMetrics(inProcess, metrics('runs/plain')).identical).toBe(false);
+  });
+
+  test('count 2: the trainer starts two local workers itself, and stops them at the end', async () => {
+    for (const w of workers.splice(0)) w.child.kill('SIGKILL');
+    const rows = await train('runs/local2', ['runtime.workers.count=2']);
+    expect(compareMetrics(metrics('runs/w0'), rows)).toEqual({ identical: true, stepsCompared: STEPS });
+    // the jobs were done by the trainer's own workers, whose output it relays
+    expect(lastStderr).toMatch(/\[worker [01]\] done job local2-/);
   });
 
   test('a worker SIGKILLed mid-job: another takes its chunk, and the metrics are unchanged', async () => {
