@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { compareMetrics, readMetricsFile } from '@rlhfjs/core';
 import { killAfterCheckpoint, latestStep, makeRlProject, rlhfAsync, rlhfSync } from './rl-project';
 import { findRedisServer, startRedis } from '../helpers/redis';
@@ -147,6 +147,33 @@ maybe('runtime.workers on BullMQ and Redis', () => {
     const cmp = compareMetrics(metrics('runs/w0'), metrics('runs/killed-trainer'));
     console.log(`trainer killed after step ${at} and resumed: ${JSON.stringify(cmp)}`);
     expect(cmp).toEqual({ identical: true, stepsCompared: STEPS });
+  });
+
+  test('offPolicySteps 1: the same numbers in process and on workers, one update behind from step 1, and a resume mid-pipeline', async () => {
+    const off = ['runtime.workers.offPolicySteps=1'];
+    const inProcess = await train('runs/off0', [...off, 'runtime.workers.count=0']);
+    const onWorkers = await train('runs/off2', [...off, 'runtime.workers.count=2']);
+    expect(compareMetrics(inProcess, onWorkers)).toEqual({ identical: true, stepsCompared: STEPS });
+    // step 0 samples the starting policy either way; step 1 learns from samples of the policy before update 0
+    const sync = metrics('runs/w0');
+    const cmp = compareMetrics(sync, inProcess);
+    expect(cmp.identical).toBe(false);
+    expect(cmp.first?.step).toBe(1);
+    const manifest = JSON.parse(fs.readFileSync(path.join(project.dir, 'runs/off2/manifest.json'), 'utf8'));
+    expect(manifest.scaleOut).toMatchObject({ offPolicySteps: 1, count: 2, chunkSize: 2 });
+
+    const dir = path.join(project.dir, 'runs/off-killed');
+    await killAfterCheckpoint(['train', 'tiny-workers.yaml', '--out', 'runs/off-killed', '--set', off[0], '--set', 'runtime.workers.count=2'], project.dir, dir, 1);
+    const at = latestStep(dir);
+    expect(at).toBeLessThan(STEPS);
+    // the killed trainer's own workers notice it is gone and stop
+    const orphans = () => spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes(`worker ${dir}`));
+    for (let i = 0; i < 100 && orphans().length; i++) await new Promise((res) => setTimeout(res, 100));
+    expect(orphans()).toEqual([]);
+    expect(fs.existsSync(path.join(dir, 'checkpoints', `step-${String(at).padStart(6, '0')}`, 'pending-rollout.json'))).toBe(true);
+    const r = rlhfSync(['train', '--resume', 'runs/off-killed'], project.dir);
+    expect(r.code).toBe(0);
+    expect(compareMetrics(inProcess, metrics('runs/off-killed'))).toEqual({ identical: true, stepsCompared: STEPS });
   });
 
   test('Redis unreachable: a clear error naming the URL, after bounded retries', async () => {

@@ -112,6 +112,11 @@ export const recipeSchema = {
             lockDurationMs: { type: 'integer', minimum: 100, default: 60000, description: 'BullMQ lock on a running job, in ms: a worker that does not renew it for this long (killed, or busier than this on one chunk) has stalled, and its chunk goes to another worker. Keep it above the time of one chunk.' },
             stalledIntervalMs: { type: 'integer', minimum: 100, default: 30000, description: 'How often workers look for stalled jobs, in ms.' },
             maxStalledCount: { type: 'integer', minimum: 0, default: 2, description: 'How many times a job may stall before it fails.' },
+            offPolicySteps: {
+              enum: [0, 1],
+              default: 0,
+              description: '1: one-step-off pipelining. The rollout of iteration t+1 is generated (with the policy before update t) while the trainer updates on iteration t, so the samples an update learns from are one update old; the algorithms\' importance ratio is still taken to the policy at the start of the update. Changes the numbers; recorded in the manifest. 0: each rollout uses the policy it updates.',
+            },
           },
         },
       },

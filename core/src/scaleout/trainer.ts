@@ -71,25 +71,45 @@ export class ScaleOut {
 
   /** What the manifest records. */
   describe(): Record<string, unknown> {
-    return { count: this.cfg.count ?? null, chunkSize: this.cfg.chunkSize, queue: this.queue ? queueBase(this.ctx.recipe) : null, run: this.run, attempt: this.attempt, streams: 'per-sample (seed, iteration, prompt, sample)' };
+    return {
+      count: this.cfg.count ?? null,
+      chunkSize: this.cfg.chunkSize,
+      offPolicySteps: this.cfg.offPolicySteps,
+      queue: this.queue ? queueBase(this.ctx.recipe) : null,
+      run: this.run,
+      attempt: this.attempt,
+      streams: 'per sample: (seed, iteration, prompt index, sample index)',
+    };
   }
 
-  /** The rollout of `iteration` over `prompts` with the policy as it is now (version = iteration). */
-  async rollout(iteration: number, prompts: readonly Prompt[], samplesPerPrompt: number, policy: PolicyModel): Promise<ScaledRollout> {
+  /** The rollout of `iteration` over `prompts` with the policy as it is now, which is version `version` (the updates applied so far). */
+  async rollout(iteration: number, version: number, prompts: readonly Prompt[], samplesPerPrompt: number, policy: PolicyModel): Promise<ScaledRollout> {
+    return (await this.start(iteration, version, prompts, samplesPerPrompt, policy)).result;
+  }
+
+  /**
+   * Start the rollout of `iteration`: on return, the policy's weights have been published (so the
+   * caller may update the policy) and the chunks are on the queue; `result` waits for them. In the
+   * trainer's process (`count: 0`) the chunks are computed before this returns.
+   */
+  async start(iteration: number, version: number, prompts: readonly Prompt[], samplesPerPrompt: number, policy: PolicyModel): Promise<{ result: Promise<ScaledRollout> }> {
     const chunks = splitPrompts(prompts, this.cfg.chunkSize);
-    const base = { run: this.run, attempt: this.attempt, iteration, version: iteration, seed: this.ctx.recipe.runtime.seed, samplesPerPrompt, model: this.ctx.runDir };
+    const base = { run: this.run, attempt: this.attempt, iteration, version, seed: this.ctx.recipe.runtime.seed, samplesPerPrompt, model: this.ctx.runDir };
     if (!this.queue) {
       const outs: ChunkOutput[] = [];
       for (const c of chunks) outs.push(await computeChunk(this.ctx.parts, { ...base, prompts: c }));
-      return { ...mergeChunks(outs), publish_s: 0, chunks: chunks.length };
+      return { result: Promise.resolve({ ...mergeChunks(outs), publish_s: 0, chunks: chunks.length }) };
     }
     const t0 = performance.now();
-    const weights = await publishWeights(this.queue.weights, policy, { run: this.run, attempt: this.attempt, version: iteration });
+    const weights = await publishWeights(this.queue.weights, policy, { run: this.run, attempt: this.attempt, version });
     const publish_s = (performance.now() - t0) / 1000;
     const jobs: ChunkJob[] = chunks.map((c, i) => ({ ...base, weights, chunk: i, prompts: c }));
-    const parent = await this.queue.dispatcher.submit(iteration, jobs);
-    const results = await this.queue.dispatcher.collect(parent, jobs);
-    return { ...mergeChunks(results), publish_s, chunks: chunks.length };
+    const dispatcher = this.queue.dispatcher;
+    const parent = await dispatcher.submit(iteration, jobs);
+    const result = dispatcher.collect(parent, jobs).then((results) => ({ ...mergeChunks(results), publish_s, chunks: chunks.length }));
+    // awaited by the caller later; a failure is reported then, not as an unhandled rejection now
+    result.catch(() => undefined);
+    return { result };
   }
 
   async close(): Promise<void> {
@@ -103,7 +123,7 @@ export class ScaleOut {
 /** `rlhf worker <run-dir> --redis <url>` as a child process, its output prefixed and passed on. */
 function startLocalWorker(runDir: string, redis: string, log: (line: string) => void, i: number): ChildProcess {
   const cli = path.resolve(__dirname, '..', '..', 'bin', 'rlhf.js');
-  const child = spawn(process.execPath, [cli, 'worker', runDir, '--redis', redis], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cli, 'worker', runDir, '--redis', redis, '--stop-with-parent'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const relay = (d: Buffer) => {
     for (const line of String(d).split('\n')) if (line.trim()) log(`[worker ${i}] ${line}`);
   };

@@ -29,7 +29,8 @@ export function registerWorker(cli: Argv, h: CommandHelpers): void {
         .option('redis', { type: 'string', describe: 'Redis URL (default: runtime.workers.redis of the recipe)' })
         .option('weights', { type: 'string', describe: 'the shared weights folder (default: runtime.workers.weights, relative to the recipe)' })
         .option('concurrency', { type: 'number', default: 1, describe: 'jobs taken at once' })
-        .option('set', { type: 'string', array: true, describe: 'override recipe values, as for train' }),
+        .option('set', { type: 'string', array: true, describe: 'override recipe values, as for train' })
+        .option('stop-with-parent', { type: 'boolean', default: false, describe: 'stop when the process that started this one ends (how the trainer starts its own workers, runtime.workers.count)' }),
     async (a) => {
       const target = h.abs(a.target as string);
       let recipeFile = target;
@@ -77,6 +78,13 @@ export function registerWorker(cli: Argv, h: CommandHelpers): void {
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      if (a['stop-with-parent']) {
+        // a trainer killed outright cannot stop its workers: they notice that they were handed to another parent
+        const parent = process.ppid;
+        setInterval(() => {
+          if (process.ppid !== parent) stop();
+        }, 1000).unref();
+      }
       h.out(`worker ${process.pid}: taking rollout jobs from ${queueNames(queue).rollout} at ${redactRedisUrl(url)}, weights from ${weights}`);
       await done;
       await redis.quit();

@@ -29,7 +29,10 @@ import {
   type Rng,
   type RngState,
   type RunDirectory,
+  type ScaledRollout,
   type TensorRuntime,
+  type Manifest,
+  type Prompt,
 } from '@rlhfjs/core';
 
 /** `state.json` of a checkpoint (the format runs written before this file moved also use). */
@@ -71,6 +74,8 @@ export interface RLJobParts {
 }
 
 const SAMPLES_FILE = 'samples.jsonl';
+/** In a checkpoint of a run with `runtime.workers.offPolicySteps: 1`: the next iteration's rollout, already made. */
+const PENDING_FILE = 'pending-rollout.json';
 
 /**
  * The RL loop: rollout → score → update → KL controller → log → checkpoint. Everything it
@@ -82,6 +87,8 @@ export class RLJob implements Job {
   private readonly dataRng: Rng;
   /** `runtime.workers`: the iteration's rollout in chunks, in this process or on workers. */
   private scale: ScaleOut | undefined;
+  /** With `offPolicySteps: 1`: the next iteration's rollout, started before this iteration's update. */
+  private pending: { iteration: number; prompts: Prompt[]; result: Promise<ScaledRollout> } | undefined;
 
   constructor(private readonly p: RLJobParts) {
     this.rolloutRng = p.rng.fork('rollout');
@@ -106,6 +113,9 @@ export class RLJob implements Job {
           resolvePath: this.p.resolvePath,
           log: (line) => process.stderr.write(`${line}\n`),
         });
+        // which scale-out this start of the run used (offPolicySteps changes the numbers)
+        const manifest = runDir.readJson<Manifest>('manifest.json');
+        runDir.writeJson('manifest.json', { ...manifest, scaleOut: this.scale.describe() });
       }
       for (let step = start; step < total; step++) {
         if (ctx.signal?.aborted) break;
@@ -133,8 +143,8 @@ export class RLJob implements Job {
     const { promptsPerIteration, samplesPerPrompt } = algorithm.batch;
 
     const t0 = performance.now();
+    if (this.scale) return this.scaledStep(slots, step, t0);
     const prompts = env.nextBatch(promptsPerIteration, dataRng);
-    if (this.scale) return this.scaledStep(slots, step, prompts, t0);
     const maxPrompt = Math.max(1, policy.contextSize - agent.sampling.maxNewTokens);
     const promptIds: number[][] = [];
     const rowsPrompt: typeof prompts = [];
@@ -195,11 +205,28 @@ export class RLJob implements Job {
    * the chunks (one random stream per sample); the rewards are combined here, in prompt order, and
    * the update, KL controller and metrics are those of {@link onlineStep}.
    */
-  private async scaledStep(slots: OnlineSlots, step: number, prompts: ReturnType<Environment['nextBatch']>, t0: number): Promise<Metrics> {
-    const { algorithm, agent, rewards, kl } = slots;
-    const r = await this.scale!.rollout(step, prompts, algorithm.batch.samplesPerPrompt, agent.policy);
-    const { rollout, refLogprobs } = r;
+  private async scaledStep(slots: OnlineSlots, step: number, t0: number): Promise<Metrics> {
+    const { algorithm, agent, rewards, kl, environment: env } = slots;
+    const scale = this.scale!;
+    const { promptsPerIteration, samplesPerPrompt } = algorithm.batch;
+    // this iteration's rollout: started during the previous iteration (offPolicySteps 1), or now;
+    // the policy version is the number of updates applied when it starts
+    let current = this.pending?.iteration === step ? this.pending : undefined;
+    this.pending = undefined;
+    if (!current) {
+      const prompts = env.nextBatch(promptsPerIteration, this.dataRng);
+      current = { iteration: step, prompts, result: (await scale.start(step, step, prompts, samplesPerPrompt, agent.policy)).result };
+    }
+    const r = await current.result;
     const t1 = performance.now();
+    if (this.p.recipe.runtime.workers?.offPolicySteps === 1 && step + 1 < this.p.recipe.runtime.steps) {
+      // the next iteration's prompts (drawn in the same order as without pipelining) go out with
+      // the policy before this update; start() returns once its weights are published
+      const prompts = env.nextBatch(promptsPerIteration, this.dataRng);
+      this.pending = { iteration: step + 1, prompts, result: (await scale.start(step + 1, step, prompts, samplesPerPrompt, agent.policy)).result };
+    }
+    const tNext = performance.now();
+    const { rollout, refLogprobs } = r;
     const combined = rewards.combine(r.scores, step, rollout.responseIds.length);
     const samples = rollout.completions.map((completion, i) => ({ prompt: rollout.prompts[i] ?? r.promptTexts[i], completion, promptId: r.promptIds[i] }));
     const t3 = performance.now();
@@ -221,8 +248,9 @@ export class RLJob implements Job {
       'perf/generate_s': (t1 - t0) / 1000,
       // summed over the chunks (on the workers, these overlap)
       'perf/reference_s': r.timings.reference_s,
-      'perf/score_s': r.timings.score_s + (t3 - t1) / 1000,
+      'perf/score_s': r.timings.score_s + (t3 - tNext) / 1000,
       'perf/publish_s': r.publish_s,
+      'perf/next_rollout_start_s': (tNext - t1) / 1000,
       'perf/update_s': (t4 - t3) / 1000,
       'perf/step_s': (t4 - t0) / 1000,
       'perf/tokens_per_s': genTokens / ((t1 - t0) / 1000),
@@ -257,6 +285,14 @@ export class RLJob implements Job {
       rewardMoments: online ? online.rewards.moments.getState() : null,
     };
     writeJsonAtomic(path.join(dir, 'state.json'), state);
+    if (this.pending) {
+      // the next iteration's rollout was made by the policy before the last update, which this
+      // checkpoint does not hold: it is kept as it came back, so a resumed run uses the same one
+      const p = this.pending;
+      const result = await p.result;
+      this.pending = { ...p, result: Promise.resolve(result) };
+      writeJsonAtomic(path.join(dir, PENDING_FILE), { iteration: p.iteration, prompts: p.prompts, result });
+    }
   }
 
   /** Load what {@link saveCheckpoint} wrote into the freshly built components. */
@@ -277,6 +313,11 @@ export class RLJob implements Job {
     }
     this.rolloutRng.setState(state.rng.rollout);
     this.dataRng.setState(state.rng.data);
+    const pending = path.join(dir, PENDING_FILE);
+    if (fs.existsSync(pending)) {
+      const p = JSON.parse(fs.readFileSync(pending, 'utf8')) as { iteration: number; prompts: Prompt[]; result: ScaledRollout };
+      this.pending = { iteration: p.iteration, prompts: p.prompts, result: Promise.resolve(p.result) };
+    }
   }
 }
 
