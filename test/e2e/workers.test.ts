@@ -176,6 +176,22 @@ maybe('runtime.workers on BullMQ and Redis', () => {
     expect(compareMetrics(inProcess, metrics('runs/off-killed'))).toEqual({ identical: true, stepsCompared: STEPS });
   });
 
+  test('a worker that cannot load the weight version fails its job with a message, and the trainer stops naming it', async () => {
+    for (const w of workers.splice(0)) w.child.kill('SIGKILL');
+    // a worker that reads another (empty) weights folder than the trainer writes
+    fs.mkdirSync(path.join(project.dir, 'elsewhere'));
+    await startWorker(['--weights', 'elsewhere']);
+    const child = rlhfAsync(['train', 'tiny-workers.yaml', '--out', 'runs/bad-weights', '--set', 'runtime.workers.attempts=2'], project.dir);
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += String(d)));
+    const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? -1)));
+    if (code !== 1) console.log(stderr);
+    expect(code).toBe(1);
+    expect(stderr).toContain('a rollout job of iteration 0 failed on the workers after 2 tries');
+    expect(stderr).toContain(`cannot load policy version 0 of run bad-weights-`);
+    expect(stderr).toContain(path.join(project.dir, 'elsewhere', 'bad-weights-'));
+  });
+
   test('Redis unreachable: a clear error naming the URL, after bounded retries', async () => {
     const r = rlhfSync(['train', 'tiny-workers.yaml', '--out', 'runs/no-redis', '--set', 'runtime.workers.redis=redis://127.0.0.1:1'], project.dir);
     expect(r.code).toBe(1);

@@ -111,6 +111,9 @@ export class RolloutDispatcher {
       }
       await new Promise((r) => setTimeout(r, poll));
     }
+    // a chunk that failed all its tries: the parent leaves waiting-children with it counted as failed
+    const deps = await parent.getDependenciesCount();
+    if ((deps.failed ?? 0) > 0) throw await this.failure(expected);
     const values = Object.values(await parent.getChildrenValues()) as Array<ChunkResult | { stale: true }>;
     const byChunk = new Map<number, ChunkResult>();
     for (const v of values) if (v && !('stale' in v)) byChunk.set(v.chunk, v);
