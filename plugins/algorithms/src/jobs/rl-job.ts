@@ -342,7 +342,17 @@ export const rlJobPlugin = definePlugin({
     const algorithm = c.resolve(Tokens.Algorithm);
     const agent = c.resolve(Tokens.Agent);
     const base = { recipe, runtime: c.resolve(Tokens.Runtime), runDir: c.resolve(Tokens.RunDir), policy: agent.policy, rng: c.resolve(Tokens.Rng), resolvePath };
-    if (algorithm.mode === 'offline') return new RLJob({ ...base, slots: { mode: 'offline', algorithm } });
+    if (algorithm.mode === 'offline') {
+      if (recipe.runtime.workers) {
+        throw new DiagnosticError({
+          code: 'recipe/workers-offline',
+          pointer: '/runtime/workers',
+          message: `runtime.workers spreads rollouts over workers, but the offline algorithm "${recipe.algorithm?.use}" makes none`,
+          fix: 'remove runtime.workers from this recipe (it applies to online algorithms: ppo, rloo, grpo, reinforce)',
+        });
+      }
+      return new RLJob({ ...base, slots: { mode: 'offline', algorithm } });
+    }
     const missing = ONLINE_SLOTS.filter((s) => !c.isRegistered(s.token));
     if (missing.length) {
       throw new DiagnosticError(
