@@ -71,10 +71,11 @@ function wrap(url: string, raw: RespClient): RedisHandle {
   }
   const { createBunRedisClient } = require('bullmq') as typeof import('bullmq');
   const client = createBunRedisClient(raw as unknown as Parameters<typeof createBunRedisClient>[0]);
+  // through BullMQ's adapter, which reconnects (with a new raw client) when the connection drops
   return {
     connection: client,
-    get: async (k) => (await raw.send('GET', [k])) as string | null,
-    set: (k, v) => raw.send('SET', [k, v]),
+    get: (k) => client.get(k) as Promise<string | null>,
+    set: (k, v) => client.set(k, v),
     quit: async () => {
       await client.quit();
       raw.close();
