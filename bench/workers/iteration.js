@@ -82,7 +82,12 @@ async function main() {
       // the rollout: generation + reference + rewards (without workers these are three keys; with
       // workers perf/generate_s is the wall time of the whole fan-out, less what one-step-off hid)
       const rollout = set.length ? med('perf/generate_s') : median(m.map((x) => x['perf/generate_s'] + x['perf/reference_s'] + x['perf/score_s']));
-      rows.push({ label, step: med('perf/step_s'), fanout: rollout, publish: med('perf/publish_s'), update: med('perf/update_s') });
+      // worker time per job not spent computing its chunk (queue round trips, payload, loading the
+      // weights, waiting for the other worker's last job): (w · wait − Σ chunk compute) / jobs, for
+      // the synchronous runs with w workers
+      const w = set.length && !label.includes('one-step-off') ? Number(/"count":(\d)/.exec(set[0])?.[1] ?? 0) : 0;
+      const overhead = w > 0 ? median(m.map((x) => (w * x['perf/generate_s'] - x['perf/chunks_compute_s']) / x['perf/chunks'])) : NaN;
+      rows.push({ label, step: med('perf/step_s'), fanout: rollout, publish: med('perf/publish_s'), update: med('perf/update_s'), overhead });
     }
   } finally {
     redis.kill('SIGTERM');
@@ -92,8 +97,8 @@ async function main() {
   const f = (v) => (Number.isFinite(v) ? v.toFixed(3) : '—');
   console.log(`recipe ${path.relative(root, recipe)}, ${iterations} iterations (median of the last ${iterations - WARMUP}), chunkSize ${chunkSize}, ${os.cpus().length} CPUs, node ${process.version}`);
   console.log(`load average (1 min) before ${load0.toFixed(2)}, after ${os.loadavg()[0].toFixed(2)}: other work on the machine slows every configuration`);
-  console.log('configuration             s/iteration  speed-up   rollout s  publish s  update s');
-  for (const r of rows) console.log(`${r.label.padEnd(25)} ${f(r.step).padStart(11)}  ${(ref / r.step).toFixed(2).padStart(7)}x  ${f(r.fanout).padStart(9)}  ${f(r.publish).padStart(9)}  ${f(r.update).padStart(8)}`);
+  console.log('configuration             s/iteration  speed-up   rollout s  publish s  update s  overhead s/job');
+  for (const r of rows) console.log(`${r.label.padEnd(25)} ${f(r.step).padStart(11)}  ${(ref / r.step).toFixed(2).padStart(7)}x  ${f(r.fanout).padStart(9)}  ${f(r.publish).padStart(9)}  ${f(r.update).padStart(8)}  ${f(r.overhead).padStart(14)}`);
 }
 
 main().catch((err) => {

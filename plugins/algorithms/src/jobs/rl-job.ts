@@ -250,6 +250,9 @@ export class RLJob implements Job {
       'perf/reference_s': r.timings.reference_s,
       'perf/score_s': r.timings.score_s + (t3 - tNext) / 1000,
       'perf/publish_s': r.publish_s,
+      // the chunks' own compute (generation + reference + rewards), summed over the chunks
+      'perf/chunks_compute_s': r.timings.generate_s + r.timings.reference_s + r.timings.score_s,
+      'perf/chunks': r.chunks,
       'perf/next_rollout_start_s': (tNext - t1) / 1000,
       'perf/update_s': (t4 - t3) / 1000,
       'perf/step_s': (t4 - t0) / 1000,
