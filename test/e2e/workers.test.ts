@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { compareMetrics, readMetricsFile } from '@rlhfjs/core';
+import { RolloutDispatcher, attemptKey, compareMetrics, connectRedis, queueNames, readMetricsFile } from '@rlhfjs/core';
 import { killAfterCheckpoint, latestStep, makeRlProject, rlhfAsync, rlhfSync } from './rl-project';
 import { findRedisServer, startRedis } from '../helpers/redis';
 
@@ -190,6 +190,32 @@ maybe('runtime.workers on BullMQ and Redis', () => {
     expect(stderr).toContain('a rollout job of iteration 0 failed on the workers after 2 tries');
     expect(stderr).toContain(`cannot load policy version 0 of run bad-weights-`);
     expect(stderr).toContain(path.join(project.dir, 'elsewhere', 'bad-weights-'));
+  });
+
+  test('jobs of an earlier start of a run: queued ones are removed by the new start, a held one is discarded by its worker', async () => {
+    for (const w of workers.splice(0)) w.child.kill('SIGKILL');
+    const { Queue } = require('bullmq') as typeof import('bullmq');
+    const redisClient = await connectRedis(redis.url);
+    const names = queueNames('rlhf-tiny-workers');
+    const rollout = new Queue(names.rollout, { connection: redisClient.connection as never });
+    try {
+      // no worker runs: two jobs of attempt "old" of run "r" wait; a new start (attempt "new") removes them
+      for (const c of [0, 1]) await rollout.add('rollout', { run: 'r', attempt: 'old', iteration: 0, chunk: c }, { jobId: `r.old.0.${c}` });
+      const d = await RolloutDispatcher.open({ url: redis.url, queue: 'rlhf-tiny-workers', attempts: 1 }, redisClient, 'r', 'new');
+      await d.close();
+      expect(await rollout.getJob('r.old.0.0')).toBeUndefined();
+      expect(await rollout.getJob('r.old.0.1')).toBeUndefined();
+      // a job of attempt "old" that a worker takes anyway is answered stale, with no work
+      const job = await rollout.add('rollout', { run: 'r', attempt: 'old', iteration: 1, chunk: 0 }, { jobId: 'r.old.1.0' });
+      const w = await startWorker();
+      for (let i = 0; i < 200 && (await job.getState()) !== 'completed'; i++) await new Promise((res) => setTimeout(res, 50));
+      expect((await rollout.getJob('r.old.1.0'))?.returnvalue).toEqual({ stale: true });
+      expect(await redisClient.get(attemptKey('rlhf-tiny-workers', 'r'))).toBe('new');
+      expect(w.log.some((l) => l.startsWith('discarded job r.old.1.0: attempt old of run r is not its current one (new)'))).toBe(true);
+    } finally {
+      await rollout.close();
+      await redisClient.quit();
+    }
   });
 
   test('Redis unreachable: a clear error naming the URL, after bounded retries', async () => {
