@@ -42,3 +42,4 @@ export * from './eval/evaluate';
 export { writeReport, EVAL_FILE, type EvalResultRow } from './report/report';
 export { chartsFromMetrics } from './report/charts';
 export { writeComparison, comparisonCharts, emaSmooth } from './report/compare';
+export * from './scaleout';

@@ -5,6 +5,7 @@ import { registerReport } from './commands/report';
 import { registerEval } from './commands/eval';
 import { registerGenerate } from './commands/generate';
 import { registerTokenize } from './commands/tokenize';
+import { registerWorker } from './commands/worker';
 
 export interface CommandHelpers {
   io: CliIO;
@@ -14,12 +15,13 @@ export interface CommandHelpers {
   argv: string[];
 }
 
-/** Further commands (generate, tokenize, eval, reproduce, report, init), each in its own file under commands/. */
+/** Further commands (generate, tokenize, eval, reproduce, report, worker, init), each in its own file under commands/. */
 export const extraCommands: Array<(cli: Argv, h: CommandHelpers) => void> = [
   registerReproduce,
   registerReport,
   registerEval,
   registerGenerate,
   registerTokenize,
+  registerWorker,
   (cli, h) => (require('./commands/init') as typeof import('./commands/init')).registerInit(cli, h),
 ];

@@ -118,8 +118,12 @@ export interface PolicyModel {
    * sequence to score. `encodePromptWith` (core) implements this rule for any tokenizer.
    */
   encodePrompt(prompt: string, room: number, continuation?: string | readonly number[]): EncodedPrompt;
-  /** Sample completions for tokenised prompts. Draws all randomness from `rng`. */
-  generate(prompts: number[][], sampling: SamplingOptions, rng: Rng): Promise<Rollout>;
+  /**
+   * Sample completions for tokenised prompts. Draws all randomness from `rng`: one stream for the
+   * whole batch, or one stream per row (`rng[i]` draws every token of row i, so a row's
+   * completion does not depend on which other rows share its batch; `runtime.workers` uses this).
+   */
+  generate(prompts: number[][], sampling: SamplingOptions, rng: Rng | readonly Rng[]): Promise<Rollout>;
   /** A differentiable forward pass; call inside `tf.variableGrads` / `optimizer.minimize`. */
   forward(batch: SequenceBatch, want?: { entropy?: boolean; values?: boolean }): ForwardOutput;
   /**

@@ -93,6 +93,32 @@ export const recipeSchema = {
           description: 'Native CPU kernels for the wasm backend (@rlhfjs/native-kernels): require fails when they are missing, allow uses them when built, forbid never loads them.',
         },
         threads: { type: 'integer', minimum: 0, default: 0, description: 'Threads of the wasm backend; 0 keeps the tfjs default.' },
+        workers: {
+          type: 'object',
+          additionalProperties: false,
+          description:
+            'Scale-out of the RL loop: each iteration\'s prompts are cut into chunks, and each chunk\'s rollout (completions, log-probs, reference log-probs, raw rewards) is computed by rlhf worker processes that take BullMQ jobs from Redis. Every sample draws from its own random stream, derived from (seed, iteration, prompt index, sample index), so any number of workers gives the same numbers; these differ from a run without runtime.workers, whose samples share one stream.',
+          properties: {
+            count: {
+              type: 'integer',
+              minimum: 0,
+              description: '0: compute the chunks in the trainer\'s own process (no Redis), with the same chunks and random streams as workers, so the numbers are those of any number of workers. N ≥ 1: the trainer starts N local rlhf worker processes itself (and stops them at the end); more may join from anywhere. Absent: only workers started by hand.',
+            },
+            redis: { type: 'string', pattern: '^redis://', description: 'The Redis server of the queue, e.g. redis://127.0.0.1:6379 (needed unless count is 0).' },
+            weights: { type: 'string', default: 'weights', description: 'Shared folder where the trainer publishes each policy version and the workers read it, relative to the recipe file; every worker must reach it.' },
+            queue: { type: 'string', pattern: '^[A-Za-z0-9._-]+$', description: 'Base name of the BullMQ queues (<queue>-iterations and <queue>-rollout); defaults to rlhf-<recipe name>. Workers started with the same recipe use the same.' },
+            chunkSize: { type: 'integer', minimum: 1, default: 4, description: 'Prompts per rollout job (each with all its samples).' },
+            attempts: { type: 'integer', minimum: 1, default: 3, description: 'Tries of a rollout job before the iteration fails.' },
+            lockDurationMs: { type: 'integer', minimum: 100, default: 60000, description: 'BullMQ lock on a running job, in ms: a worker that does not renew it for this long (killed, or busier than this on one chunk) has stalled, and its chunk goes to another worker. Keep it above the time of one chunk.' },
+            stalledIntervalMs: { type: 'integer', minimum: 100, default: 30000, description: 'How often workers look for stalled jobs, in ms.' },
+            maxStalledCount: { type: 'integer', minimum: 0, default: 2, description: 'How many times a job may stall before it fails.' },
+            offPolicySteps: {
+              enum: [0, 1],
+              default: 0,
+              description: '1: one-step-off pipelining. The rollout of iteration t+1 is generated (with the policy before update t) while the trainer updates on iteration t, so the samples an update learns from are one update old; the algorithms\' importance ratio is still taken to the policy at the start of the update. Changes the numbers; recorded in the manifest. 0: each rollout uses the policy it updates.',
+            },
+          },
+        },
       },
     },
   },

@@ -16,6 +16,12 @@ export interface CombinedScores {
   details: Record<string, Array<number | string | null>>;
 }
 
+/** Each reward source's raw scores (before weighting), in the recipe's order of sources, and their details by name. */
+export interface SourceScores {
+  bySource: number[][];
+  details: Record<string, Array<number | string | null>>;
+}
+
 /** Running mean/variance (Welford), stored in checkpoints. */
 export class RunningMoments {
   count = 0;
@@ -54,25 +60,50 @@ export class RewardSet {
   ) {}
 
   async score(samples: RewardSample[], ctx: RewardContext): Promise<CombinedScores> {
-    const perSource: Record<string, number[]> = {};
+    return this.combine(await this.scoreSources(samples, ctx), ctx.step, samples.length);
+  }
+
+  /**
+   * Every source's raw scores (checked: one finite number per sample) and details, by name; no
+   * weighting. A rollout worker runs this on its chunk; the trainer combines the chunks' scores.
+   */
+  async scoreSources(samples: RewardSample[], ctx: RewardContext): Promise<SourceScores> {
+    const bySource: number[][] = [];
     const details: Record<string, Array<number | string | null>> = {};
-    const combined = new Array<number>(samples.length).fill(0);
     const results = await Promise.all(this.sources.map((s) => s.source.score(samples, ctx)));
     results.forEach((res, i) => {
-      const { name, weight } = this.sources[i];
+      const { name } = this.sources[i];
       if (!Array.isArray(res.scores) || res.scores.length !== samples.length) {
         throw new Error(`reward "${name}" returned ${Array.isArray(res.scores) ? res.scores.length : 'no'} scores for ${samples.length} samples`);
       }
       res.scores.forEach((v, j) => {
         if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`reward "${name}" returned a non-finite score (${String(v)}) for sample ${j}`);
+      });
+      bySource.push(res.scores);
+      for (const [k, v] of Object.entries(res.details ?? {})) details[`${name}/${k}`] = v;
+    });
+    return { bySource, details };
+  }
+
+  /**
+   * Σ weight·score over the sources in recipe order (for each sample, added source by source from
+   * 0), then the control shuffle, the running normalisation and the clip of the recipe.
+   */
+  combine(raw: SourceScores, step: number, count: number): CombinedScores {
+    const { bySource, details } = raw;
+    const perSource: Record<string, number[]> = {};
+    const combined = new Array<number>(count).fill(0);
+    this.sources.forEach(({ name, weight }, i) => {
+      const scores = bySource[i];
+      if (!scores || scores.length !== count) throw new Error(`reward "${name}": ${scores ? scores.length : 'no'} scores for ${count} samples`);
+      scores.forEach((v, j) => {
         combined[j] += weight * v;
       });
-      perSource[name] = res.scores;
-      for (const [k, v] of Object.entries(res.details ?? {})) details[`${name}/${k}`] = v;
+      perSource[name] = scores;
     });
     let scores = combined;
     if (this.processing.shuffle) {
-      const rng = new Rng((this.seed ^ Math.imul(ctx.step + 1, 0x9e3779b1)) >>> 0).fork('reward-shuffle');
+      const rng = new Rng((this.seed ^ Math.imul(step + 1, 0x9e3779b1)) >>> 0).fork('reward-shuffle');
       scores = rng.shuffle([...combined]);
     }
     if (this.processing.normalize) {

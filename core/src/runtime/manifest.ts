@@ -24,6 +24,8 @@ export interface Manifest {
   startedAt: string;
   /** Set when the run was resumed, once per resume. */
   resumedAt?: string[];
+  /** runtime.workers as this start of the run used it (written by the RL loop; see docs/scale-out.md). */
+  scaleOut?: Record<string, unknown>;
 }
 
 export interface PluginPackageRecord {

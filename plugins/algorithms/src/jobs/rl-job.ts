@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   DiagnosticError,
+  ScaleOut,
   Tokens,
   atomicWriteFileSync,
   definePlugin,
@@ -29,7 +30,10 @@ import {
   type Rng,
   type RngState,
   type RunDirectory,
+  type ScaledRollout,
   type TensorRuntime,
+  type Manifest,
+  type Prompt,
 } from '@rlhfjs/core';
 import { dynamicSampling, type Collected } from './dynamic-sampling';
 
@@ -67,9 +71,13 @@ export interface RLJobParts {
   /** The run's root random stream; the loop forks its own streams from it. */
   rng: Rng;
   slots: OnlineSlots | OfflineSlots;
+  /** Resolves a path of the recipe (relative to the recipe file). */
+  resolvePath: (p: string) => string;
 }
 
 const SAMPLES_FILE = 'samples.jsonl';
+/** In a checkpoint of a run with `runtime.workers.offPolicySteps: 1`: the next iteration's rollout, already made. */
+const PENDING_FILE = 'pending-rollout.json';
 
 /**
  * The RL loop: rollout → score → update → KL controller → log → checkpoint. Everything it
@@ -79,6 +87,10 @@ const SAMPLES_FILE = 'samples.jsonl';
 export class RLJob implements Job {
   private readonly rolloutRng: Rng;
   private readonly dataRng: Rng;
+  /** `runtime.workers`: the iteration's rollout in chunks, in this process or on workers. */
+  private scale: ScaleOut | undefined;
+  /** With `offPolicySteps: 1`: the next iteration's rollout, started before this iteration's update. */
+  private pending: { iteration: number; prompts: Prompt[]; result: Promise<ScaledRollout> } | undefined;
 
   constructor(private readonly p: RLJobParts) {
     this.rolloutRng = p.rng.fork('rollout');
@@ -95,6 +107,18 @@ export class RLJob implements Job {
 
     let last: Metrics = {};
     try {
+      if (slots.mode === 'online' && recipe.runtime.workers) {
+        this.scale = await ScaleOut.open({
+          recipe,
+          parts: { tf: this.p.runtime.tf, agent: slots.agent, reference: slots.reference, rewards: slots.rewards },
+          runDir: runDir.path,
+          resolvePath: this.p.resolvePath,
+          log: (line) => process.stderr.write(`${line}\n`),
+        });
+        // which scale-out this start of the run used (offPolicySteps changes the numbers)
+        const manifest = runDir.readJson<Manifest>('manifest.json');
+        runDir.writeJson('manifest.json', { ...manifest, scaleOut: this.scale.describe() });
+      }
       for (let step = start; step < total; step++) {
         if (ctx.signal?.aborted) break;
         last = slots.mode === 'online' ? await this.onlineStep(slots, step) : await this.offlineStep(slots.algorithm, step);
@@ -103,6 +127,7 @@ export class RLJob implements Job {
         if ((every > 0 && (step + 1) % every === 0) || step + 1 === total) await checkpoint(step + 1);
       }
     } finally {
+      await this.scale?.close();
       if (slots.mode === 'online') await slots.rewards.close();
     }
     const policyDir = runDir.file('final');
@@ -117,6 +142,7 @@ export class RLJob implements Job {
     const { promptsPerIteration, samplesPerPrompt } = algorithm.batch;
 
     const t0 = performance.now();
+    if (this.scale) return this.scaledStep(slots, step, t0);
     const prompts = env.nextBatch(promptsPerIteration, dataRng);
     let collected = await this.collect(slots, prompts, step, t0);
     const times = collected.times;
@@ -203,6 +229,70 @@ export class RLJob implements Job {
     return { rollout, refLogprobs, samples, combined, times: { generate: (t1 - t0) / 1000, reference: (t2 - t1) / 1000, score: (t3 - t2) / 1000 } };
   }
 
+  /**
+   * An iteration under `runtime.workers`: the rollout, reference log-probs and raw rewards come from
+   * the chunks (one random stream per sample); the rewards are combined here, in prompt order, and
+   * the update, KL controller and metrics are those of {@link onlineStep}.
+   */
+  private async scaledStep(slots: OnlineSlots, step: number, t0: number): Promise<Metrics> {
+    const { algorithm, agent, rewards, kl, environment: env } = slots;
+    const scale = this.scale!;
+    const { promptsPerIteration, samplesPerPrompt } = algorithm.batch;
+    // this iteration's rollout: started during the previous iteration (offPolicySteps 1), or now;
+    // the policy version is the number of updates applied when it starts
+    let current = this.pending?.iteration === step ? this.pending : undefined;
+    this.pending = undefined;
+    if (!current) {
+      const prompts = env.nextBatch(promptsPerIteration, this.dataRng);
+      current = { iteration: step, prompts, result: (await scale.start(step, step, prompts, samplesPerPrompt, agent.policy)).result };
+    }
+    const r = await current.result;
+    const t1 = performance.now();
+    if (this.p.recipe.runtime.workers?.offPolicySteps === 1 && step + 1 < this.p.recipe.runtime.steps) {
+      // the next iteration's prompts (drawn in the same order as without pipelining) go out with
+      // the policy before this update; start() returns once its weights are published
+      const prompts = env.nextBatch(promptsPerIteration, this.dataRng);
+      this.pending = { iteration: step + 1, prompts, result: (await scale.start(step + 1, step, prompts, samplesPerPrompt, agent.policy)).result };
+    }
+    const tNext = performance.now();
+    const { rollout, refLogprobs } = r;
+    const combined = rewards.combine(r.scores, step, rollout.responseIds.length);
+    const samples = rollout.completions.map((completion, i) => ({ prompt: rollout.prompts[i] ?? r.promptTexts[i], completion, promptId: r.promptIds[i] }));
+    const t3 = performance.now();
+
+    const beta = kl.value;
+    const res = await algorithm.update({ rollout, scores: combined.scores, refLogprobs, beta, iteration: step });
+    const t4 = performance.now();
+    kl.update(res.kl, rollout.responseIds.length);
+
+    const genTokens = rollout.responseIds.reduce((a, x) => a + x.length, 0);
+    const metrics: Metrics = {
+      ...res.metrics,
+      'score/mean': mean(combined.scores),
+      'score/std': std(combined.scores),
+      'kl/mean': res.kl,
+      'kl/beta': beta,
+      'response/length_mean': genTokens / rollout.responseIds.length,
+      // wall time of the whole fan-out (publication, queue, generation, reference and rewards on the workers)
+      'perf/generate_s': (t1 - t0) / 1000,
+      // summed over the chunks (on the workers, these overlap)
+      'perf/reference_s': r.timings.reference_s,
+      'perf/score_s': r.timings.score_s + (t3 - tNext) / 1000,
+      'perf/publish_s': r.publish_s,
+      // the chunks' own compute (generation + reference + rewards), summed over the chunks
+      'perf/chunks_compute_s': r.timings.generate_s + r.timings.reference_s + r.timings.score_s,
+      'perf/chunks': r.chunks,
+      'perf/next_rollout_start_s': (tNext - t1) / 1000,
+      'perf/update_s': (t4 - t3) / 1000,
+      'perf/step_s': (t4 - t0) / 1000,
+      'perf/tokens_per_s': genTokens / ((t1 - t0) / 1000),
+    };
+    for (const [name, scores] of Object.entries(combined.perSource)) metrics[`reward/${name}`] = mean(scores);
+    const shown = samples.slice(0, 2).map((s, i) => JSON.stringify({ step, prompt: s.prompt, completion: s.completion, score: combined.scores[i] }) + '\n');
+    fs.appendFileSync(this.p.runDir.file(SAMPLES_FILE), shown.join(''));
+    return metrics;
+  }
+
   private async offlineStep(algorithm: OfflineAlgorithm, step: number): Promise<Metrics> {
     const t0 = performance.now();
     const res = await algorithm.step(step);
@@ -227,6 +317,14 @@ export class RLJob implements Job {
       rewardMoments: online ? online.rewards.moments.getState() : null,
     };
     writeJsonAtomic(path.join(dir, 'state.json'), state);
+    if (this.pending) {
+      // the next iteration's rollout was made by the policy before the last update, which this
+      // checkpoint does not hold: it is kept as it came back, so a resumed run uses the same one
+      const p = this.pending;
+      const result = await p.result;
+      this.pending = { ...p, result: Promise.resolve(result) };
+      writeJsonAtomic(path.join(dir, PENDING_FILE), { iteration: p.iteration, prompts: p.prompts, result });
+    }
   }
 
   /** Load what {@link saveCheckpoint} wrote into the freshly built components. */
@@ -247,6 +345,11 @@ export class RLJob implements Job {
     }
     this.rolloutRng.setState(state.rng.rollout);
     this.dataRng.setState(state.rng.data);
+    const pending = path.join(dir, PENDING_FILE);
+    if (fs.existsSync(pending)) {
+      const p = JSON.parse(fs.readFileSync(pending, 'utf8')) as { iteration: number; prompts: Prompt[]; result: ScaledRollout };
+      this.pending = { iteration: p.iteration, prompts: p.prompts, result: Promise.resolve(p.result) };
+    }
   }
 }
 
@@ -266,12 +369,22 @@ export const rlJobPlugin = definePlugin({
   // environment, rewards and klController are needed by online algorithms only: those declare them
   // in their own `requires`, and create() checks them for any online algorithm
   requires: ['agent', 'algorithm'],
-  create: ({ container: c }) => {
+  create: ({ container: c, resolvePath }) => {
     const recipe = c.resolve(Tokens.Recipe);
     const algorithm = c.resolve(Tokens.Algorithm);
     const agent = c.resolve(Tokens.Agent);
-    const base = { recipe, runtime: c.resolve(Tokens.Runtime), runDir: c.resolve(Tokens.RunDir), policy: agent.policy, rng: c.resolve(Tokens.Rng) };
-    if (algorithm.mode === 'offline') return new RLJob({ ...base, slots: { mode: 'offline', algorithm } });
+    const base = { recipe, runtime: c.resolve(Tokens.Runtime), runDir: c.resolve(Tokens.RunDir), policy: agent.policy, rng: c.resolve(Tokens.Rng), resolvePath };
+    if (algorithm.mode === 'offline') {
+      if (recipe.runtime.workers) {
+        throw new DiagnosticError({
+          code: 'recipe/workers-offline',
+          pointer: '/runtime/workers',
+          message: `runtime.workers spreads rollouts over workers, but the offline algorithm "${recipe.algorithm?.use}" makes none`,
+          fix: 'remove runtime.workers from this recipe (it applies to online algorithms: ppo, rloo, grpo, reinforce)',
+        });
+      }
+      return new RLJob({ ...base, slots: { mode: 'offline', algorithm } });
+    }
     const missing = ONLINE_SLOTS.filter((s) => !c.isRegistered(s.token));
     if (missing.length) {
       throw new DiagnosticError(

@@ -43,11 +43,16 @@ function promptInRoom(ids: readonly number[], room: number, bosId: number | unde
  * and padded keys are masked, so every log-prob equals that of `forward()` on the packed,
  * right-padded sequence (`packRollout`). Randomness comes only from `rng`, drawn on the CPU in row
  * order, so a seed gives the same completions on every backend up to float rounding of the logits.
+ * Given one stream per row, row b draws only from `rng[b]`.
  */
-export async function generate(model: GPTModel, prompts: number[][], sampling: SamplingOptions, rng: Rng, opts: GenerateOptions = {}): Promise<Rollout> {
+export async function generate(model: GPTModel, prompts: number[][], sampling: SamplingOptions, rng: Rng | readonly Rng[], opts: GenerateOptions = {}): Promise<Rollout> {
   const tf = model.tf;
   const tok = model.tokenizer;
   checkSampling(sampling, model.contextSize);
+  // one stream for the batch (drawn in row order), or one per row
+  const rows: readonly Rng[] | undefined = Array.isArray(rng) ? rng : undefined;
+  if (rows && rows.length !== prompts.length) throw new Error(`generate: ${rows.length} random streams for ${prompts.length} prompts (one per row, or one for the batch)`);
+  const single = rng as Rng;
   const useCache = opts.useCache ?? true;
   const B = prompts.length;
   const maxNew = sampling.maxNewTokens;
@@ -133,7 +138,7 @@ export async function generate(model: GPTModel, prompts: number[][], sampling: S
       const V = model.config.vocabSize;
       for (let b = 0; b < B; b++) {
         if (done[b]) continue;
-        const { token, logprob } = sampleToken(logits.subarray(b * V, b * V + V), vocab, sampling, rng);
+        const { token, logprob } = sampleToken(logits.subarray(b * V, b * V + V), vocab, sampling, rows ? rows[b] : single);
         responseIds[b].push(token);
         responseLogprobs[b].push(logprob);
         if (values && vals) values[b].push(vals[b]);

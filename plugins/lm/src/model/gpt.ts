@@ -199,7 +199,7 @@ export class GPTModel implements PolicyModel {
     return this.logitsFrom(this.hiddenStates(batch)) as tfc.Tensor3D;
   }
 
-  async generate(prompts: number[][], sampling: SamplingOptions, rng: Rng): Promise<Rollout> {
+  async generate(prompts: number[][], sampling: SamplingOptions, rng: Rng | readonly Rng[]): Promise<Rollout> {
     return generate(this, prompts, sampling, rng);
   }
 

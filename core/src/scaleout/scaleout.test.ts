@@ -1,0 +1,107 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import type { PolicyModel } from '../contract/agent';
+import { RewardSet } from '../runner/reward-set';
+import { sampleStream } from './streams';
+import { mergeChunks, splitPrompts, type ChunkOutput } from './chunk';
+import { loadPublishedWeights, publishWeights, runKey } from './weights';
+import { RespClient } from './resp-client';
+import { redactRedisUrl } from './redis';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('sampleStream', () => {
+  it('is a function of (seed, iteration, prompt, sample) alone, and each of them changes it', () => {
+    const draw = (...k: [number, number, number, number]) => {
+      const r = sampleStream(...k);
+      return [r.nextUint32(), r.nextUint32()];
+    };
+    expect(draw(1, 2, 3, 4)).toEqual(draw(1, 2, 3, 4));
+    const seen = new Set([draw(1, 2, 3, 4), draw(2, 2, 3, 4), draw(1, 3, 3, 4), draw(1, 2, 4, 4), draw(1, 2, 3, 5), draw(1, 3, 2, 4)].map((d) => d.join(',')));
+    expect(seen.size).toBe(6);
+  });
+});
+
+describe('RewardSet.combine', () => {
+  const source = (scores: number[]) => ({ score: async () => ({ scores }) });
+  it('weights, sums, normalises and clips the raw scores as score() does (values worked out by hand)', async () => {
+    const set = () => new RewardSet([{ name: 'a', weight: 2, source: source([1, 2, 3]) }, { name: 'b', weight: -1, source: source([0.5, 0, 1]) }], { normalize: true, clip: 0.9, shuffle: false });
+    const samples = [0, 1, 2].map(() => ({ prompt: 'p', completion: 'c' }));
+    const direct = await set().score(samples, { step: 0 });
+    const s2 = set();
+    const viaRaw = s2.combine(await s2.scoreSources(samples, { step: 0 }), 0, 3);
+    // 2·[1,2,3] − [0.5,0,1] = [1.5, 4, 5]; mean 3.5, sample std √((4 + 0.25 + 2.25)/2) = √3.25
+    const sd = Math.sqrt(3.25);
+    const want = [(1.5 - 3.5) / sd, (4 - 3.5) / sd, (5 - 3.5) / sd].map((x) => Math.max(-0.9, Math.min(0.9, x)));
+    expect(direct.scores).toEqual(want);
+    expect(viaRaw.scores).toEqual(want);
+    expect(viaRaw.perSource).toEqual({ a: [1, 2, 3], b: [0.5, 0, 1] });
+  });
+});
+
+describe('chunks', () => {
+  it('split prompts in order with their batch index, and merge outputs back in order', () => {
+    const prompts = ['a', 'b', 'c', 'd', 'e'].map((t) => ({ id: t, text: t }));
+    expect(splitPrompts(prompts, 2).map((c) => c.map((p) => `${p.index}${p.text}`))).toEqual([['0a', '1b'], ['2c', '3d'], ['4e']]);
+    const out = (rows: number[]): ChunkOutput => ({
+      rollout: { promptIds: rows.map((r) => [r]), responseIds: rows.map((r) => [r, r]), responseLogprobs: rows.map((r) => [-r]), prompts: rows.map(String), completions: rows.map(String), values: rows.map((r) => [r / 10]) },
+      refLogprobs: rows.map((r) => [-2 * r]),
+      scores: { bySource: [rows.map((r) => r * 3)], details: { 'x/y': rows.map((r) => `d${r}`) } },
+      promptIds: rows.map(String),
+      promptTexts: rows.map(String),
+      timings: { generate_s: 1, reference_s: 2, score_s: 3 },
+    });
+    const m = mergeChunks([out([0, 1]), out([2])]);
+    expect(m.rollout.responseIds).toEqual([[0, 0], [1, 1], [2, 2]]);
+    expect(m.rollout.values).toEqual([[0], [0.1], [0.2]]);
+    expect(m.refLogprobs).toEqual([[-0], [-2], [-4]]);
+    expect(m.scores).toEqual({ bySource: [[0, 3, 6]], details: { 'x/y': ['d0', 'd1', 'd2'] } });
+    expect(m.timings).toEqual({ generate_s: 2, reference_s: 4, score_s: 6 });
+  });
+});
+
+describe('published weights', () => {
+  const policy = (w: tf.Tensor) => {
+    const weights = new Map([['w', w]]);
+    return {
+      namedWeights: () => weights,
+      loadNamedWeights: (m: Map<string, tf.Tensor>) => {
+        const next = m.get('w')!;
+        if (next.size !== weights.get('w')!.size) throw new Error('shape mismatch for w');
+        weights.set('w', next.clone());
+      },
+    } as unknown as PolicyModel;
+  };
+  let root: string;
+  beforeEach(() => (root = fs.mkdtempSync(path.join(os.tmpdir(), 'rlhf-weights-'))));
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('a version is loaded when it is the one asked for, refused with a message naming it when not; old versions are pruned', async () => {
+    const id = { run: runKey('/x/runs/r1'), attempt: 'a1', version: 3 };
+    const src = policy(tf.tensor1d([1, 2, 3]));
+    const rel = await publishWeights(root, src, id);
+    const dst = policy(tf.tensor1d([0, 0, 0]));
+    loadPublishedWeights(tf as never, dst, root, rel, id);
+    expect(Array.from(dst.namedWeights().get('w')!.dataSync())).toEqual([1, 2, 3]);
+    expect(() => loadPublishedWeights(tf as never, dst, root, rel, { ...id, version: 4 })).toThrow(`holds policy version 3 of run ${id.run} (attempt a1), not version 4`);
+    expect(() => loadPublishedWeights(tf as never, dst, root, rel, { ...id, attempt: 'a2' })).toThrow('not version 3');
+    expect(() => loadPublishedWeights(tf as never, dst, root, 'nowhere/v-000003.safetensors', id)).toThrow(`cannot load policy version 3 of run ${id.run} from ${path.join(root, 'nowhere/v-000003.safetensors')}`);
+    expect(() => loadPublishedWeights(tf as never, policy(tf.tensor1d([0, 0])), root, rel, id)).toThrow('into this worker\'s policy: shape mismatch for w');
+    for (const v of [4, 5, 6]) await publishWeights(root, src, { ...id, version: v });
+    expect(fs.readdirSync(path.join(root, id.run)).sort()).toEqual(['v-000004.safetensors', 'v-000005.safetensors', 'v-000006.safetensors']);
+  });
+});
+
+describe('Redis URL handling', () => {
+  it('parses host, port, db and password, and hides the password in messages', () => {
+    expect(RespClient.parse('redis://127.0.0.1:6390/2')).toEqual({ host: '127.0.0.1', port: 6390, db: 2, password: undefined, username: undefined });
+    expect(RespClient.parse('redis://:s3cret@h').password).toBe('s3cret');
+    expect(redactRedisUrl('redis://u:s3cret@h:1')).toBe('redis://u:***@h:1');
+    expect(() => RespClient.parse('http://h')).toThrow('only redis:// URLs');
+  });
+});
