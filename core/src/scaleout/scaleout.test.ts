@@ -8,8 +8,7 @@ import { RewardSet } from '../runner/reward-set';
 import { sampleStream } from './streams';
 import { mergeChunks, splitPrompts, type ChunkOutput } from './chunk';
 import { loadPublishedWeights, publishWeights, runKey } from './weights';
-import { RespClient } from './resp-client';
-import { redactRedisUrl } from './redis';
+import { parseRedisUrl, redactRedisUrl } from './redis';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -99,9 +98,11 @@ describe('published weights', () => {
 
 describe('Redis URL handling', () => {
   it('parses host, port, db and password, and hides the password in messages', () => {
-    expect(RespClient.parse('redis://127.0.0.1:6390/2')).toEqual({ host: '127.0.0.1', port: 6390, db: 2, password: undefined, username: undefined });
-    expect(RespClient.parse('redis://:s3cret@h').password).toBe('s3cret');
+    expect(parseRedisUrl('redis://127.0.0.1:6390/2')).toEqual({ host: '127.0.0.1', port: 6390, db: 2, password: undefined, username: undefined, tls: false });
+    expect(parseRedisUrl('redis://:s3cret@h').password).toBe('s3cret');
+    expect(parseRedisUrl('rediss://h').tls).toBe(true);
+    expect(() => parseRedisUrl('redis://h/x')).toThrow('not a non-negative integer');
     expect(redactRedisUrl('redis://u:s3cret@h:1')).toBe('redis://u:***@h:1');
-    expect(() => RespClient.parse('http://h')).toThrow('only redis:// URLs');
+    expect(() => parseRedisUrl('http://h')).toThrow('only redis:// and rediss:// URLs');
   });
 });

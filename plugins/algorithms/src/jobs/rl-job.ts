@@ -33,7 +33,6 @@ import {
   type ScaledRollout,
   type TensorRuntime,
   type Manifest,
-  type Prompt,
 } from '@rlhfjs/core';
 import { dynamicSampling, type Collected } from './dynamic-sampling';
 
@@ -384,6 +383,15 @@ export const rlJobPlugin = definePlugin({
         });
       }
       return new RLJob({ ...base, slots: { mode: 'offline', algorithm } });
+    }
+    if (recipe.runtime.workers && algorithm.batch.dynamicSampling) {
+      // the workers path fans out one fixed batch per iteration; refilling groups would need a second fan-out
+      throw new DiagnosticError({
+        code: 'recipe/workers-dynamic-sampling',
+        pointer: '/algorithm/options/dynamicSampling',
+        message: `dynamic sampling (${algorithm.batch.dynamicSampling.mode}) is not available with runtime.workers yet: each iteration's rollout is one fixed fan-out`,
+        fix: 'set algorithm.options.dynamicSampling to "off", or remove runtime.workers',
+      });
     }
     const missing = ONLINE_SLOTS.filter((s) => !c.isRegistered(s.token));
     if (missing.length) {
