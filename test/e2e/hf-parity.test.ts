@@ -13,9 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { packRollout, Rng } from '@rlhfjs/core';
-import { loadHF } from '../../plugins/lm/src/hf/load';
-import { readHeader } from '../../plugins/lm/src/hf/safetensors-io';
-import { generate } from '../../plugins/lm/src/generation/generate';
+import { generate, loadHF, readSafetensorsHeader as readHeader } from '@rlhfjs/plugin-lm';
 
 jest.setTimeout(240_000);
 

@@ -4,6 +4,7 @@ import { registerReproduce } from './commands/reproduce';
 import { registerReport } from './commands/report';
 import { registerEval } from './commands/eval';
 import { registerGenerate } from './commands/generate';
+import { registerLogprobs } from './commands/logprobs';
 
 export interface CommandHelpers {
   io: CliIO;
@@ -13,11 +14,12 @@ export interface CommandHelpers {
   argv: string[];
 }
 
-/** Further commands (generate, eval, reproduce, report, init), each in its own file under commands/. */
+/** Further commands (generate, logprobs, eval, reproduce, report, init), each in its own file under commands/. */
 export const extraCommands: Array<(cli: Argv, h: CommandHelpers) => void> = [
   registerReproduce,
   registerReport,
   registerEval,
   registerGenerate,
+  registerLogprobs,
   (cli, h) => (require('./commands/init') as typeof import('./commands/init')).registerInit(cli, h),
 ];

@@ -1,5 +1,7 @@
 import { definePackage } from '@rlhfjs/core';
 import { gptAgent } from './plugins/gpt-agent';
+import { hfCausalLmAgent } from './plugins/hf-agent';
+import { hfExportJob } from './plugins/hf-export-job';
 import { pretrainPlugin } from './jobs/pretrain';
 import { promptsEnvironment } from './environment';
 import { evalPromptsJob } from './corpus';
@@ -18,7 +20,21 @@ export { PretrainJob, pretrainOptionsSchema } from './jobs/pretrain';
 export { warmupCosine } from './jobs/schedule';
 export { packSentences } from './jobs/packing';
 export { ByteBPETokenizer } from './tokenizer/byte-bpe';
-export { gptAgent, pretrainPlugin };
+export { gptAgent, hfCausalLmAgent, hfExportJob, pretrainPlugin };
+export { hfExportOptionsSchema } from './plugins/hf-export-job';
+export { gptCheckpointToHF } from './hf/from-gpt';
+export { hfAgentOptionsSchema, type HFAgentOptions } from './plugins/hf.options';
+export { HFCausalLM, VALUE_HEAD } from './hf/model';
+export type { HFSource } from './hf/model';
+export { loadHF, isHFFolder } from './hf/load';
+export type { LoadHFOptions } from './hf/load';
+export { saveHF, VALUE_HEAD_FILE, HF_AGENT } from './hf/export';
+export { parseHFConfig, SUPPORTED_MODEL_TYPES } from './hf/config';
+export type { HFArch } from './hf/config';
+export { HFTokenizerBridge } from './hf/tokenizer-bridge';
+export { readHeader as readSafetensorsHeader, readWeightsLayout, writeSafetensorsFile } from './hf/safetensors-io';
+export type { TensorEntry, WeightsLayout, HFDtype, TensorToWrite } from './hf/safetensors-io';
+export type { GenerativeModel } from './generation/generate';
 export { gptAgentOptionsSchema, type GPTAgentOptions } from './plugins/gpt.options';
 export { promptsOptionsSchema, type PromptsOptions } from './environment/prompts.options';
 export { promptsEnvironment, PromptEnvironment } from './environment';
@@ -26,4 +42,4 @@ export { evalPromptsJob, loadCorpus, corpusSpecSchema, buildEvalPrompts, writeEv
 export { writeCheckpoint, readCheckpoint, checkTensorShapes } from './checkpoint';
 
 /** The package's plugins: data only, nothing registers on import. */
-export default definePackage({ plugins: [gptAgent, pretrainPlugin, promptsEnvironment, evalPromptsJob] });
+export default definePackage({ plugins: [gptAgent, hfCausalLmAgent, hfExportJob, pretrainPlugin, promptsEnvironment, evalPromptsJob] });

@@ -14,7 +14,6 @@ interface HFTokenizerApi {
   token_to_id(token: string): number | undefined;
   get_vocab(withAddedTokens?: boolean): Map<string, number>;
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Tokenizer: HFTokenizer } = require('@huggingface/tokenizers') as { Tokenizer: new (tokenizerJson: object, tokenizerConfig: object) => HFTokenizerApi };
 
 /** What the Hugging Face models need of a tokenizer: core's {@link Tokenizer}. */
