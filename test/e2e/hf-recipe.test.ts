@@ -65,6 +65,11 @@ describe('recipes/hf: RLHF a model in Hugging Face layout', () => {
     expect(row.prompt).toBe('The food was');
     expect(row.completion.length).toBeGreaterThan(0);
     expect(row.logprob).toBeLessThan(0);
+    // a plain Hugging Face folder (no "rlhfjs" block in its config.json) loads through the hf-causal-lm agent too
+    expect(cfg.rlhfjs).toBeUndefined();
+    const plain = rlhfSync(['logprobs', base, '--text', 'The food'], REPO);
+    ok(plain);
+    expect((JSON.parse(plain.stdout.trim()) as { tokens: unknown[] }).tokens).toHaveLength(3);
     const lp = rlhfSync(['logprobs', path.join(straight, 'final'), '--text', 'The food was great'], REPO);
     ok(lp);
     const scored = JSON.parse(lp.stdout.trim()) as { tokens: Array<{ id: number; text: string; logprob: number | null }>; total: number };
