@@ -32,6 +32,8 @@ interface Variant {
   logprobs: number[][];
   /** Renormalised over the tokenizer's ids (the agent's default: embedding rows beyond the tokenizer are removed). */
   logprobs_tokenizer_vocab: number[][];
+  /** d(Σ log-probs of the first sequence, whole embedding)/d(tensor), flattened in the file's layout. */
+  grads: Record<string, number[]>;
 }
 
 function torchMissing(): string | undefined {
@@ -105,6 +107,41 @@ describe('Hugging Face checkpoints against PyTorch reference forward passes', ()
     }
     console.log(`hf parity (reference: PyTorch float64 forward passes, test/hf-parity/make_checkpoints.py)\n${table.join('\n')}`);
     for (const [name, d] of Object.entries(diffs)) expect([name, d <= 1e-4]).toEqual([name, true]);
+  });
+
+  test('gradients of the log-probs agree with PyTorch autograd to 1e-4 of their scale', () => {
+    if (skip) return console.warn(`SKIPPED: ${skip}`);
+    const table: string[] = ['architecture | variant | tensor | max abs gradient | max abs diff', '--- | --- | --- | --- | ---'];
+    const bad: string[] = [];
+    for (const v of variants) {
+      const model = loadHF(v.dir, tf, { fullVocabulary: true });
+      const seq = v.sequences[0];
+      const ids = tf.tensor2d(Int32Array.from(seq), [1, seq.length], 'int32');
+      const mask = tf.ones([1, seq.length]) as tf.Tensor2D;
+      const vars = model.namedWeights() as Map<string, tf.Variable>;
+      const wanted = Object.keys(v.grads).map((n) => vars.get(n)!);
+      const { value, grads } = tf.variableGrads(() => tf.sum(model.forward({ ids, attentionMask: mask }).logprobs) as tf.Scalar, wanted);
+      for (const [name, ref] of Object.entries(v.grads)) {
+        const g = grads[vars.get(name)!.name];
+        let ours = g.dataSync() as Float32Array;
+        // torch Linear weights are held transposed ([in, out]); the reference is in the file's [out, in]
+        const linear = model.source.tensors.find((t) => t.name === name)!.linear;
+        if (linear) ours = tf.tidy(() => tf.transpose(g).dataSync() as Float32Array);
+        let scale = 0;
+        let diff = 0;
+        ref.forEach((r, i) => {
+          scale = Math.max(scale, Math.abs(r));
+          diff = Math.max(diff, Math.abs(r - ours[i]));
+        });
+        expect([name, ours.length]).toEqual([name, ref.length]);
+        table.push(`${v.model_type} | ${v.variant} | ${name} | ${scale.toFixed(3)} | ${diff.toExponential(2)}`);
+        if (!(diff <= 1e-4 * Math.max(1, scale))) bad.push(`${v.variant} ${name}: ${diff}`);
+      }
+      tf.dispose([value, ids, mask, ...Object.values(grads)]);
+      model.dispose();
+    }
+    console.log(`hf gradient parity (reference: PyTorch float64 autograd)\n${table.join('\n')}`);
+    expect(bad).toEqual([]);
   });
 
   test('export writes the same files, names, dtypes, shapes and bytes, and loads back to the same log-probs', async () => {

@@ -365,6 +365,14 @@ def variants():
     yield "gpt_neo-local", "F32", 1, dict(NEO, vocab_size=266, max_position_embeddings=40, hidden_size=32, num_heads=4, num_layers=2, attention_types=[[["global", "local"], 1]], window_size=4), "transformer.", False
 
 
+GRAD_TENSORS = {
+    "gpt2": lambda p: [p + "wte.weight", p + "h.0.attn.c_attn.weight", p + "h.0.mlp.c_fc.bias", p + "ln_f.weight"],
+    "gpt_neo": lambda p: [p + "wte.weight", p + "h.1.attn.attention.q_proj.weight", p + "h.0.mlp.c_proj.weight", p + "ln_f.bias"],
+    "llama": lambda p: ["model.embed_tokens.weight", "model.layers.0.self_attn.k_proj.weight", "model.layers.1.mlp.gate_proj.weight", "model.norm.weight"],
+    "qwen2": lambda p: ["model.embed_tokens.weight", "model.layers.0.self_attn.q_proj.bias", "model.layers.0.self_attn.v_proj.weight", "model.norm.weight"],
+}
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
@@ -386,17 +394,27 @@ def main():
         S = save(d, W, dtype, shards)
         lengths = [12, 7, 20]
         seqs = [torch.randint(0, tok_vocab, (n,), generator=g).tolist() for n in lengths]
-        with torch.no_grad():
+        def forward(W, cfg, s, prefix):
             if mt == "gpt2":
-                logits = [gpt2_forward(S, cfg, s, prefix) for s in seqs]
-            elif mt == "gpt_neo":
-                logits = [neo_forward(S, cfg, s) for s in seqs]
-            else:
-                logits = [llama_forward(S, cfg, s) for s in seqs]
+                return gpt2_forward(W, cfg, s, prefix)
+            if mt == "gpt_neo":
+                return neo_forward(W, cfg, s)
+            return llama_forward(W, cfg, s)
+
+        with torch.no_grad():
+            logits = [forward(S, cfg, s, prefix) for s in seqs]
         # over the whole embedding (what transformers computes), and renormalised over the tokenizer's ids
         lps = [token_logprobs(z, s) for z, s in zip(logits, seqs)]
         lps_tok = [token_logprobs(z, s, tok_vocab) for z, s in zip(logits, seqs)]
-        results.append({"variant": name, "model_type": mt, "dtype": dtype, "shards": shards, "dir": d, "vocab_size": cfg["vocab_size"], "tokenizer_vocab": tok_vocab, "sequences": seqs, "logprobs": lps, "logprobs_tokenizer_vocab": lps_tok})
+        # gradients of the first sequence's summed log-probs (whole embedding) for a few tensors, in the file's layout
+        names = GRAD_TENSORS[mt](prefix)
+        for n in names:
+            S[n].requires_grad_(True)
+        z = forward(S, cfg, seqs[0], prefix)
+        total = torch.log_softmax(z, -1)[torch.arange(len(seqs[0]) - 1), torch.tensor(seqs[0][1:])].sum()
+        grads = torch.autograd.grad(total, [S[n] for n in names])
+        results.append({"variant": name, "model_type": mt, "dtype": dtype, "shards": shards, "dir": d, "vocab_size": cfg["vocab_size"], "tokenizer_vocab": tok_vocab, "sequences": seqs, "logprobs": lps, "logprobs_tokenizer_vocab": lps_tok,
+                        "grads": {n: g.flatten().tolist() for n, g in zip(names, grads)}})
         print("%-24s %-8s %-5s shards=%d  mean log-prob %.4f" % (name, mt, dtype, shards, sum(sum(l) for l in lps) / sum(len(l) for l in lps)))
     with open(os.path.join(out, "parity.json"), "w") as f:
         json.dump({"torch": torch.__version__, "variants": results}, f)
