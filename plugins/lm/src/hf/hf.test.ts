@@ -85,6 +85,36 @@ describe('the base model as a GPT-2 folder', () => {
   });
 });
 
+describe('HFCausalLM', () => {
+  it('a frozen copy and a value head share nothing with the model and leave no tensor behind', async () => {
+    const before = tf.memory().numTensors;
+    const m = loadHF(await tinyLlama('copy'), tf, { valueHead: true, rng: new Rng(2) });
+    expect(m.hasValueHead).toBe(true);
+    const frozen = m.frozenCopy();
+    expect(frozen.trainableVariables()).toEqual([]);
+    const w = m.namedWeights().get('model.norm.weight') as tf.Variable;
+    tf.tidy(() => w.assign(tf.zerosLike(w)));
+    expect(tf.tidy(() => tf.max(frozen.namedWeights().get('model.norm.weight')!).dataSync()[0])).toBeGreaterThan(0);
+    frozen.dispose();
+    m.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('removes embedding rows beyond the tokenizer from the distribution unless fullVocabulary is set', async () => {
+    const dir = await tinyLlama('vocab-rows');
+    for (const fullVocabulary of [false, true]) {
+      const m = loadHF(dir, tf, { fullVocabulary });
+      const ids = tf.tensor2d([[1, 2, 3]], [1, 3], 'int32');
+      const p = tf.tidy(() => tf.exp(tf.logSoftmax(m.logits({ ids, attentionMask: tf.ones([1, 3]) as tf.Tensor2D }))).arraySync() as number[][][]);
+      const extra = p[0][2].slice(tok.vocabSize).reduce((a, b) => a + b, 0);
+      if (fullVocabulary) expect(extra).toBeGreaterThan(1e-4);
+      else expect(extra).toBe(0);
+      ids.dispose();
+      m.dispose();
+    }
+  });
+});
+
 describe('bad Hugging Face folders: each error names the file, the tensor and the fix, and nothing is loaded', () => {
   it('loads a good tiny llama (F32, BF16, sharded)', async () => {
     for (const [name, o] of [['ok', {}], ['ok-bf16', { dtype: 'BF16' as HFDtype }], ['ok-shards', { shards: true }]] as const) {

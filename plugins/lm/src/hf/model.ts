@@ -210,7 +210,6 @@ export class HFCausalLM implements PolicyModel {
       const h2 = this.ln(x, `${n}ln_2`);
       x = tf.add(x, this.project(gelu(tf, this.project(h2, `${n}mlp.c_fc`)), `${n}mlp.c_proj`));
     }
-    local?.dispose();
     const hidden = this.ln(x, `${p}ln_f`) as tfc.Tensor3D;
     return cache ? { hidden, cache: newCache } : { hidden };
   }
@@ -315,7 +314,11 @@ export class HFCausalLM implements PolicyModel {
 
   frozenCopy(): HFCausalLM {
     const copies = new Map<string, tfc.Variable>();
-    for (const [k, v] of this.weights) copies.set(k, this.tf.variable(v.clone(), false, undefined, 'float32'));
+    for (const [k, v] of this.weights) {
+      const c = v.clone();
+      copies.set(k, this.tf.variable(c, false, undefined, 'float32'));
+      c.dispose();
+    }
     return this.rebuild(copies, false);
   }
 
@@ -327,8 +330,11 @@ export class HFCausalLM implements PolicyModel {
     const w = new Float32Array(d);
     for (let i = 0; i < d; i++) w[i] = r.normal() * 0.02;
     const weights = new Map(this.weights);
-    weights.set(VALUE_HEAD.weight, this.tf.variable(this.tf.tensor2d(w, [d, 1]), this.trainable, undefined, 'float32'));
-    weights.set(VALUE_HEAD.bias, this.tf.variable(this.tf.zeros([1]), this.trainable, undefined, 'float32'));
+    const wt = this.tf.tensor2d(w, [d, 1]);
+    const bt = this.tf.zeros([1]);
+    weights.set(VALUE_HEAD.weight, this.tf.variable(wt, this.trainable, undefined, 'float32'));
+    weights.set(VALUE_HEAD.bias, this.tf.variable(bt, this.trainable, undefined, 'float32'));
+    this.tf.dispose([wt, bt]);
     this.weights.clear();
     this.invFreq?.dispose();
     this.suppressBias?.dispose();
