@@ -14,6 +14,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { packRollout, Rng } from '@rlhfjs/core';
 import { generate, loadHF, readSafetensorsHeader as readHeader } from '@rlhfjs/plugin-lm';
+import { REPO } from '../helpers/paths';
+import { rlhfSync } from './rl-project';
 
 jest.setTimeout(240_000);
 
@@ -196,6 +198,24 @@ describe('Hugging Face checkpoints against PyTorch reference forward passes', ()
       });
       tf.dispose([packed.batch.ids, packed.batch.attentionMask]);
       model.dispose();
+    }
+  });
+
+  test('rlhf generate and rlhf logprobs run on every architecture, from the plain Hugging Face folder', () => {
+    if (skip) return console.warn(`SKIPPED: ${skip}`);
+    for (const name of ['gpt2-bare-f16-buffers', 'gpt_neo-local', 'llama-sharded', 'qwen2-bias-gqa']) {
+      const v = variants.find((x) => x.variant === name)!;
+      const gen = rlhfSync(['generate', v.dir, '-p', 'the cat', '--max-new-tokens', '5', '--json'], REPO);
+      expect([name, gen.code, gen.stderr.split('\n').filter((l) => /error/i.test(l))]).toEqual([name, 0, []]);
+      const row = JSON.parse(gen.stdout.trim()) as { prompt: string; completion: string; logprob: number };
+      expect([name, row.prompt, Number.isFinite(row.logprob) && row.logprob < 0]).toEqual([name, 'the cat', true]);
+      // a text scored from the command line: BOS (when the tokenizer has one), then the text's tokens
+      const lp = rlhfSync(['logprobs', v.dir, '--text', 'the cat sat'], REPO);
+      expect([name, lp.code]).toEqual([name, 0]);
+      const out = JSON.parse(lp.stdout.trim()) as { tokens: Array<{ text: string; logprob: number | null }> };
+      const texts = out.tokens.map((t) => t.text);
+      // qwen2's tokenizer_config names no BOS here, so no BOS is prepended
+      expect([name, texts.join('')]).toEqual([name, name.startsWith('qwen2') ? 'the cat sat' : '<|endoftext|>the cat sat']);
     }
   });
 });
