@@ -75,7 +75,10 @@ export function parseHFConfig(cfg: Record<string, unknown>, file: string): HFArc
       file,
       pointer: '/model_type',
       message: `${file}: model_type ${JSON.stringify(modelType)} is not supported; supported model types: ${SUPPORTED_MODEL_TYPES.join(', ')}`,
-      fix: `Use a checkpoint of one of ${SUPPORTED_MODEL_TYPES.join(', ')} (e.g. gpt2, distilgpt2, EleutherAI/gpt-neo-125m, HuggingFaceTB/SmolLM2-135M, Qwen/Qwen2.5-0.5B).`,
+      fix:
+        modelType === 'rlhfjs-gpt'
+          ? 'This is a checkpoint of the project\'s own GPT: load it with the gpt agent (`checkpoint: <dir>`), or write it as a GPT-2 folder with the hf-export job.'
+          : `Use a checkpoint of one of ${SUPPORTED_MODEL_TYPES.join(', ')} (e.g. gpt2, distilgpt2, EleutherAI/gpt-neo-125m, HuggingFaceTB/SmolLM2-135M, Qwen/Qwen2.5-0.5B).`,
     });
   }
   if ((cfg.is_encoder_decoder as boolean | undefined) === true) throw notSupported(where, '/is_encoder_decoder', 'encoder-decoder models are not supported');
