@@ -14,7 +14,8 @@
  * maxRSS. Then the `rlhf generate` command itself is run and timed end to end (load included).
  *
  * Build first: npx tsc -b tsconfig.json
- * Run:         nice node bench/hf/load-generate.js [--new 16] [--backend wasm] [--dir /tmp/rlhfjs-hf-bench]
+ * Run:         nice node bench/hf/load-generate.js [--new 16] [--backend wasm] [--dir /tmp/rlhfjs-hf-bench] [--python python3]
+ * PyTorch:     bench/hf/torch_generate.py gives a reference tokens/s (skipped with a note without python3-torch).
  * The checkpoints (≈ 500 MB and 270 MB) are written once into --dir and reused.
  * Numbers depend on the machine and on its load: compare figures from one run only.
  */
@@ -144,6 +145,18 @@ async function main() {
     const bytes = fs.readdirSync(dir).filter((f) => f.endsWith('.safetensors')).reduce((s, f) => s + fs.statSync(path.join(dir, f)).size, 0);
     const c = cliRun(dir);
     console.log(`${name} | ${(m.params / 1e6).toFixed(1)}M | ${(bytes / 2 ** 20).toFixed(0)} MB | ${m.load_s.toFixed(2)} | ${m.rss_after_load_mb.toFixed(0)} | ${m.peak_rss_mb.toFixed(0)} | ${m.tokens_per_s.toFixed(1)} | ${c.wall_s.toFixed(1)} | ${c.peak_rss_mb.toFixed(0)}`);
+  }
+  const py = spawnSync(arg('python', 'python3'), [path.join(__dirname, 'torch_generate.py'), String(NEW), '1'], { encoding: 'utf8' });
+  if (py.status !== 0) {
+    console.log(`\nPyTorch reference skipped: ${(py.error?.message ?? py.stderr.trim().split('\n').pop()) || 'python3 with torch not found'}`);
+    return;
+  }
+  console.log('\nreference: PyTorch eager, float32, 1 thread, the forwards of test/hf-parity/make_checkpoints.py (no KV cache: each token recomputes the sequence)');
+  console.log('model | generate tokens/s');
+  console.log('--- | ---');
+  for (const line of py.stdout.trim().split('\n').filter((l) => l.startsWith('{'))) {
+    const r = JSON.parse(line);
+    console.log(`${r.model} | ${r.tokens_per_s.toFixed(1)}`);
   }
 }
 

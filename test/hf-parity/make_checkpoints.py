@@ -133,8 +133,8 @@ def rnd(*shape, std=0.2):
 # reference forward passes (float64), returning log p(ids[t+1] | ids[≤t]) for t < T-1
 
 
-def causal_mask(T):
-    return torch.triu(torch.full((T, T), float("-inf"), dtype=torch.float64), diagonal=1)
+def causal_mask(T, dtype=torch.float64):
+    return torch.triu(torch.full((T, T), float("-inf"), dtype=dtype), diagonal=1)
 
 
 def ln(x, w, b, eps):
@@ -164,7 +164,7 @@ def gpt2_forward(W, cfg, ids, p):
         qkv = a @ W[h + "attn.c_attn.weight"] + W[h + "attn.c_attn.bias"]  # Conv1D: x @ W, W [in, out]
         q, k, v = qkv.split(d, dim=-1)
         q, k, v = [t.view(T, H, dh).transpose(0, 1) for t in (q, k, v)]
-        att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(dh) + causal_mask(T), -1) @ v
+        att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(dh) + causal_mask(T, x.dtype), -1) @ v
         x = x + att.transpose(0, 1).reshape(T, d) @ W[h + "attn.c_proj.weight"] + W[h + "attn.c_proj.bias"]
         m = ln(x, W[h + "ln_2.weight"], W[h + "ln_2.bias"], cfg["layer_norm_epsilon"])
         x = x + gelu_new(m @ W[h + "mlp.c_fc.weight"] + W[h + "mlp.c_fc.bias"]) @ W[h + "mlp.c_proj.weight"] + W[h + "mlp.c_proj.bias"]
@@ -186,7 +186,7 @@ def neo_forward(W, cfg, ids):
         a = ln(x, W[h + "ln_1.weight"], W[h + "ln_1.bias"], eps)
         an = h + "attn.attention."
         q, k, v = [(a @ W[an + n + ".weight"].T).view(T, H, dh).transpose(0, 1) for n in ("q_proj", "k_proj", "v_proj")]
-        mask = causal_mask(T)
+        mask = causal_mask(T, x.dtype)
         if types[i] == "local":
             # a query sees only the window_size most recent positions, itself included
             ii = torch.arange(T).view(-1, 1)
@@ -234,8 +234,8 @@ def llama_forward(W, cfg, ids):
 
     ang = torch.arange(T, dtype=torch.float64).view(-1, 1) * inv_freq_of(cfg, dh).view(1, -1)
     emb = torch.cat((ang, ang), -1)
-    cos, sin = emb.cos(), emb.sin()
     x = W["model.embed_tokens.weight"][ids]
+    cos, sin = emb.cos().to(x.dtype), emb.sin().to(x.dtype)
     for i in range(cfg["num_hidden_layers"]):
         h = "model.layers.%d." % i
         a = rms(x, W[h + "input_layernorm.weight"])
@@ -251,7 +251,7 @@ def llama_forward(W, cfg, ids):
         k = k * cos + rotate_half(k) * sin
         k = k.repeat_interleave(H // Hkv, dim=0)
         v = v.repeat_interleave(H // Hkv, dim=0)
-        att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(dh) + causal_mask(T), -1) @ v
+        att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(dh) + causal_mask(T, x.dtype), -1) @ v
         x = x + att.transpose(0, 1).reshape(T, H * dh) @ W[h + "self_attn.o_proj.weight"].T
         m = rms(x, W[h + "post_attention_layernorm.weight"])
         g = m @ W[h + "mlp.gate_proj.weight"].T
