@@ -35,12 +35,13 @@ export async function saveHF(model: HFCausalLM, dir: string, opts: SaveOptions =
     // held as [in, out]; written as torch's [out, in]
     return linear ? transpose2d(data, v.shape[0], v.shape[1] as number) : data;
   };
-  const all: TensorToWrite[] = src.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, data: valuesOf(t.name, t.linear) }));
+  const f32 = model.saveDtype === 'float32';
+  const all: TensorToWrite[] = src.tensors.map((t) => ({ name: t.name, dtype: f32 ? 'F32' : t.dtype, shape: t.shape, data: valuesOf(t.name, t.linear) }));
   if (src.tiedHeadStored) {
     const emb = embeddingName(model.arch, src.prefix);
-    all.push({ name: 'lm_head.weight', dtype: src.tiedHeadStored, shape: [model.arch.vocabSize, model.arch.hidden], data: valuesOf(emb, false) });
+    all.push({ name: 'lm_head.weight', dtype: f32 ? 'F32' : src.tiedHeadStored, shape: [model.arch.vocabSize, model.arch.hidden], data: valuesOf(emb, false) });
   }
-  const config = { ...src.rawConfig, ...(opts.config ?? {}), rlhfjs: { ...HF_AGENT } };
+  const config = { ...src.rawConfig, ...(f32 ? { torch_dtype: 'float32' } : {}), ...(opts.config ?? {}), rlhfjs: { ...HF_AGENT } };
   await atomicWriteDir(dir, async (tmp) => {
     fs.writeFileSync(path.join(tmp, 'config.json'), JSON.stringify(config, null, 2) + '\n');
     if (src.weightMap) {

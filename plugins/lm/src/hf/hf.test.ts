@@ -7,7 +7,7 @@ import { packRollout, Rng, type DiagnosticError } from '@rlhfjs/core';
 import { diagnosticThrownBy } from '@rlhfjs/core/testing';
 import { ByteBPETokenizer } from '../tokenizer/byte-bpe';
 import { loadPolicy } from '../model/checkpoint-io';
-import { f16ToF32, f32ToBf16, f32ToF16, writeSafetensorsFile, type HFDtype } from './safetensors-io';
+import { f16ToF32, f32ToBf16, f32ToF16, readHeader, writeSafetensorsFile, type HFDtype } from './safetensors-io';
 import { loadHF } from './load';
 import { gptCheckpointToHF } from './from-gpt';
 import { tensorSpecs, parseHFConfig } from './config';
@@ -98,6 +98,24 @@ describe('HFCausalLM', () => {
     frozen.dispose();
     m.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('saves in the original dtypes, or all in float32 with saveDtype "float32"', async () => {
+    const dir = await tinyLlama('bf16-save', { dtype: 'BF16' });
+    for (const saveDtype of ['original', 'float32'] as const) {
+      const m = loadHF(dir, tf, { saveDtype });
+      const out = path.join(root, `saved-${saveDtype}`);
+      await m.save(out);
+      const header = readHeader(path.join(out, 'model.safetensors'));
+      expect(new Set([...header.values()].map((e) => e.dtype))).toEqual(new Set([saveDtype === 'original' ? 'BF16' : 'F32']));
+      const cfg = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
+      expect(cfg.torch_dtype).toBe(saveDtype === 'original' ? undefined : 'float32');
+      // BF16 values are exact in float32: both files hold the same numbers
+      const back = loadHF(out, tf);
+      expect(tf.tidy(() => tf.max(tf.abs(tf.sub(back.namedWeights().get('model.norm.weight')!, m.namedWeights().get('model.norm.weight')!))).dataSync()[0])).toBe(0);
+      back.dispose();
+      m.dispose();
+    }
   });
 
   it('removes embedding rows beyond the tokenizer from the distribution unless fullVocabulary is set', async () => {

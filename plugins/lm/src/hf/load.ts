@@ -24,6 +24,8 @@ export interface LoadHFOptions {
   trainable?: boolean;
   /** Keep embedding rows beyond the tokenizer's vocabulary in the distribution (as transformers does); default false: they get logit −1e9. */
   fullVocabulary?: boolean;
+  /** Write the weights back in the dtypes they were read in ("original", the default), or all in float32. */
+  saveDtype?: 'original' | 'float32';
 }
 
 /** Whether a folder looks like a Hugging Face model (a config.json with a model_type and no rlhfjs-gpt marker). */
@@ -169,6 +171,6 @@ export function loadHF(dir: string, tf: TF, opts: LoadHFOptions = {}): HFCausalL
   } finally {
     fds.forEach((fd) => fs.closeSync(fd));
   }
-  const model = new HFCausalLM(tf, arch, tokenizer, weights, source, trainable, opts.fullVocabulary ?? false);
+  const model = new HFCausalLM(tf, arch, tokenizer, weights, source, trainable, opts.fullVocabulary ?? false, opts.saveDtype ?? 'original');
   return opts.valueHead && !vh ? model.withValueHead(opts.rng!) : model;
 }

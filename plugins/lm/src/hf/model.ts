@@ -66,6 +66,8 @@ export class HFCausalLM implements PolicyModel {
     readonly trainable = true,
     /** Keep the embedding rows beyond the tokenizer's vocabulary in the distribution (as transformers does); default off. */
     readonly fullVocabulary = false,
+    /** Write the weights in the dtypes they were read in ("original"), or all in float32. */
+    readonly saveDtype: 'original' | 'float32' = 'original',
   ) {
     ensureGradients(tf);
     this.contextSize = arch.contextSize;
@@ -309,7 +311,7 @@ export class HFCausalLM implements PolicyModel {
   }
 
   private rebuild(weights: Map<string, tfc.Variable>, trainable: boolean): HFCausalLM {
-    return new HFCausalLM(this.tf, this.arch, this.tokenizer, weights, this.source, trainable, this.fullVocabulary).suppressTokens(this.suppressed);
+    return new HFCausalLM(this.tf, this.arch, this.tokenizer, weights, this.source, trainable, this.fullVocabulary, this.saveDtype).suppressTokens(this.suppressed);
   }
 
   frozenCopy(): HFCausalLM {

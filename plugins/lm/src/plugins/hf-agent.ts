@@ -26,7 +26,7 @@ export const hfCausalLmAgent = definePlugin({
     const dir = ctx.resolvePath(o.path);
     let policy;
     try {
-      policy = loadHF(dir, tf, { valueHead: o.valueHead, rng: rng.fork('value-head'), fullVocabulary: o.fullVocabulary });
+      policy = loadHF(dir, tf, { valueHead: o.valueHead, rng: rng.fork('value-head'), fullVocabulary: o.fullVocabulary, saveDtype: o.saveDtype });
     } catch (e) {
       if (DiagnosticError.is(e)) {
         for (const d of e.diagnostics) {

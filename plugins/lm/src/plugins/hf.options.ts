@@ -23,6 +23,13 @@ export const hfAgentOptionsSchema = {
       description:
         "Keep embedding rows beyond the tokenizer's vocabulary (padding rows, e.g. Qwen2.5's) in the model's distribution, as transformers does. Off (the default), they get logit −1e9 everywhere, so sampling and scoring see one distribution over real tokens.",
     },
+    saveDtype: {
+      type: 'string',
+      enum: ['original', 'float32'],
+      default: 'original',
+      description:
+        'Dtype of the saved policy (final/ and checkpoints): "original" writes each tensor in the dtype it was read in (a BF16 model stays BF16, so a weight change below half a BF16 step is rounded away); "float32" writes every tensor as F32 and sets config.json torch_dtype "float32".',
+    },
     sampling: gptAgentOptionsSchema.properties.sampling,
   },
 } as const;
