@@ -26,7 +26,7 @@ export { gptCheckpointToHF } from './hf/from-gpt';
 export { hfAgentOptionsSchema, type HFAgentOptions } from './plugins/hf.options';
 export { HFCausalLM, VALUE_HEAD } from './hf/model';
 export type { HFSource } from './hf/model';
-export { loadHF, isHFFolder } from './hf/load';
+export { loadHF } from './hf/load';
 export type { LoadHFOptions } from './hf/load';
 export { saveHF, VALUE_HEAD_FILE, HF_AGENT } from './hf/export';
 export { parseHFConfig, SUPPORTED_MODEL_TYPES } from './hf/config';

@@ -28,16 +28,6 @@ export interface LoadHFOptions {
   saveDtype?: 'original' | 'float32';
 }
 
-/** Whether a folder looks like a Hugging Face model (a config.json with a model_type and no rlhfjs-gpt marker). */
-export function isHFFolder(dir: string): boolean {
-  try {
-    const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
-    return typeof cfg.model_type === 'string' && cfg.model_type !== 'rlhfjs-gpt';
-  } catch {
-    return false;
-  }
-}
-
 function readConfig(dir: string): { raw: Record<string, unknown>; file: string } {
   let stat: fs.Stats | undefined;
   try {

@@ -1,7 +1,7 @@
 /**
  * Hugging Face safetensors weights, read lazily and written in their original dtype.
  *
- * File layout (https://github.com/huggingface/safetensors): 8 bytes N (unsigned little-endian
+ * File layout (as core/src/runtime/safetensors.ts reads it): 8 bytes N (unsigned little-endian
  * 64-bit), N bytes of JSON header `{ name: { dtype, shape, data_offsets: [begin, end] }, "__metadata__"? }`,
  * then the data buffer; offsets are relative to the start of the data buffer. A sharded checkpoint
  * has `model.safetensors.index.json` = `{ "metadata": {...}, "weight_map": { name: shard file } }`.
