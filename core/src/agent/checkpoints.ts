@@ -23,6 +23,13 @@ export function readCheckpointConfig(dir: string): Record<string, unknown> {
   }
 }
 
+/**
+ * The plugin that loads a plain Hugging Face model folder (a config.json with `model_type` and
+ * `architectures` but no `rlhfjs` block, as downloaded from the Hub). Named by string: core loads it
+ * like any package.
+ */
+export const HF_FOLDER_LOADER = { package: '@rlhfjs/plugin-lm', agent: 'hf-causal-lm' } as const;
+
 export interface CheckpointAgentLookup {
   /** Plugins the run already loaded; a checkpoint whose agent plugin is among them uses it. */
   registry?: PluginRegistry;
@@ -38,11 +45,13 @@ export interface CheckpointAgentLookup {
 export async function checkpointAgent(dir: string, lookup: CheckpointAgentLookup = {}): Promise<RegisteredPlugin> {
   const cfg = readCheckpointConfig(dir);
   const file = path.join(dir, CHECKPOINT_CONFIG);
-  const writer = cfg.rlhfjs as { package?: unknown; agent?: unknown } | undefined;
+  let writer = cfg.rlhfjs as { package?: unknown; agent?: unknown } | undefined;
+  // a Hugging Face folder straight from the Hub names no writer: its model_type and architectures say what it is
+  if (writer === undefined && typeof cfg.model_type === 'string' && Array.isArray(cfg.architectures)) writer = HF_FOLDER_LOADER;
   const pkgName = writer?.package;
   const agentName = writer?.agent;
   if (typeof pkgName !== 'string' || typeof agentName !== 'string' || !pkgName || !agentName) {
-    throw new DiagnosticError({ code: 'checkpoint/unknown-writer', file, message: `${CHECKPOINT_CONFIG} does not say which plugin wrote it (no "rlhfjs": { "package", "agent" })`, fix: 'use a checkpoint written by an rlhfjs agent plugin' });
+    throw new DiagnosticError({ code: 'checkpoint/unknown-writer', file, message: `${CHECKPOINT_CONFIG} does not say which plugin wrote it (no "rlhfjs": { "package", "agent" })`, fix: 'use a checkpoint written by an rlhfjs agent plugin, or a Hugging Face model folder (its config.json names a model_type and architectures)' });
   }
   const known = lookup.registry?.find('agent', agentName);
   // a package loaded from a path is registered as "name (path)"

@@ -6,6 +6,7 @@ import { registerEval } from './commands/eval';
 import { registerGenerate } from './commands/generate';
 import { registerTokenize } from './commands/tokenize';
 import { registerWorker } from './commands/worker';
+import { registerLogprobs } from './commands/logprobs';
 
 export interface CommandHelpers {
   io: CliIO;
@@ -15,12 +16,13 @@ export interface CommandHelpers {
   argv: string[];
 }
 
-/** Further commands (generate, tokenize, eval, reproduce, report, worker, init), each in its own file under commands/. */
+/** Further commands (generate, logprobs, tokenize, eval, reproduce, report, worker, init), each in its own file under commands/. */
 export const extraCommands: Array<(cli: Argv, h: CommandHelpers) => void> = [
   registerReproduce,
   registerReport,
   registerEval,
   registerGenerate,
+  registerLogprobs,
   registerTokenize,
   registerWorker,
   (cli, h) => (require('./commands/init') as typeof import('./commands/init')).registerInit(cli, h),

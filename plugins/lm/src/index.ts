@@ -1,5 +1,7 @@
 import { definePackage } from '@rlhfjs/core';
 import { gptAgent } from './plugins/gpt-agent';
+import { hfCausalLmAgent } from './plugins/hf-agent';
+import { hfExportJob } from './plugins/hf-export-job';
 import { pretrainPlugin } from './jobs/pretrain';
 import { promptsEnvironment } from './environment';
 import { evalPromptsJob } from './corpus';
@@ -21,7 +23,21 @@ export { packSentences } from './jobs/packing';
 export { ByteBPETokenizer } from './tokenizer/byte-bpe';
 export { HfTokenizer, loadHfTokenizer, saveTokenizerFiles, assertVocabFits, ChatTemplate, chatPromptText, TOKENIZER_FILES, SUPPORTED_TOKENIZER_MODELS } from './tokenizer';
 export type { EncodeOptions, DecodeOptions, LoadHfTokenizerOptions, ChatTemplateOptions } from './tokenizer';
-export { gptAgent, pretrainPlugin };
+export { gptAgent, hfCausalLmAgent, hfExportJob, pretrainPlugin };
+export { hfExportOptionsSchema } from './plugins/hf-export-job';
+export { gptCheckpointToHF } from './hf/from-gpt';
+export { hfAgentOptionsSchema, type HFAgentOptions } from './plugins/hf.options';
+export { HFCausalLM, VALUE_HEAD } from './hf/model';
+export type { HFSource } from './hf/model';
+export { loadHF } from './hf/load';
+export type { LoadHFOptions } from './hf/load';
+export { saveHF, VALUE_HEAD_FILE, HF_AGENT } from './hf/export';
+export { parseHFConfig, SUPPORTED_MODEL_TYPES } from './hf/config';
+export type { HFArch } from './hf/config';
+export { HFTokenizerBridge } from './hf/tokenizer-bridge';
+export { readHeader as readSafetensorsHeader, readWeightsLayout, writeSafetensorsFile } from './hf/safetensors-io';
+export type { TensorEntry, WeightsLayout, HFDtype, TensorToWrite } from './hf/safetensors-io';
+export type { GenerativeModel } from './generation/generate';
 export { gptAgentOptionsSchema, type GPTAgentOptions } from './plugins/gpt.options';
 export { promptsOptionsSchema, type PromptsOptions } from './environment/prompts.options';
 export { promptsEnvironment, PromptEnvironment } from './environment';
@@ -30,4 +46,4 @@ export { corpusTextJob, CorpusTextJob, corpusTextOptionsSchema } from './corpus/
 export { writeCheckpoint, readCheckpoint, checkTensorShapes } from './checkpoint';
 
 /** The package's plugins: data only, nothing registers on import. */
-export default definePackage({ plugins: [gptAgent, pretrainPlugin, promptsEnvironment, evalPromptsJob, corpusTextJob] });
+export default definePackage({ plugins: [gptAgent, hfCausalLmAgent, hfExportJob, pretrainPlugin, promptsEnvironment, evalPromptsJob, corpusTextJob] });

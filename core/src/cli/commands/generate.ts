@@ -10,7 +10,7 @@ import { ajvToDiagnostics, compileCached } from '../../recipe/ajv';
 import { createTensorRuntime } from '../../runtime/backend';
 import { Rng } from '../../runtime/rng';
 import type { Agent } from '../../contract/agent';
-import type { BackendChoice } from '../../contract/tensor-runtime';
+import type { BackendChoice, TensorRuntime } from '../../contract/tensor-runtime';
 
 /**
  * Load an agent from a checkpoint folder alone: its config.json names the plugin package and
@@ -18,6 +18,11 @@ import type { BackendChoice } from '../../contract/tensor-runtime';
  * `fromCheckpoint` builds the agent.
  */
 export async function agentFromCheckpoint(dir: string, opts: { backend: BackendChoice; seed: number; sampling?: Record<string, unknown>; cwd: string }): Promise<Agent> {
+  return (await agentAndRuntimeFromCheckpoint(dir, opts)).agent;
+}
+
+/** {@link agentFromCheckpoint}, with the tensor runtime the agent was built on. */
+export async function agentAndRuntimeFromCheckpoint(dir: string, opts: { backend: BackendChoice; seed: number; sampling?: Record<string, unknown>; cwd: string }): Promise<{ agent: Agent; runtime: TensorRuntime }> {
   const found = await checkpointAgent(dir, { searchFrom: [opts.cwd] });
   const agentName = found.def.name;
   const options: Record<string, unknown> = opts.sampling ? { sampling: opts.sampling } : {};
@@ -29,7 +34,8 @@ export async function agentFromCheckpoint(dir: string, opts: { backend: BackendC
   c.registerInstance(Tokens.Runtime, runtime);
   c.registerInstance(Tokens.Rng, new Rng(opts.seed));
   c.registerInstance(Tokens.Models, new CheckpointModels(c, { searchFrom: [opts.cwd] }));
-  return agentFromCheckpointWith(found, dir, { options, container: c, pointer: '', resolvePath: (p) => path.resolve(opts.cwd, p) });
+  const agent = await agentFromCheckpointWith(found, dir, { options, container: c, pointer: '', resolvePath: (p) => path.resolve(opts.cwd, p) });
+  return { agent, runtime };
 }
 
 /** `rlhf generate <checkpoint>`: print completions for prompts from the command line or a file. */

@@ -1,6 +1,6 @@
 import type * as tfc from '@tensorflow/tfjs-core';
-import { DiagnosticError, fitToRoom, type Rng, type Rollout, type SamplingOptions } from '@rlhfjs/core';
-import type { GPTModel, LayerCache } from '../model/gpt';
+import { DiagnosticError, fitToRoom, type Rng, type Rollout, type SamplingOptions, type TF, type Tokenizer } from '@rlhfjs/core';
+import type { LayerCache } from '../model/gpt';
 import { sampleToken } from './sample';
 
 export interface GenerateOptions {
@@ -9,6 +9,19 @@ export interface GenerateOptions {
 }
 
 const NEG = -1e9;
+
+/** What generation needs of a decoder (the gpt agent's GPTModel and the Hugging Face models alike). */
+export interface GenerativeModel {
+  readonly tf: TF;
+  readonly tokenizer: Tokenizer;
+  readonly contextSize: number;
+  readonly hasValueHead: boolean;
+  readonly config: { readonly vocabSize: number };
+  /** Hidden states [B, S, d] of ids at positions under an additive attention bias [B, 1, S, L]; with `cache`, also the keys/values so far. */
+  trunk(ids: tfc.Tensor2D, positions: tfc.Tensor2D, bias: tfc.Tensor, cache?: Array<LayerCache | undefined>): { hidden: tfc.Tensor3D; cache?: LayerCache[] };
+  logitsFrom(hidden: tfc.Tensor): tfc.Tensor;
+  valuesFrom(hidden: tfc.Tensor): tfc.Tensor;
+}
 
 /** Check sampling options against a context window; errors name the recipe field. */
 export function checkSampling(s: SamplingOptions, contextSize: number): void {
@@ -45,7 +58,7 @@ function promptInRoom(ids: readonly number[], room: number, bosId: number | unde
  * order, so a seed gives the same completions on every backend up to float rounding of the logits.
  * Given one stream per row, row b draws only from `rng[b]`.
  */
-export async function generate(model: GPTModel, prompts: number[][], sampling: SamplingOptions, rng: Rng | readonly Rng[], opts: GenerateOptions = {}): Promise<Rollout> {
+export async function generate(model: GenerativeModel, prompts: number[][], sampling: SamplingOptions, rng: Rng | readonly Rng[], opts: GenerateOptions = {}): Promise<Rollout> {
   const tf = model.tf;
   const tok = model.tokenizer;
   checkSampling(sampling, model.contextSize);
