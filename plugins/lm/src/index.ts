@@ -34,7 +34,6 @@ export type { LoadHFOptions } from './hf/load';
 export { saveHF, VALUE_HEAD_FILE, HF_AGENT } from './hf/export';
 export { parseHFConfig, SUPPORTED_MODEL_TYPES } from './hf/config';
 export type { HFArch } from './hf/config';
-export { HFTokenizerBridge } from './hf/tokenizer-bridge';
 export { readHeader as readSafetensorsHeader, readWeightsLayout, writeSafetensorsFile } from './hf/safetensors-io';
 export type { TensorEntry, WeightsLayout, HFDtype, TensorToWrite } from './hf/safetensors-io';
 export type { GenerativeModel } from './generation/generate';

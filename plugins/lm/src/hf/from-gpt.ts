@@ -42,7 +42,8 @@ export async function gptCheckpointToHF(src: string, out: string): Promise<{ par
     tie_word_embeddings: c.tieEmbeddings,
     torch_dtype: 'float32',
   };
-  const tokenizerConfig = { bos_token: eos, eos_token: eos, unk_token: eos, add_prefix_space: false, model_max_length: c.contextSize, tokenizer_class: 'GPT2Tokenizer' };
+  // add_bos_token: the project's models are trained with BOS before every text, and keep it here
+  const tokenizerConfig = { bos_token: eos, eos_token: eos, unk_token: eos, add_bos_token: true, add_prefix_space: false, model_max_length: c.contextSize, tokenizer_class: 'GPT2Tokenizer' };
   const tensors: TensorToWrite[] = [];
   const head: TensorToWrite[] = [];
   let parameters = 0;

@@ -11,7 +11,7 @@ import { DiagnosticError, type Diagnostic, type Rng, type TF } from '@rlhfjs/cor
 import { embeddingName, isBuffer, parseHFConfig, tensorSpecs, type HFArch, type TensorSpec } from './config';
 import { HFCausalLM, VALUE_HEAD, type HFSource } from './model';
 import { INDEX_FILE, readHeader, readTensorF32, readWeightsLayout, SINGLE_FILE, type TensorEntry } from './safetensors-io';
-import { HFTokenizerBridge } from './tokenizer-bridge';
+import { loadHfTokenizer } from '../tokenizer';
 import { transpose2d, VALUE_HEAD_FILE } from './export';
 
 /** Files copied verbatim from the source folder on export (those that exist). */
@@ -96,7 +96,7 @@ export function loadHF(dir: string, tf: TF, opts: LoadHFOptions = {}): HFCausalL
   const prefix = detectPrefix(arch, layout.entries);
   const specs = tensorSpecs(arch, prefix);
   const { tiedHead } = checkTensors(dir, arch, prefix, layout.entries, specs, layout.weightMap !== undefined);
-  const tokenizer = HFTokenizerBridge.fromDir(dir);
+  const tokenizer = loadHfTokenizer(dir);
   if (tokenizer.vocabSize > arch.vocabSize) {
     const emb = layout.entries.get(embeddingName(arch, prefix))!;
     throw new DiagnosticError({
