@@ -92,7 +92,7 @@ export const recipeSchema = {
           default: 'allow',
           description: 'Native CPU kernels for the wasm backend (@rlhfjs/native-kernels): require fails when they are missing, allow uses them when built, forbid never loads them.',
         },
-        threads: { type: 'integer', minimum: 0, default: 0, description: 'Threads of the wasm backend; 0 keeps the tfjs default.' },
+        threads: { type: 'integer', minimum: 0, default: 0, description: 'Threads of the native kernels (BatchMatMul and the large elementwise kernels, split by output blocks so results are the same at any count) and of the wasm backend; 0: every core for the native kernels, the tfjs default for wasm.' },
       },
     },
   },
