@@ -118,7 +118,7 @@ if (!process.env.npm_config_nodedir && fs.existsSync(path.join(prefix, 'include'
 console.log(`${TAG} building the native addon from source (GEMM: ${haveOpenBlas() ? 'OpenBLAS' : 'own, OpenBLAS not found or not wanted'})`);
 const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
 if (result.status === 0) {
-  fs.writeFileSync(stampFile, JSON.stringify({ stamp }) + '\n');
+  fs.writeFileSync(stampFile, JSON.stringify({ stamp, openblas: haveOpenBlas() }) + '\n');
   process.exit(0);
 }
 
