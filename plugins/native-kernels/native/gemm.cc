@@ -190,31 +190,39 @@ void PackB(const float* b, int64_t ldb, bool transB, int64_t n, int64_t j0, int6
   }
 }
 
+inline float* Align64(float* p) {
+  const uintptr_t u = reinterpret_cast<uintptr_t>(p);
+  return reinterpret_cast<float*>((u + 63) & ~static_cast<uintptr_t>(63));
+}
+
 // One block of C (leading dimension n): rows [i0, i1) x columns [j0, j1), the whole sum over k.
 void GemmBlock(const Kernel& kern, const float* a, const float* b, float* c, int64_t m, int64_t n,
                int64_t k, bool transA, bool transB, int64_t lda, int64_t ldb, int64_t i0,
                int64_t i1, int64_t j0, int64_t j1) {
   const int64_t mr = kern.mr, nr = kern.nr;
-  thread_local std::vector<float> packA, packB;
+  // packed panels start on a 64-byte boundary, so that the kernels' loads do not straddle lines
+  thread_local std::vector<float> storeA, storeB;
   const int64_t ncMax = ((j1 - j0 + nr - 1) / nr) * nr;
-  packA.resize(static_cast<size_t>(kMC * kKC));
-  packB.resize(static_cast<size_t>(ncMax * kKC));
+  storeA.resize(static_cast<size_t>(kMC * kKC + 16));
+  storeB.resize(static_cast<size_t>(ncMax * kKC + 16));
+  float* packA = Align64(storeA.data());
+  float* packB = Align64(storeB.data());
   float edge[16 * 16];
   for (int64_t p0 = 0; p0 < k; p0 += kKC) {
     const int64_t kc = std::min(kKC, k - p0);
     const bool acc = p0 > 0;
     const int64_t nc = ((j1 - j0 + nr - 1) / nr) * nr;
-    PackB(b, ldb, transB, j1, j0, nc, p0, kc, nr, packB.data());
+    PackB(b, ldb, transB, j1, j0, nc, p0, kc, nr, packB);
     for (int64_t ic = i0; ic < i1; ic += kMC) {
       const int64_t mcRows = std::min(kMC, i1 - ic);
       const int64_t mc = ((mcRows + mr - 1) / mr) * mr;
-      PackA(a, lda, transA, std::min(m, i1), ic, mc, p0, kc, mr, packA.data());
+      PackA(a, lda, transA, std::min(m, i1), ic, mc, p0, kc, mr, packA);
       for (int64_t jq = 0; jq < nc; jq += nr) {
         const int64_t cols = std::min(nr, j1 - (j0 + jq));
-        const float* bp = packB.data() + jq * kc;
+        const float* bp = packB + jq * kc;
         for (int64_t iq = 0; iq < mc; iq += mr) {
           const int64_t rows = std::min(mr, i1 - (ic + iq));
-          const float* ap = packA.data() + iq * kc;
+          const float* ap = packA + iq * kc;
           float* cp = c + (ic + iq) * n + j0 + jq;
           if (rows == mr && cols == nr) {
             kern.fn(kc, ap, bp, cp, n, acc);

@@ -43,7 +43,7 @@ namespace {
 // Elementwise and row-wise kernels go over the thread pool from this many elements on, in ranges
 // that start at multiples of 64 elements (or whole rows): every element is computed by the same
 // code whichever thread runs it, so the result does not depend on the thread count.
-constexpr int64_t kParallelMin = 1 << 15;
+constexpr int64_t kParallelMin = 1 << 17;
 constexpr int64_t kAlign = 64;
 }  // namespace
 

@@ -162,14 +162,15 @@ describeNative('the thread pool outside GEMM', () => {
   /** A loss through GELU, LayerNorm, broadcast binary ops, Exp and token log-probs, its gradient, and one Adam step. */
   function run(threads: number): Buffer[] {
     installNativeKernels(tf, { threads });
-    const x = values([257, 300], 31);
+    // above the sizes the kernels split over threads (native/kernels.cc: 2^17 elements)
+    const x = values([600, 300], 31);
     const gamma = values([300], 32);
     const beta = values([300], 33);
-    const targets = tf.tensor1d(Array.from({ length: 257 }, (_, i) => (i * 37) % 300), 'int32');
+    const targets = tf.tensor1d(Array.from({ length: 600 }, (_, i) => (i * 37) % 300), 'int32');
     const f = (t: tf.Tensor): tf.Scalar =>
       tf.tidy(() => tf.add(tf.sum(tf.mul(layerNorm(tf, geluTanh(tf, tf.add(t, gamma)), gamma, beta), tf.exp(tf.neg(t)))), tf.sum(tokenLogprobs(tf, t, targets))) as tf.Scalar);
     const { value, grad } = tf.valueAndGrad(f)(x);
-    const v = tf.variable(values([300, 200], 34));
+    const v = tf.variable(values([700, 200], 34));
     const opt = adam(tf, 0.01);
     opt.minimize(() => tf.tidy(() => tf.sum(tf.square(tf.sub(v, 0.5))) as tf.Scalar));
     const out = [value, grad, v].map(bytes);
