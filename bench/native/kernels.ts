@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     for (let r = 0; r < reps + 2; r++) {
       nk.uninstallNativeKernels(tf);
       const s = timeOnce(c, inputs);
-      nk.installNativeKernels(tf, { kernels: c.kernels });
+      nk.installNativeKernels(tf, { kernels: c.kernels, threads: 1 });
       const n = timeOnce(c, inputs);
       if (r >= 2) {
         stock.push(s);

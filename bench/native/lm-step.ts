@@ -66,11 +66,13 @@ async function main(): Promise<void> {
 
   // the native kernels without the fused ops: sgemm, elementwise, reductions and copies only
   const unfused = nk.NATIVE_KERNEL_NAMES.filter((k) => !(k in nk.FUSED_OPS));
-  interface Setup { label: string; kernels: string[]; model: InstanceType<LmApi['GPTModel']>; optimizer: tf.Optimizer; times: number[]; step: number; loss: number }
+  interface Setup { label: string; kernels: string[]; gemm?: 'own'; model: InstanceType<LmApi['GPTModel']>; optimizer: tf.Optimizer; times: number[]; step: number; loss: number }
   const setups: Setup[] = [
     { label: 'wasm stock', kernels: [] as string[] },
     { label: 'wasm + native kernels, no fused ops', kernels: unfused },
     { label: 'wasm + native kernels and fused ops', kernels: [...nk.NATIVE_KERNEL_NAMES] },
+    // the same, BatchMatMul through the package's own GEMM instead of OpenBLAS
+    { label: 'wasm + native kernels and fused ops, own GEMM', kernels: [...nk.NATIVE_KERNEL_NAMES], gemm: 'own' as const },
   ].map((s) => ({
     ...s,
     model: new lm.GPTModel(tf, config, idsOnly, lm.initWeights(config, new lm.Rng(7))),
@@ -82,7 +84,8 @@ async function main(): Promise<void> {
 
   const run = (s: Setup, n: number, record: boolean) => {
     nk.uninstallNativeKernels(tf);
-    if (s.kernels.length) nk.installNativeKernels(tf, { kernels: s.kernels });
+    // one thread, as PyTorch's; the GEMM the build picks unless the setup asks for the own one
+    if (s.kernels.length) nk.installNativeKernels(tf, { kernels: s.kernels, threads: 1, gemm: s.gemm ?? 'auto' });
     for (let i = 0; i < n; i++) {
       const { ids, targets } = makeBatch(tf, cfg, s.step++);
       const idRows = ids.arraySync() as number[][];
@@ -130,9 +133,9 @@ async function main(): Promise<void> {
   console.log(`\nmedian ms/step over ${opts.rounds} rounds x ${opts.steps} steps (interleaved)`);
   for (const s of setups) {
     const m = median(s.times);
-    console.log(`${s.label.padEnd(38)} ${m.toFixed(1).padStart(8)} ms  ${(base / m).toFixed(2)}x vs stock  ${Number.isNaN(tm) ? '' : `${(m / tm).toFixed(2)}x PyTorch`}  loss ${s.loss.toFixed(4)}`);
+    console.log(`${s.label.padEnd(48)} ${m.toFixed(1).padStart(8)} ms  ${(base / m).toFixed(2)}x vs stock  ${Number.isNaN(tm) ? '' : `${(m / tm).toFixed(2)}x PyTorch`}  loss ${s.loss.toFixed(4)}`);
   }
-  if (!Number.isNaN(tm)) console.log(`${'PyTorch 1 thread'.padEnd(38)} ${tm.toFixed(1).padStart(8)} ms`);
+  if (!Number.isNaN(tm)) console.log(`${'PyTorch 1 thread'.padEnd(48)} ${tm.toFixed(1).padStart(8)} ms`);
   for (const s of setups) {
     s.model.dispose();
     s.optimizer.dispose();

@@ -4,6 +4,7 @@
 #   run.sh [train-step] [--rounds N --steps N --warmup N --no-torch --profile --all-only]
 #   run.sh lm-step [--rounds N --steps N --warmup N --no-torch]   (the project's GPT; needs plugins/lm built)
 #   run.sh kernels [--reps N]                                      (per-kernel stock vs native)
+#   run.sh gemm [--reps N]                                         (matmul GFLOP/s: stock, own GEMM, OpenBLAS)
 set -e
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -11,5 +12,5 @@ cd "$root"
 npx tsc -b plugins/native-kernels
 npx tsc -p bench/native
 script=train-step
-case "$1" in train-step|lm-step|kernels) script="$1"; shift ;; esac
+case "$1" in train-step|lm-step|kernels|gemm) script="$1"; shift ;; esac
 exec nice node "bench/native/dist/$script.js" "$@"

@@ -5,6 +5,7 @@
  *
  *   bench/native/run.sh [--rounds 5] [--steps 4] [--warmup 2] [--no-torch] [--profile] [--all-only]
  */
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as NativeKernels from '../../plugins/native-kernels/dist';
@@ -30,21 +31,24 @@ const GROUPS: { label: string; kernels: string[] }[] = [
 interface Setup {
   label: string;
   kernels: string[] | null; // null: stock wasm
+  /** The GEMM behind BatchMatMul ('auto': OpenBLAS where linked) and the native kernels' threads. */
+  gemm: 'auto' | 'own';
+  threads: number;
   model: TinyGpt;
   times: number[];
   step: number;
   lastLoss: number;
 }
 
-function activate(kernels: string[] | null): void {
+function activate(kernels: string[] | null, gemm: 'auto' | 'own' = 'auto', threads = 1): void {
   uninstallNativeKernels(tf);
   if (kernels === null) return;
-  const { installed, reason } = installNativeKernels(tf, { kernels });
+  const { installed, reason } = installNativeKernels(tf, { kernels, gemm, threads });
   if (installed.length !== kernels.length) throw new Error(`native kernels not installed: ${reason ?? installed.join(',')}`);
 }
 
 function runSteps(s: Setup, n: number, record: boolean): void {
-  activate(s.kernels);
+  activate(s.kernels, s.gemm, s.threads);
   for (let i = 0; i < n; i++) {
     const { ids, targets } = makeBatch(tf, BENCH_CONFIG, s.step++);
     const t0 = performance.now();
@@ -57,7 +61,7 @@ function runSteps(s: Setup, n: number, record: boolean): void {
 }
 
 function profileOneStep(s: Setup): Promise<void> {
-  activate(s.kernels);
+  activate(s.kernels, s.gemm, s.threads);
   const { ids, targets } = makeBatch(tf, BENCH_CONFIG, 10_000);
   return tf
     .profile(() => {
@@ -96,13 +100,13 @@ async function main(): Promise<void> {
   console.log(`native: ${JSON.stringify(nativeBlasInfo())}`);
 
   const setups: Setup[] = [];
-  const make = (label: string, kernels: string[] | null, explicit: boolean) => {
+  const make = (label: string, kernels: string[] | null, explicit: boolean, gemm: 'auto' | 'own' = 'auto', threads = 1) => {
     // the fused ops only where their kernels are installed (they would fall back to stock ops anyway)
     const fused = {
       ...(kernels?.includes('FusedGelu') === true ? { gelu: geluTanh, layerNorm, tokenLogprobs } : {}),
       ...(kernels?.includes('FusedAdam') === true ? { adam: (t: typeof tf, lr: number) => adam(t, lr) } : {}),
     };
-    setups.push({ label, kernels, model: new TinyGpt(tf, { ...cfg, explicitTransposeGrad: explicit }, fused), times: [], step: 0, lastLoss: NaN });
+    setups.push({ label, kernels, gemm, threads, model: new TinyGpt(tf, { ...cfg, explicitTransposeGrad: explicit }, fused), times: [], step: 0, lastLoss: NaN });
   };
   make('wasm stock (explicit-transpose matmul grads)', null, true);
   const all: string[] = [];
@@ -114,6 +118,17 @@ async function main(): Promise<void> {
   }
   // the same, with the explicit-transpose gradients a model written for stock wasm uses
   make('all native, explicit-transpose matmul grads', [...all], true);
+  // the GEMMs side by side (1 thread, then every core): BatchMatMul through the package's own
+  // GEMM instead of OpenBLAS, everything else the same
+  const gemms = nativeBlasInfo()?.gemms ?? [];
+  const own = gemms.filter((g) => g !== 'openblas').at(-1) ?? 'own-scalar';
+  const blas = gemms.includes('openblas') ? 'OpenBLAS' : own;
+  make(`all native, BatchMatMul by the own GEMM (${own})`, [...all], false, 'own');
+  const cores = os.availableParallelism();
+  if (cores > 1) {
+    make(`all native (${blas}), ${cores} threads`, [...all], false, 'auto', cores);
+    make(`all native, own GEMM (${own}), ${cores} threads`, [...all], false, 'own', cores);
+  }
 
   let torch: TorchWorker | null = null;
   const torchTimes: number[] = [];
@@ -156,7 +171,7 @@ async function main(): Promise<void> {
 
   if (opts.profile) {
     await profileOneStep(setups[0]);
-    await profileOneStep(setups[setups.length - 2]); // every native kernel and the fused ops
+    await profileOneStep(setups.find((s) => s.label === 'wasm + every native kernel and fused op' || s.label === GROUPS[GROUPS.length - 1].label) as Setup); // every native kernel and the fused ops
   }
   uninstallNativeKernels(tf);
   for (const s of setups) s.model.dispose();

@@ -6,7 +6,7 @@
 // three one after the other in fresh processes; the medians are printed side by side with their
 // ratios, and per phase (metrics.jsonl perf/* keys) against PyTorch's phases.
 // Needs the detox steps 1–4 to have run (npm run demo, or recipes/detox/run.sh up to step 4).
-// Usage: node bench/rl/ppo-iteration.js [iterations=12] [rounds=2] [--no-torch]
+// Usage: node bench/rl/ppo-iteration.js [iterations=12] [rounds=2] [--no-torch] [--own-gemm] [--threads=N]
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -15,12 +15,17 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..', '..');
 const args = process.argv.slice(2);
 const positional = args.filter((a) => !a.startsWith('--'));
-const unknown = args.filter((a) => a.startsWith('--') && a !== '--no-torch');
+const unknown = args.filter((a) => a.startsWith('--') && a !== '--no-torch' && a !== '--own-gemm' && !a.startsWith('--threads='));
+// --own-gemm: a third tfjs setup, the native kernels with the own GEMM instead of OpenBLAS (the
+// same addon, RLHF_NATIVE_GEMM=own); --threads=N: runtime.threads of the tfjs runs (default 1, as
+// PyTorch's one thread; 0 is every core)
+const ownGemm = args.includes('--own-gemm');
+const threads = Number((args.find((a) => a.startsWith('--threads=')) ?? '--threads=1').slice('--threads='.length));
 const iterations = Number(positional[0] ?? 12);
 const rounds = Number(positional[1] ?? 2);
 const WARMUP = 2; // iterations left out of every median: kernel compilation, first allocations
 if (unknown.length > 0 || !(Number.isInteger(iterations) && iterations > WARMUP) || !(Number.isInteger(rounds) && rounds >= 1)) {
-  console.error(`usage: node bench/rl/ppo-iteration.js [iterations > ${WARMUP}] [rounds ≥ 1] [--no-torch]`);
+  console.error(`usage: node bench/rl/ppo-iteration.js [iterations > ${WARMUP}] [rounds ≥ 1] [--no-torch] [--own-gemm] [--threads=N]`);
   process.exit(2);
 }
 const recipe = path.join(root, 'recipes', 'detox', '5-ppo.yaml');
@@ -45,10 +50,14 @@ function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-function runTfjs(mode) {
+// gemm: the GEMM behind the native BatchMatMul (RLHF_NATIVE_GEMM), undefined for the build's default
+function runTfjs(mode, gemm) {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), `ppo-bench-${mode}-`));
   fs.rmSync(out, { recursive: true });
-  const r = spawnSync(process.execPath, [path.join(root, 'core', 'bin', 'rlhf.js'), 'train', recipe, '--out', out, '--set', `runtime.steps=${iterations}`, '--set', 'runtime.checkpointEvery=0', '--set', `runtime.nativeKernels=${mode}`], { encoding: 'utf8' });
+  const env = { ...process.env };
+  if (gemm) env.RLHF_NATIVE_GEMM = gemm;
+  else delete env.RLHF_NATIVE_GEMM;
+  const r = spawnSync(process.execPath, [path.join(root, 'core', 'bin', 'rlhf.js'), 'train', recipe, '--out', out, '--set', `runtime.steps=${iterations}`, '--set', 'runtime.checkpointEvery=0', '--set', `runtime.nativeKernels=${mode}`, '--set', `runtime.threads=${threads}`], { encoding: 'utf8', env });
   if (r.status !== 0) throw new Error(`${mode} run failed:\n${r.stderr}`);
   const rows = fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).slice(WARMUP);
   const manifest = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8'));
@@ -58,7 +67,7 @@ function runTfjs(mode) {
     const xs = rows.map(pick).filter((x) => typeof x === 'number' && Number.isFinite(x));
     if (xs.length === rows.length) phases[key] = median(xs) * 1000;
   }
-  return { step: median(rows.map((x) => x['perf/step_s'] * 1000)), phases, kernels: manifest.nativeKernels.length };
+  return { step: median(rows.map((x) => x['perf/step_s'] * 1000)), phases, kernels: manifest.nativeKernels.length, gemm: manifest.nativeGemm, threads: manifest.nativeThreads };
 }
 
 /** The python that has torch (as bench/native/harness.ts finds it), or null with the reason. */
@@ -83,6 +92,7 @@ const setups = [
   { key: 'forbid', run: () => runTfjs('forbid') },
   { key: 'require', run: () => runTfjs('require') },
 ];
+if (ownGemm) setups.push({ key: 'own', run: () => runTfjs('require', 'own') });
 if (torch.python) setups.push({ key: 'torch', run: () => runTorch(torch.python) });
 const results = Object.fromEntries(setups.map((s) => [s.key, []]));
 for (let i = 0; i < rounds; i++) {
@@ -103,7 +113,8 @@ const stock = summary.forbid.step;
 const ref = summary.torch?.step;
 const names = {
   forbid: 'wasm stock kernels',
-  require: `wasm + native kernels (${summary.require.first.kernels})`,
+  require: `wasm + native kernels (${summary.require.first.kernels}, GEMM ${summary.require.first.gemm ?? '?'}, ${summary.require.first.threads ?? '?'} thread)`,
+  own: summary.own && `wasm + native kernels, GEMM ${summary.own.first.gemm}, ${summary.own.first.threads} thread`,
   torch: summary.torch && `PyTorch ${summary.torch.first.version}, ${summary.torch.first.threads} thread`,
 };
 const speedup = (x) => (x >= 0.995 && x < 1.005 ? '1.00×' : x > 1 ? `${x.toFixed(2)}× faster` : `${(1 / x).toFixed(2)}× slower`);
@@ -129,7 +140,7 @@ const shown = PHASES.filter(([p]) => Object.values(summary).some((s) => s.phases
 if (shown.length > 0) {
   console.log('');
   const keys = Object.keys(summary);
-  const head = ['phase (median ms)', ...keys.map((k) => ({ forbid: 'stock', require: 'native', torch: 'PyTorch' })[k])];
+  const head = ['phase (median ms)', ...keys.map((k) => ({ forbid: 'stock', require: 'native', own: 'native, own GEMM', torch: 'PyTorch' })[k])];
   if (ref !== undefined) head.push('native vs PyTorch');
   const rows = shown.map(([p, label]) => {
     const cells = [label, ...keys.map((k) => (summary[k].phases[p] === undefined ? '–' : summary[k].phases[p].toFixed(0)))];

@@ -1,14 +1,11 @@
 {
+  "variables": {
+    "have_openblas%": "<!(node scripts/find-openblas.js)"
+  },
   "targets": [
     {
       "target_name": "rlhf_native_kernels",
-      "sources": ["native/addon.cc", "native/kernels.cc"],
-      "include_dirs": [
-        "/usr/include/x86_64-linux-gnu/openblas-pthread",
-        "/usr/include/aarch64-linux-gnu/openblas-pthread",
-        "/usr/include/openblas"
-      ],
-      "libraries": ["-lopenblas"],
+      "sources": ["native/addon.cc", "native/kernels.cc", "native/gemm.cc", "native/pool.cc"],
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": [
         "-O3",
@@ -16,7 +13,26 @@
         "-fno-math-errno",
         "-std=c++17"
       ],
-      "defines": ["NAPI_VERSION=8"]
+      "xcode_settings": {
+        "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+        "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+        "OTHER_CPLUSPLUSFLAGS": ["-O3", "-fno-math-errno"]
+      },
+      "msvs_settings": {
+        "VCCLCompilerTool": { "ExceptionHandling": 1, "AdditionalOptions": ["/std:c++20", "/O2"] }
+      },
+      "defines": ["NAPI_VERSION=8"],
+      "conditions": [
+        ["have_openblas==1", {
+          "defines": ["RLHF_HAVE_OPENBLAS"],
+          "include_dirs": [
+            "/usr/include/x86_64-linux-gnu/openblas-pthread",
+            "/usr/include/aarch64-linux-gnu/openblas-pthread",
+            "/usr/include/openblas"
+          ],
+          "libraries": ["-lopenblas"]
+        }]
+      ]
     }
   ]
 }

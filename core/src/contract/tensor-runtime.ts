@@ -13,4 +13,8 @@ export interface TensorRuntime {
   backend: BackendName;
   /** Native kernels that replaced stock ones on this backend (empty when none). */
   nativeKernels: string[];
+  /** With native kernels: the GEMM behind BatchMatMul (openblas, own-avx2, own-neon or own-scalar). */
+  nativeGemm?: string;
+  /** With native kernels: the threads of their pool (results are the same at any count). */
+  nativeThreads?: number;
 }

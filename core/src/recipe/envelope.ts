@@ -92,7 +92,7 @@ export const recipeSchema = {
           default: 'allow',
           description: 'Native CPU kernels for the wasm backend (@rlhfjs/native-kernels): require fails when they are missing, allow uses them when built, forbid never loads them.',
         },
-        threads: { type: 'integer', minimum: 0, default: 0, description: 'Threads of the wasm backend; 0 keeps the tfjs default.' },
+        threads: { type: 'integer', minimum: 0, default: 0, description: 'Threads of the native kernels (BatchMatMul and the large elementwise kernels, split by output blocks so results are the same at any count) and of the wasm backend; 0: every core for the native kernels, the tfjs default for wasm.' },
         workers: {
           type: 'object',
           additionalProperties: false,
@@ -104,7 +104,7 @@ export const recipeSchema = {
               minimum: 0,
               description: '0: compute the chunks in the trainer\'s own process (no Redis), with the same chunks and random streams as workers, so the numbers are those of any number of workers. N ≥ 1: the trainer starts N local rlhf worker processes itself (and stops them at the end); more may join from anywhere. Absent: only workers started by hand.',
             },
-            redis: { type: 'string', pattern: '^redis://', description: 'The Redis server of the queue, e.g. redis://127.0.0.1:6379 (needed unless count is 0).' },
+            redis: { type: 'string', pattern: '^rediss?://', description: 'The Redis server of the queue, e.g. redis://127.0.0.1:6379 (rediss:// for TLS) (needed unless count is 0).' },
             weights: { type: 'string', default: 'weights', description: 'Shared folder where the trainer publishes each policy version and the workers read it, relative to the recipe file; every worker must reach it.' },
             queue: { type: 'string', pattern: '^[A-Za-z0-9._-]+$', description: 'Base name of the BullMQ queues (<queue>-iterations and <queue>-rollout); defaults to rlhf-<recipe name>. Workers started with the same recipe use the same.' },
             chunkSize: { type: 'integer', minimum: 1, default: 4, description: 'Prompts per rollout job (each with all its samples).' },

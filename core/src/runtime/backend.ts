@@ -98,21 +98,36 @@ export async function createTensorRuntime(req: RuntimeRequest): Promise<TensorRu
       throw err;
     }
   }
-  const nativeKernels = chosen === 'wasm' ? installNative(tf, req.nativeKernels ?? 'allow') : [];
+  const native = chosen === 'wasm' ? installNative(tf, req.nativeKernels ?? 'allow', threads) : { installed: [] };
   if (chosen !== 'wasm' && req.nativeKernels === 'require') {
     throw new DiagnosticError({ code: 'runtime/native-kernels', pointer: '/runtime/nativeKernels', message: `nativeKernels: require works with the wasm backend only, but the backend is ${chosen}`, fix: 'use backend: wasm, or nativeKernels: allow' });
   }
-  return { tf, backend: chosen, nativeKernels };
+  const rt: TensorRuntime = { tf, backend: chosen, nativeKernels: native.installed };
+  if (native.info) {
+    rt.nativeGemm = native.info.gemm;
+    rt.nativeThreads = native.info.threads;
+  }
+  return rt;
 }
 
 interface NativeModule {
   nativeKernelsAvailable(): { ok: boolean; reason?: string };
-  installNativeKernels(tf: TF, opts?: { kernels?: string[] }): { installed: string[]; reason?: string };
+  installNativeKernels(tf: TF, opts?: { kernels?: string[]; threads?: number }): { installed: string[]; reason?: string };
+  /** Absent in versions before the own GEMM. */
+  nativeBlasInfo?(): { gemm?: string; threads: number } | null;
 }
 
-/** Native CPU kernels for wasm, from the optional @rlhfjs/native-kernels package. */
-function installNative(tf: TF, mode: 'require' | 'allow' | 'forbid'): string[] {
-  if (mode === 'forbid') return [];
+interface NativeInstall {
+  installed: string[];
+  info?: { gemm: string; threads: number };
+}
+
+/**
+ * Native CPU kernels for wasm, from the optional @rlhfjs/native-kernels package, on `threads`
+ * threads (0: every core; their results are the same at any count).
+ */
+function installNative(tf: TF, mode: 'require' | 'allow' | 'forbid', threads: number): NativeInstall {
+  if (mode === 'forbid') return { installed: [] };
   let mod: NativeModule | undefined;
   let reason = '';
   try {
@@ -123,8 +138,11 @@ function installNative(tf: TF, mode: 'require' | 'allow' | 'forbid'): string[] {
   if (mod) {
     const avail = mod.nativeKernelsAvailable();
     if (avail.ok) {
-      const r = mod.installNativeKernels(tf);
-      if (r.installed.length > 0) return r.installed;
+      const r = mod.installNativeKernels(tf, threads > 0 ? { threads: Math.min(threads, 256) } : {});
+      if (r.installed.length > 0) {
+        const info = mod.nativeBlasInfo?.();
+        return { installed: r.installed, info: info ? { gemm: info.gemm ?? 'openblas', threads: info.threads } : undefined };
+      }
       reason = r.reason ?? 'no native kernel could be installed';
     } else reason = avail.reason ?? 'the addon is not built';
   }
@@ -141,6 +159,6 @@ function installNative(tf: TF, mode: 'require' | 'allow' | 'forbid'): string[] {
     const line = /^native kernels are off/.test(reason) ? reason : `native kernels are off: ${reason}; to turn them on: apt-get install libopenblas-dev g++ make python3 && npm rebuild @rlhfjs/native-kernels`;
     process.stderr.write(`${line} (stock wasm kernels are used)\n`);
   }
-  return [];
+  return { installed: [] };
 }
 let nativeNoticeShown = false;

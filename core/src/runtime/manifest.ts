@@ -15,6 +15,10 @@ export interface Manifest {
   seed: number;
   backend: string;
   nativeKernels: string[];
+  /** With native kernels: the GEMM that ran BatchMatMul (openblas, own-avx2, own-neon or own-scalar). */
+  nativeGemm?: string;
+  /** With native kernels: the threads of their pool. */
+  nativeThreads?: number;
   /** Plugin package versions by registered name; null when the package.json has no version. */
   versions: { node: string; core: string; tfjs: string; plugins: Record<string, string | null> };
   /** Every plugin package the recipe loaded: where it came from and a hash of its package.json. */
@@ -68,6 +72,8 @@ export function buildManifest(loaded: LoadedRecipe, runtime: TensorRuntime, comm
     seed: loaded.recipe.runtime.seed,
     backend: runtime.backend,
     nativeKernels: runtime.nativeKernels,
+    ...(runtime.nativeGemm !== undefined ? { nativeGemm: runtime.nativeGemm } : {}),
+    ...(runtime.nativeThreads !== undefined ? { nativeThreads: runtime.nativeThreads } : {}),
     versions: { node: process.version, core: readVersion(path.join(__dirname, '..', '..', 'package.json')), tfjs, plugins },
     pluginPackages,
     platform: { os: `${os.platform()} ${os.release()}`, arch: os.arch(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown' },

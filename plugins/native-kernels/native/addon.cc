@@ -1,7 +1,6 @@
 // N-API bindings of the native kernels. Every entry point takes the wasm backend's heap (an
 // ArrayBuffer) and byte offsets into it, and checks that each operand lies inside the heap before
 // touching it, so that a shape bug on the JS side throws instead of corrupting memory.
-#include <cblas.h>
 #include <node_api.h>
 
 #include <cstdint>
@@ -9,14 +8,16 @@
 #include <vector>
 
 #include "kernels.h"
+#include "pool.h"
 
+#ifdef RLHF_HAVE_OPENBLAS
 extern "C" {
 // OpenBLAS extensions, declared by its cblas.h on most distributions; repeated here so that a
 // cblas.h without them still compiles.
 void openblas_set_num_threads(int num_threads);
-int openblas_get_num_threads(void);
 char* openblas_get_config(void);
 }
+#endif
 
 namespace {
 
@@ -50,6 +51,7 @@ class Args {
   }
 
   int64_t Int(size_t i) { return Value<int64_t, napi_get_value_int64>(i, "a number"); }
+  napi_value Raw(size_t i) const { return argv_[i]; }
   double Double(size_t i) { return Value<double, napi_get_value_double>(i, "a number"); }
   bool Bool(size_t i) { return Value<bool, napi_get_value_bool>(i, "a boolean"); }
 
@@ -418,26 +420,66 @@ napi_value AdamStep(napi_env env, napi_callback_info info) {
   });
 }
 
-// setThreads(n): OpenBLAS threads for BatchMatMul
+// setThreads(n): threads of the kernels' pool (BatchMatMul, elementwise and row-wise kernels).
+// OpenBLAS itself always runs on one thread: the pool splits its products by output rows.
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   return Guard(env, [&]() {
     Args args(env, info, 1);
     const int64_t n = args.Int(0);
     if (n < 1 || n > 1024) throw ArgError{"threads must be between 1 and 1024"};
-    openblas_set_num_threads(static_cast<int>(n));
+#ifdef RLHF_HAVE_OPENBLAS
+    openblas_set_num_threads(1);
+#endif
+    rlhf::SetThreadCount(static_cast<int>(n));
     return Undefined(env);
   });
 }
 
-// info(): { blas, threads }
+constexpr rlhf::GemmKind kGemmKinds[] = {rlhf::GemmKind::OpenBlas, rlhf::GemmKind::OwnScalar,
+                                         rlhf::GemmKind::OwnAvx2, rlhf::GemmKind::OwnNeon};
+
+// setGemm(name): the GEMM behind batchMatMul, one of info().gemms.
+napi_value SetGemm(napi_env env, napi_callback_info info) {
+  return Guard(env, [&]() {
+    Args args(env, info, 1);
+    char name[32] = {0};
+    size_t length = 0;
+    napi_get_value_string_utf8(env, args.Raw(0), name, sizeof(name), &length);
+    for (rlhf::GemmKind kind : kGemmKinds) {
+      if (std::string(name) == rlhf::GemmName(kind)) {
+        if (!rlhf::SetGemm(kind)) throw ArgError{std::string("GEMM ") + name + " is not available in this build or on this CPU"};
+        return Undefined(env);
+      }
+    }
+    throw ArgError{std::string("unknown GEMM \"") + name + "\""};
+  });
+}
+
+// info(): { blas, threads, gemm, gemms }: the OpenBLAS build ("" when not linked), the pool's
+// threads, the GEMM in use and every GEMM this build and CPU can run.
 napi_value Info(napi_env env, napi_callback_info) {
-  napi_value obj, blas, threads;
+  napi_value obj, blas, threads, gemm, gemms;
   napi_create_object(env, &obj);
+#ifdef RLHF_HAVE_OPENBLAS
   const char* config = openblas_get_config();
+#else
+  const char* config = nullptr;
+#endif
   napi_create_string_utf8(env, config ? config : "", NAPI_AUTO_LENGTH, &blas);
-  napi_create_int32(env, openblas_get_num_threads(), &threads);
+  napi_create_int32(env, rlhf::ThreadCount(), &threads);
+  napi_create_string_utf8(env, rlhf::GemmName(rlhf::CurrentGemm()), NAPI_AUTO_LENGTH, &gemm);
+  napi_create_array(env, &gemms);
+  uint32_t count = 0;
+  for (rlhf::GemmKind kind : kGemmKinds) {
+    if (!rlhf::GemmAvailable(kind)) continue;
+    napi_value name;
+    napi_create_string_utf8(env, rlhf::GemmName(kind), NAPI_AUTO_LENGTH, &name);
+    napi_set_element(env, gemms, count++, name);
+  }
   napi_set_named_property(env, obj, "blas", blas);
   napi_set_named_property(env, obj, "threads", threads);
+  napi_set_named_property(env, obj, "gemm", gemm);
+  napi_set_named_property(env, obj, "gemms", gemms);
   return obj;
 }
 
@@ -460,6 +502,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"entropyGrad", nullptr, EntropyGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamStep", nullptr, AdamStep, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setGemm", nullptr, SetGemm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

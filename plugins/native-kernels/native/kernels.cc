@@ -1,13 +1,57 @@
 #include "kernels.h"
 
+#ifdef RLHF_HAVE_OPENBLAS
 #include <cblas.h>
+#endif
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <string>
+#include <vector>
+
+#include "pool.h"
 
 namespace rlhf {
+
+namespace {
+
+GemmKind InitialGemm() {
+  // RLHF_NATIVE_GEMM=own (or own-scalar, own-avx2, own-neon) picks the project's own GEMM even
+  // where OpenBLAS is linked; openblas or unset: OpenBLAS where linked, else the best own kernel.
+  const char* env = std::getenv("RLHF_NATIVE_GEMM");
+  const std::string want = env ? env : "";
+  for (GemmKind kind : {GemmKind::OwnScalar, GemmKind::OwnAvx2, GemmKind::OwnNeon}) {
+    if (want == GemmName(kind) && GemmAvailable(kind)) return kind;
+  }
+  if (want.rfind("own", 0) != 0 && GemmAvailable(GemmKind::OpenBlas)) return GemmKind::OpenBlas;
+  return BestOwnGemm();
+}
+
+GemmKind& Gemm() {
+  static GemmKind kind = InitialGemm();
+  return kind;
+}
+
+}  // namespace
+
+GemmKind CurrentGemm() { return Gemm(); }
+
+namespace {
+// Elementwise and row-wise kernels go over the thread pool from this many elements on, in ranges
+// that start at multiples of 64 elements (or whole rows): every element is computed by the same
+// code whichever thread runs it, so the result does not depend on the thread count.
+constexpr int64_t kParallelMin = 1 << 17;
+constexpr int64_t kAlign = 64;
+}  // namespace
+
+bool SetGemm(GemmKind kind) {
+  if (!GemmAvailable(kind)) return false;
+  Gemm() = kind;
+  return true;
+}
 
 void BatchMatMul(const float* a, const float* b, float* c, int64_t batch, int64_t m, int64_t n,
                  int64_t k, bool transA, bool transB, int64_t aStride, int64_t bStride,
@@ -17,17 +61,32 @@ void BatchMatMul(const float* a, const float* b, float* c, int64_t batch, int64_
     std::memset(c, 0, sizeof(float) * static_cast<size_t>(batch * m * n));
     return;
   }
+  const GemmKind kind = Gemm();
+  if (kind != GemmKind::OpenBlas) {
+    OwnBatchGemm(kind, a, b, c, batch, m, n, k, transA, transB, aStride, bStride, aIdx, bIdx);
+    return;
+  }
+#ifdef RLHF_HAVE_OPENBLAS
   const int lda = static_cast<int>(transA ? m : k);
   const int ldb = static_cast<int>(transB ? k : n);
   const int ldc = static_cast<int>(n);
-  for (int64_t i = 0; i < batch; ++i) {
+  // OpenBLAS itself runs on one thread, and only whole matrices of a batch go over the pool: its
+  // sgemm does not give the same bits when C is cut into row or column blocks (nor on two of its
+  // own threads), so each product stays one call, as on one thread.
+  auto run = [&](int64_t i) {
     const int64_t ai = aIdx ? aIdx[i] : i;
     const int64_t bi = bIdx ? bIdx[i] : i;
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
                 transB ? CblasTrans : CblasNoTrans, static_cast<int>(m), static_cast<int>(n),
                 static_cast<int>(k), 1.0f, a + ai * aStride, lda, b + bi * bStride, ldb, 0.0f,
                 c + i * m * n, ldc);
+  };
+  if (ThreadCount() > 1 && batch > 1 && 2.0 * static_cast<double>(batch) * m * n * k >= 4.0e6) {
+    ParallelFor(batch, run);
+  } else {
+    for (int64_t i = 0; i < batch; ++i) run(i);
   }
+#endif
 }
 
 namespace {
@@ -93,7 +152,8 @@ inline void Apply(const float* x, float* y, int64_t n, F f) {
 
 }  // namespace
 
-void Unary(UnaryOp op, const float* x, float* y, int64_t n) {
+namespace {
+void UnaryRange(UnaryOp op, const float* x, float* y, int64_t n) {
   switch (op) {
     case UnaryOp::Exp: Apply(x, y, n, [](float v) { return FastExp(v); }); break;
     case UnaryOp::Tanh: Apply(x, y, n, [](float v) { return FastTanh(v); }); break;
@@ -111,6 +171,12 @@ void Unary(UnaryOp op, const float* x, float* y, int64_t n) {
     case UnaryOp::Abs: Apply(x, y, n, [](float v) { return std::fabs(v); }); break;
     case UnaryOp::Reciprocal: Apply(x, y, n, [](float v) { return 1.0f / v; }); break;
   }
+}
+}  // namespace
+
+void Unary(UnaryOp op, const float* x, float* y, int64_t n) {
+  ParallelRange(n, kParallelMin, kAlign,
+                [&](int64_t b, int64_t e) { UnaryRange(op, x + b, y + b, e - b); });
 }
 
 namespace {
@@ -179,7 +245,18 @@ void RunBinary(const float* a, const float* b, float* out, int32_t rank, const i
   int64_t total = 1;
   for (int32_t d = 0; d < rank; ++d) total *= shape[d];
   if (total == 0) return;
-  Walk<Op>(a, b, out, 0, rank, shape, sa, sb, total);
+  if (total < kParallelMin) {
+    Walk<Op>(a, b, out, 0, rank, shape, sa, sb, total);
+    return;
+  }
+  // split the outermost dimension (whole rows, or 64-element runs when there is one dimension)
+  const int64_t rowSize = total / shape[0];
+  ParallelRange(shape[0], 2, rank == 1 ? kAlign : 1, [&](int64_t lo, int64_t hi) {
+    std::vector<int64_t> part(shape, shape + rank);
+    part[0] = hi - lo;
+    Walk<Op>(a + lo * sa[0], b + lo * sb[0], out + lo * rowSize, 0, rank, part.data(), sa, sb,
+             (hi - lo) * rowSize);
+  });
 }
 
 }  // namespace
@@ -373,16 +450,24 @@ constexpr float kGeluC = 0.7978845608028654f;  // sqrt(2 / pi)
 constexpr float kGeluA = 0.044715f;
 }  // namespace
 
-void GeluTanh(const float* __restrict x, float* __restrict y, int64_t n) {
+namespace {
+void GeluTanhRange(const float* __restrict x, float* __restrict y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     const float v = x[i];
     const float t = FastTanh(kGeluC * (v + kGeluA * v * v * v));
     y[i] = 0.5f * v * (1.0f + t);
   }
 }
+}  // namespace
 
-void GeluTanhGrad(const float* __restrict dy, const float* __restrict x, float* __restrict dx,
-                  int64_t n) {
+void GeluTanh(const float* x, float* y, int64_t n) {
+  ParallelRange(n, kParallelMin, kAlign,
+                [&](int64_t b, int64_t e) { GeluTanhRange(x + b, y + b, e - b); });
+}
+
+namespace {
+void GeluTanhGradRange(const float* __restrict dy, const float* __restrict x,
+                       float* __restrict dx, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     const float v = x[i];
     const float t = FastTanh(kGeluC * (v + kGeluA * v * v * v));
@@ -390,9 +475,16 @@ void GeluTanhGrad(const float* __restrict dy, const float* __restrict x, float* 
     dx[i] = dy[i] * (0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * du);
   }
 }
+}  // namespace
 
-void LayerNorm(const float* x, const float* gamma, const float* beta, float* y, float* mean,
-               float* rstd, int64_t rows, int64_t d, float eps) {
+void GeluTanhGrad(const float* dy, const float* x, float* dx, int64_t n) {
+  ParallelRange(n, kParallelMin, kAlign,
+                [&](int64_t b, int64_t e) { GeluTanhGradRange(dy + b, x + b, dx + b, e - b); });
+}
+
+namespace {
+void LayerNormRows(const float* x, const float* gamma, const float* beta, float* y, float* mean,
+                   float* rstd, int64_t rows, int64_t d, float eps) {
   const float invD = 1.0f / static_cast<float>(d);
   for (int64_t r = 0; r < rows; ++r) {
     const float* __restrict xr = x + r * d;
@@ -413,6 +505,21 @@ void LayerNorm(const float* x, const float* gamma, const float* beta, float* y, 
     mean[r] = m;
     rstd[r] = rs;
   }
+}
+}  // namespace
+
+// Row-wise kernels split whole rows over the pool: rows are independent.
+template <typename F>
+void ParallelRows(int64_t rows, int64_t width, F body) {
+  ParallelRange(rows, width > 0 ? (kParallelMin + width - 1) / width : rows + 1, 1,
+                [&](int64_t b, int64_t e) { body(b, e - b); });
+}
+
+void LayerNorm(const float* x, const float* gamma, const float* beta, float* y, float* mean,
+               float* rstd, int64_t rows, int64_t d, float eps) {
+  ParallelRows(rows, d, [&](int64_t r0, int64_t count) {
+    LayerNormRows(x + r0 * d, gamma, beta, y + r0 * d, mean + r0, rstd + r0, count, d, eps);
+  });
 }
 
 void LayerNormGrad(const float* dy, const float* x, const float* gamma, const float* mean,
@@ -444,8 +551,9 @@ void LayerNormGrad(const float* dy, const float* x, const float* gamma, const fl
   }
 }
 
-void TokenLogprobs(const float* logits, const int32_t* targets, float* lp, float* lse, int64_t rows,
-                   int64_t v) {
+namespace {
+void TokenLogprobsRows(const float* logits, const int32_t* targets, float* lp, float* lse,
+                       int64_t rows, int64_t v) {
   for (int64_t r = 0; r < rows; ++r) {
     const float* __restrict x = logits + r * v;
     const float m = ExtremeRun<true>(x, v);
@@ -463,7 +571,7 @@ void TokenLogprobs(const float* logits, const int32_t* targets, float* lp, float
   }
 }
 
-void Entropy(const float* logits, float* h, float* lse, float* mu, int64_t rows, int64_t v) {
+void EntropyRows(const float* logits, float* h, float* lse, float* mu, int64_t rows, int64_t v) {
   for (int64_t r = 0; r < rows; ++r) {
     const float* __restrict x = logits + r * v;
     const float m = ExtremeRun<true>(x, v);
@@ -493,8 +601,8 @@ void Entropy(const float* logits, float* h, float* lse, float* mu, int64_t rows,
   }
 }
 
-void EntropyGrad(const float* dh, const float* logits, const float* lse, const float* mu,
-                 float* dlogits, int64_t rows, int64_t v) {
+void EntropyGradRows(const float* dh, const float* logits, const float* lse, const float* mu,
+                     float* dlogits, int64_t rows, int64_t v) {
   for (int64_t r = 0; r < rows; ++r) {
     const float* __restrict x = logits + r * v;
     float* __restrict d = dlogits + r * v;
@@ -503,8 +611,8 @@ void EntropyGrad(const float* dh, const float* logits, const float* lse, const f
   }
 }
 
-void TokenLogprobsGrad(const float* dlp, const float* logits, const int32_t* targets,
-                       const float* lse, float* dlogits, int64_t rows, int64_t v) {
+void TokenLogprobsGradRows(const float* dlp, const float* logits, const int32_t* targets,
+                           const float* lse, float* dlogits, int64_t rows, int64_t v) {
   for (int64_t r = 0; r < rows; ++r) {
     const float* __restrict x = logits + r * v;
     float* __restrict d = dlogits + r * v;
@@ -518,11 +626,41 @@ void TokenLogprobsGrad(const float* dlp, const float* logits, const int32_t* tar
     d[t] += g;
   }
 }
+}  // namespace
 
-void AdamStep(const float* __restrict x, const float* __restrict g, const float* __restrict m,
-              const float* __restrict v, float* __restrict xOut, float* __restrict mOut,
-              float* __restrict vOut, int64_t n, float lr, float b1, float b2, float eps,
-              float c1, float c2) {
+void TokenLogprobs(const float* logits, const int32_t* targets, float* lp, float* lse, int64_t rows,
+                   int64_t v) {
+  ParallelRows(rows, v, [&](int64_t r0, int64_t count) {
+    TokenLogprobsRows(logits + r0 * v, targets + r0, lp + r0, lse + r0, count, v);
+  });
+}
+
+void Entropy(const float* logits, float* h, float* lse, float* mu, int64_t rows, int64_t v) {
+  ParallelRows(rows, v, [&](int64_t r0, int64_t count) {
+    EntropyRows(logits + r0 * v, h + r0, lse + r0, mu + r0, count, v);
+  });
+}
+
+void EntropyGrad(const float* dh, const float* logits, const float* lse, const float* mu,
+                 float* dlogits, int64_t rows, int64_t v) {
+  ParallelRows(rows, v, [&](int64_t r0, int64_t count) {
+    EntropyGradRows(dh + r0, logits + r0 * v, lse + r0, mu + r0, dlogits + r0 * v, count, v);
+  });
+}
+
+void TokenLogprobsGrad(const float* dlp, const float* logits, const int32_t* targets,
+                       const float* lse, float* dlogits, int64_t rows, int64_t v) {
+  ParallelRows(rows, v, [&](int64_t r0, int64_t count) {
+    TokenLogprobsGradRows(dlp + r0, logits + r0 * v, targets + r0, lse + r0, dlogits + r0 * v,
+                          count, v);
+  });
+}
+
+namespace {
+void AdamRange(const float* __restrict x, const float* __restrict g, const float* __restrict m,
+               const float* __restrict v, float* __restrict xOut, float* __restrict mOut,
+               float* __restrict vOut, int64_t n, float lr, float b1, float b2, float eps,
+               float c1, float c2) {
   const float ob1 = 1.0f - b1, ob2 = 1.0f - b2;
   for (int64_t i = 0; i < n; ++i) {
     const float gi = g[i];
@@ -532,6 +670,16 @@ void AdamStep(const float* __restrict x, const float* __restrict g, const float*
     vOut[i] = vi;
     xOut[i] = ((mi / c1) / (std::sqrt(vi / c2) + eps)) * -lr + x[i];
   }
+}
+}  // namespace
+
+void AdamStep(const float* x, const float* g, const float* m, const float* v, float* xOut,
+              float* mOut, float* vOut, int64_t n, float lr, float b1, float b2, float eps,
+              float c1, float c2) {
+  ParallelRange(n, kParallelMin, kAlign, [&](int64_t b, int64_t e) {
+    AdamRange(x + b, g + b, m + b, v + b, xOut + b, mOut + b, vOut + b, e - b, lr, b1, b2, eps,
+              c1, c2);
+  });
 }
 
 }  // namespace rlhf

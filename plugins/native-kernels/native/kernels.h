@@ -3,10 +3,20 @@
 #pragma once
 #include <cstdint>
 
+#include "gemm.h"
+
 namespace rlhf {
+
+// The GEMM behind BatchMatMul: OpenBLAS where linked, else the best own kernel; the environment
+// variable RLHF_NATIVE_GEMM (own, own-scalar, own-avx2, own-neon, openblas) changes the first
+// choice, SetGemm changes it at run time (false, and no change, when `kind` is not available).
+GemmKind CurrentGemm();
+bool SetGemm(GemmKind kind);
 
 // Row-major batched C = op(A) * op(B). For batch i, A starts at a + aIndex(i) * aStride where
 // aIndex(i) = aIdx ? aIdx[i] : i (same for B). A stride of 0 broadcasts one matrix to every batch.
+// Large products are split over the thread pool by blocks of output rows (and columns), never
+// over k, so that the result is the same at any thread count.
 void BatchMatMul(const float* a, const float* b, float* c, int64_t batch, int64_t m, int64_t n,
                  int64_t k, bool transA, bool transB, int64_t aStride, int64_t bStride,
                  const int32_t* aIdx, const int32_t* bIdx);

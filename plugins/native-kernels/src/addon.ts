@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** The functions the compiled addon exports (native/addon.cc). Offsets are byte offsets into `heap`. */
@@ -107,8 +106,25 @@ export interface NativeAddon {
     c1: number,
     c2: number,
   ): void;
+  /** Threads of the kernels' pool (BatchMatMul and the large elementwise and row-wise kernels). */
   setThreads(threads: number): void;
-  info(): { blas: string; threads: number };
+  /** Picks the GEMM behind batchMatMul, one of `info().gemms`; throws a RangeError otherwise. */
+  setGemm(name: GemmName): void;
+  info(): AddonInfo;
+}
+
+/** The GEMMs the addon can have: OpenBLAS's sgemm, or its own with AVX2/FMA, NEON or portable C++. */
+export type GemmName = 'openblas' | 'own-avx2' | 'own-neon' | 'own-scalar';
+
+export interface AddonInfo {
+  /** OpenBLAS's build configuration, "" when the addon was built without OpenBLAS. */
+  blas: string;
+  /** Threads of the kernels' pool. */
+  threads: number;
+  /** The GEMM BatchMatMul runs now. */
+  gemm: GemmName;
+  /** Every GEMM this build can run on this CPU. */
+  gemms: GemmName[];
 }
 
 /** The environment variable that turns the addon off: `RLHFJS_NATIVE_KERNELS=off`. */
@@ -118,10 +134,20 @@ export const DISABLE_ENV = 'RLHFJS_NATIVE_KERNELS';
 export const HOW_TO_ENABLE =
   'apt-get install libopenblas-dev g++ make python3 && npm rebuild @rlhfjs/native-kernels';
 
-/** Where node-gyp puts the addon: the package root is one level above both src/ and dist/. */
-export const ADDON_PATH = path.resolve(__dirname, '..', 'build', 'Release', 'rlhf_native_kernels.node');
+/** The package root (one level above both src/ and dist/), where node-gyp-build looks for the addon. */
+export const PACKAGE_ROOT = path.resolve(__dirname, '..');
 
-export type AddonState = { ok: true; addon: NativeAddon } | { ok: false; why: string };
+/**
+ * The addon's file as node-gyp-build resolves it: build/Release (built from source here) first,
+ * then prebuilds/<platform>-<arch>/*.node (shipped in the published package). Throws when neither
+ * holds one for this platform.
+ */
+export function resolveAddonPath(): string {
+  const gypBuild = require('node-gyp-build') as { path(dir: string): string };
+  return gypBuild.path(PACKAGE_ROOT);
+}
+
+export type AddonState = { ok: true; addon: NativeAddon; file?: string } | { ok: false; why: string };
 
 let cached: AddonState | undefined;
 
@@ -130,20 +156,21 @@ function load(): AddonState {
   if (flag !== undefined && ['off', '0', 'false', 'no'].includes(flag.trim().toLowerCase())) {
     return { ok: false, why: `${DISABLE_ENV}=${flag} is set` };
   }
-  if (process.platform === 'win32') {
-    return { ok: false, why: 'the addon does not build on Windows' };
-  }
-  if (!fs.existsSync(ADDON_PATH)) {
-    return { ok: false, why: `the addon was not built (${ADDON_PATH} is missing)` };
+  let file: string;
+  try {
+    file = resolveAddonPath();
+  } catch (err) {
+    const first = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    return { ok: false, why: `the addon was not built and no prebuilt binary fits (${first.replace(/\s+$/, '')}; looked in ${path.join(PACKAGE_ROOT, 'build', 'Release')} and ${path.join(PACKAGE_ROOT, 'prebuilds')})` };
   }
   try {
-    const addon = require(ADDON_PATH) as NativeAddon;
-    for (const fn of ['batchMatMul', 'unary', 'binary', 'reduce', 'stridedCopy', 'gather', 'cast', 'gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'tokenLogprobs', 'tokenLogprobsGrad', 'entropy', 'entropyGrad', 'adamStep', 'setThreads', 'info'] as const) {
+    const addon = require(file) as NativeAddon;
+    for (const fn of ['batchMatMul', 'unary', 'binary', 'reduce', 'stridedCopy', 'gather', 'cast', 'gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'tokenLogprobs', 'tokenLogprobsGrad', 'entropy', 'entropyGrad', 'adamStep', 'setThreads', 'setGemm', 'info'] as const) {
       if (typeof addon[fn] !== 'function') {
-        return { ok: false, why: `the addon at ${ADDON_PATH} is stale (no ${fn}())` };
+        return { ok: false, why: `the addon at ${file} is stale (no ${fn}())` };
       }
     }
-    return { ok: true, addon };
+    return { ok: true, addon, file };
   } catch (err) {
     const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
     return { ok: false, why: `the addon failed to load (${message})` };

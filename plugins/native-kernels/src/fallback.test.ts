@@ -80,11 +80,12 @@ describe('native kernels unavailable', () => {
     delete process.env.RLHFJS_NATIVE_KERNELS;
     resetAddonCacheForTests();
     const fs = require('node:fs') as typeof import('node:fs');
-    const spy = jest.spyOn(fs, 'existsSync').mockReturnValue(false);
+    // node-gyp-build finds no file in build/Release nor in prebuilds/<platform>-<arch>
+    const spy = jest.spyOn(fs, 'readdirSync').mockReturnValue([]);
     try {
       const state = nativeKernelsAvailable();
       expect(state.ok).toBe(false);
-      expect(state.reason).toMatch(/^native kernels are off: the addon was not built \(.*rlhf_native_kernels\.node is missing\); /);
+      expect(state.reason).toMatch(/^native kernels are off: the addon was not built and no prebuilt binary fits \(No native build was found for platform=\S+ arch=\S+ .*; looked in \S+build.Release and \S+prebuilds\); /);
       expect(state.reason).toContain(FIX);
     } finally {
       spy.mockRestore();

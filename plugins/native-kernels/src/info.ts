@@ -1,7 +1,11 @@
-import { loadAddon } from './addon';
+import { loadAddon, type AddonInfo } from './addon';
 
-/** The BLAS the addon links and its thread count, or null when the addon is off. */
-export function nativeBlasInfo(): { blas: string; threads: number } | null {
+/**
+ * What the addon runs: the OpenBLAS build it links ("" when none), the pool's threads, the GEMM
+ * behind BatchMatMul (openblas, own-avx2, own-neon or own-scalar) and every GEMM it can run; null
+ * when the addon is off.
+ */
+export function nativeBlasInfo(): AddonInfo | null {
   const state = loadAddon();
   return state.ok ? state.addon.info() : null;
 }

@@ -52,12 +52,14 @@ describe('the install script', () => {
     fs.mkdirSync(release, { recursive: true });
     fs.copyFileSync(built, path.join(release, 'rlhf_native_kernels.node'));
     fs.copyFileSync(stamp, path.join(release, 'rlhf-build-stamp.json'));
-    const r = install({ PATH: '/nonexistent' }); // a rebuild would fail here
+    // the same build choice as the copied addon's (an addon built with RLHF_NATIVE_GEMM=own has no OpenBLAS)
+    const own = (JSON.parse(fs.readFileSync(stamp, 'utf8')) as { openblas?: boolean }).openblas === false ? { RLHF_NATIVE_GEMM: 'own' } : {};
+    const r = install({ PATH: '/nonexistent', ...own }); // a rebuild would fail here
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('the native addon is up to date');
     // a changed source makes the stamp stale: it tries to build (and fails without node-gyp)
     fs.appendFileSync(path.join(scratch, 'native', 'kernels.h'), '\n// changed\n');
-    const stale = install({ PATH: '/nonexistent' });
+    const stale = install({ PATH: '/nonexistent', ...own });
     expect(stale.stdout).not.toContain('up to date');
     expect(stale.stderr).toContain('did not build');
   });

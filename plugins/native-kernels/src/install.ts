@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import { HOW_TO_ENABLE, loadAddon } from './addon';
 import { batchMatMulKernel } from './kernels/batch-matmul';
 import { castKernel, concatKernel, gatherKernel, sliceKernel, splitVKernel, transposeKernel } from './kernels/copy';
@@ -7,7 +8,7 @@ import { identityKernel } from './kernels/identity';
 import { reduceKernels } from './kernels/reduce';
 import type { FusedKernel } from './kernels/fused';
 import type { KernelArgs, NativeKernel } from './kernels/types';
-import type { NativeAddon } from './addon';
+import type { GemmName, NativeAddon } from './addon';
 import { checkWasmInternals, initializedWasmBackend, type TF } from './wasm-internals';
 
 /**
@@ -48,8 +49,18 @@ export const NATIVE_KERNEL_NAMES: readonly string[] = [...NATIVE_KERNELS.map((k)
 export interface InstallOptions {
   /** Kernel names to replace (default: all of {@link NATIVE_KERNEL_NAMES}). */
   kernels?: string[];
-  /** OpenBLAS threads for BatchMatMul (default 1: a second thread gave no reliable gain on small models). */
+  /**
+   * Threads of the native kernels' pool (default: every core, `os.availableParallelism()`, at most
+   * 256). BatchMatMul and the large elementwise and row-wise kernels split their output over it in
+   * independent blocks, never a sum: results are the same bit for bit at any thread count.
+   */
   threads?: number;
+  /**
+   * The GEMM behind BatchMatMul: `auto` (default: OpenBLAS where the addon links it, else the own
+   * GEMM, or what RLHF_NATIVE_GEMM says), `own` (the fastest own kernel for this CPU), or one of
+   * `nativeBlasInfo().gemms`.
+   */
+  gemm?: 'auto' | 'own' | GemmName;
 }
 
 export interface InstallResult {
@@ -159,9 +170,13 @@ function checkRequest(options: InstallOptions): string[] {
     }
     if (!chosen.includes(name)) chosen.push(name);
   }
-  const threads = options.threads ?? 1;
+  const threads = options.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
-    throw new NativeKernelsError('native-kernels/bad-threads', `threads must be an integer from 1 to 256, got ${String(threads)}`, 'set threads to 1 (the default) or the number of cores to give OpenBLAS', 'threads');
+    throw new NativeKernelsError('native-kernels/bad-threads', `threads must be an integer from 1 to 256, got ${String(threads)}`, 'leave threads out (every core) or give the number of cores the kernels may use', 'threads');
+  }
+  const gemm = options.gemm ?? 'auto';
+  if (!(GEMM_CHOICES as readonly string[]).includes(gemm)) {
+    throw new NativeKernelsError('native-kernels/bad-gemm', `unknown gemm "${String(gemm)}"`, `use one of: ${GEMM_CHOICES.join(', ')}`, 'gemm');
   }
   return chosen;
 }
@@ -182,7 +197,9 @@ export function installNativeKernels(tf: TF, options: InstallOptions = {}): Inst
   const broken = checkWasmInternals(backend);
   if (broken !== undefined) return { installed: [], reason: offReason(broken) };
   const { addon } = state;
-  addon.setThreads(options.threads ?? 1);
+  addon.setThreads(options.threads ?? defaultThreads());
+  const gemmProblem = applyGemm(addon, options.gemm ?? 'auto');
+  if (gemmProblem !== undefined) throw new NativeKernelsError('native-kernels/gemm-unavailable', gemmProblem, `use one of: ${addon.info().gemms.join(', ')}, own or auto`, 'gemm');
 
   const installed: string[] = [];
   for (const name of chosen) {
@@ -222,6 +239,51 @@ export function installNativeKernels(tf: TF, options: InstallOptions = {}): Inst
     installed.push(name);
   }
   return { installed };
+}
+
+/** The choices of InstallOptions.gemm. */
+export const GEMM_CHOICES = ['auto', 'own', 'openblas', 'own-avx2', 'own-neon', 'own-scalar'] as const;
+
+let autoGemm: GemmName | undefined;
+
+/** Every core, at most 256: the default of InstallOptions.threads. */
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(256, os.availableParallelism()));
+}
+
+/** Sets the addon's GEMM; returns why not when this build or CPU lacks it. */
+function applyGemm(addon: NativeAddon, gemm: (typeof GEMM_CHOICES)[number]): string | undefined {
+  const info = addon.info();
+  autoGemm ??= info.gemm; // what the build and RLHF_NATIVE_GEMM chose at load
+  const own = info.gemms.filter((g) => g !== 'openblas');
+  const want: GemmName = gemm === 'auto' ? autoGemm : gemm === 'own' ? (own[own.length - 1] as GemmName) : gemm;
+  if (!info.gemms.includes(want)) return `gemm "${gemm}" is not available in this build on this CPU (available: ${info.gemms.join(', ')})`;
+  addon.setGemm(want);
+  return undefined;
+}
+
+/**
+ * Switches the GEMM behind the native BatchMatMul without reinstalling anything (tests and
+ * benchmarks compare the GEMMs on one addon). Returns the GEMM now in use, or null when the addon
+ * is off. Throws NativeKernelsError for a GEMM this build or CPU lacks.
+ */
+export function setNativeGemm(gemm: (typeof GEMM_CHOICES)[number]): GemmName | null {
+  const state = loadAddon();
+  if (!state.ok) return null;
+  const problem = applyGemm(state.addon, gemm);
+  if (problem !== undefined) throw new NativeKernelsError('native-kernels/gemm-unavailable', problem, `use one of: ${state.addon.info().gemms.join(', ')}, own or auto`, 'gemm');
+  return state.addon.info().gemm;
+}
+
+/** Sets the native kernels' thread count (1 to 256) without reinstalling; false when the addon is off. */
+export function setNativeThreads(threads: number): boolean {
+  if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
+    throw new NativeKernelsError('native-kernels/bad-threads', `threads must be an integer from 1 to 256, got ${String(threads)}`, 'give the number of cores the kernels may use', 'threads');
+  }
+  const state = loadAddon();
+  if (!state.ok) return false;
+  state.addon.setThreads(threads);
+  return true;
 }
 
 /** Registers one fused kernel (a new kernel name: there is no stock one to replace). */
