@@ -2,7 +2,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import type { LoadedRecipe } from '../recipe/validate';
-import type { TensorRuntime } from '../contract/tensor-runtime';
+import type { GpuAdapterReport, TensorRuntime } from '../contract/tensor-runtime';
 
 export interface Manifest {
   /** Version of the manifest layout. */
@@ -15,6 +15,8 @@ export interface Manifest {
   seed: number;
   backend: string;
   nativeKernels: string[];
+  /** The GPU adapter (webgpu backend only): vendor, architecture, device, description, limits, features. */
+  gpu?: GpuAdapterReport;
   /** Plugin package versions by registered name; null when the package.json has no version. */
   versions: { node: string; core: string; tfjs: string; plugins: Record<string, string | null> };
   /** Every plugin package the recipe loaded: where it came from and a hash of its package.json. */
@@ -66,6 +68,7 @@ export function buildManifest(loaded: LoadedRecipe, runtime: TensorRuntime, comm
     seed: loaded.recipe.runtime.seed,
     backend: runtime.backend,
     nativeKernels: runtime.nativeKernels,
+    ...(runtime.gpu ? { gpu: runtime.gpu } : {}),
     versions: { node: process.version, core: readVersion(path.join(__dirname, '..', '..', 'package.json')), tfjs, plugins },
     pluginPackages,
     platform: { os: `${os.platform()} ${os.release()}`, arch: os.arch(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown' },
