@@ -4,10 +4,23 @@ import type { TF } from '../contract/tensor-runtime';
 /** ‖g‖ = sqrt(Σ over all gradients of Σ g²), read back as a number (0 for no gradients). */
 export function globalNorm(tf: TF, grads: readonly Tensor[]): number {
   if (grads.length === 0) return 0;
-  const sq = tf.tidy(() => tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
+  const sq = squaredNorm(tf, grads);
   const v = sq.dataSync()[0];
   sq.dispose();
   return Math.sqrt(v);
+}
+
+/** {@link globalNorm} read asynchronously (the same number): what a GPU backend needs. */
+export async function globalNormAsync(tf: TF, grads: readonly Tensor[]): Promise<number> {
+  if (grads.length === 0) return 0;
+  const sq = squaredNorm(tf, grads);
+  const v = (await sq.data())[0];
+  sq.dispose();
+  return Math.sqrt(v);
+}
+
+function squaredNorm(tf: TF, grads: readonly Tensor[]): Tensor {
+  return tf.tidy(() => tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
 }
 
 /**
@@ -16,7 +29,15 @@ export function globalNorm(tf: TF, grads: readonly Tensor[]): number {
  * then applies its own tensors unchanged); otherwise new tensors the caller disposes.
  */
 export function clipByGlobalNorm(tf: TF, grads: readonly Tensor[], maxNorm: number): { grads: Tensor[] | null; norm: number; scale: number } {
-  const norm = globalNorm(tf, grads);
+  return clipToNorm(tf, grads, globalNorm(tf, grads), maxNorm);
+}
+
+/** {@link clipByGlobalNorm} with the norm read asynchronously (the same numbers). */
+export async function clipByGlobalNormAsync(tf: TF, grads: readonly Tensor[], maxNorm: number): Promise<{ grads: Tensor[] | null; norm: number; scale: number }> {
+  return clipToNorm(tf, grads, await globalNormAsync(tf, grads), maxNorm);
+}
+
+function clipToNorm(tf: TF, grads: readonly Tensor[], norm: number, maxNorm: number): { grads: Tensor[] | null; norm: number; scale: number } {
   if (!(norm > maxNorm)) return { grads: null, norm, scale: 1 };
   const scale = maxNorm / (norm + 1e-6);
   return { grads: grads.map((g) => tf.mul(g, scale)), norm, scale };
