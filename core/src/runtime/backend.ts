@@ -46,10 +46,25 @@ function tfCore(): TF {
   return require('@tensorflow/tfjs-core') as TF;
 }
 
+/** Each backend's package, required by its literal name (so that a bundler sees every one). */
+function requireBackend(name: BackendName): unknown {
+  switch (name) {
+    case 'wasm':
+      return require('@tensorflow/tfjs-backend-wasm');
+    case 'cpu':
+      return require('@tensorflow/tfjs-backend-cpu');
+    case 'tensorflow':
+      return require('@tensorflow/tfjs-node');
+    case 'tensorflow-gpu':
+      return require('@tensorflow/tfjs-node-gpu');
+    case 'webgpu':
+      return require('@tensorflow/tfjs-backend-webgpu');
+  }
+}
+
 /** Load the backend's module (lazily: nothing is loaded before a recipe is valid). */
 function loadBackendModule(name: BackendName, threads: number): void {
-  const mod = INSTALL[name].module;
-  const m = require(mod) as { setThreadsCount?: (n: number) => void };
+  const m = requireBackend(name) as { setThreadsCount?: (n: number) => void };
   if (name === 'wasm' && threads > 0) m.setThreadsCount?.(threads);
 }
 

@@ -224,7 +224,7 @@ export async function prepareWebGPU(tf: TF): Promise<GpuAdapterReport> {
   let mod: { WebGPUBackend: new (device: unknown, info: unknown) => object };
   setNavigatorGpu(gpu);
   try {
-    mod = require(WEBGPU_PACKAGES.backend) as typeof mod;
+    mod = require('@tensorflow/tfjs-backend-webgpu') as typeof mod;
   } catch (err) {
     clearNavigatorGpu();
     const e = err as NodeJS.ErrnoException;
