@@ -1,5 +1,6 @@
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { TF } from '../contract/tensor-runtime';
+import { onWebGPU } from '../runtime/native-ops';
 
 /** ‖g‖ = sqrt(Σ over all gradients of Σ g²), read back as a number (0 for no gradients). */
 export function globalNorm(tf: TF, grads: readonly Tensor[]): number {
@@ -20,8 +21,30 @@ export async function globalNormAsync(tf: TF, grads: readonly Tensor[]): Promise
 }
 
 function squaredNorm(tf: TF, grads: readonly Tensor[]): Tensor {
-  return tf.tidy(() => tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
+  return tf.tidy(() => {
+    const squares = grads.map((g) => tf.sum(tf.square(g)));
+    return onWebGPU(tf) ? addNChunked(tf, squares) : tf.addN(squares);
+  });
 }
+
+/**
+ * AddN in groups of at most 7 inputs: the WebGPU AddN kernel binds one storage buffer per input,
+ * and a device offers 8 per shader stage unless more are asked for (Dawn refuses the pipeline).
+ */
+function addNChunked(tf: TF, xs: Tensor[]): Tensor {
+  let level = xs;
+  while (level.length > 1) {
+    const next: Tensor[] = [];
+    for (let i = 0; i < level.length; i += WEBGPU_MAX_ADDN) {
+      const group = level.slice(i, i + WEBGPU_MAX_ADDN);
+      next.push(group.length === 1 ? group[0] : tf.addN(group));
+    }
+    level = next;
+  }
+  return level[0];
+}
+
+const WEBGPU_MAX_ADDN = 7;
 
 /**
  * Clip by global norm as torch.nn.utils.clip_grad_norm_: when ‖g‖ > maxNorm every gradient is
