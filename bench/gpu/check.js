@@ -151,7 +151,7 @@ async function makeRewardModel(tf, root) {
 }
 
 /** PPO iterations through the bundled CLI in a fresh process; perf/* of metrics.jsonl. */
-function ppoRun(root, backend, iterations, extraSets, label) {
+function ppoRun(root, backend, iterations, extraSets, label, deadline) {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), `gpu-check-ppo-${backend}-`));
   fs.rmSync(out, { recursive: true });
   // the bundle itself, as the rlhf command
@@ -159,7 +159,8 @@ function ppoRun(root, backend, iterations, extraSets, label) {
   const recipe = path.join(root, 'recipes', 'detox-ppo.yaml');
   const args = [...cli, 'train', recipe, '--out', out, '--set', `runtime.steps=${iterations}`, '--set', `runtime.backend=${backend}`, ...extraSets.flatMap((s) => ['--set', s])];
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: process.env, timeout: 240000 });
+  const timeout = Math.max(30000, Math.round(deadline - performance.now()));
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: process.env, timeout });
   const wall = (performance.now() - t0) / 1000;
   if (r.status !== 0) {
     const why = (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').slice(-6).join(' | ');
@@ -290,9 +291,10 @@ async function main(args) {
   // 4. PPO iterations of the detox recipe, each backend in a fresh process
   const iters = o.quick ? 1 : 3;
   results.ppo = { recipe: 'recipes/detox-ppo.yaml (bench/gpu/detox-ppo.yaml)', iterations: iters };
-  if (gpuOk) results.ppo.webgpu = ppoRun(root, 'webgpu', iters, [], 'webgpu');
+  // the webgpu run may take the time left but 60 s, which the CPU run gets
+  if (gpuOk) results.ppo.webgpu = ppoRun(root, 'webgpu', iters, [], 'webgpu', deadline - 60000);
   save();
-  results.ppo.cpu = ppoRun(root, 'wasm', iters, ['runtime.nativeKernels=allow'], 'cpu');
+  results.ppo.cpu = ppoRun(root, 'wasm', iters, ['runtime.nativeKernels=allow'], 'cpu', deadline);
   if (gpuOk && results.ppo.webgpu.ok && results.ppo.cpu.ok && results.ppo.webgpu.laterMedianStepS) {
     results.ppo.speedup = round(results.ppo.cpu.laterMedianStepS / results.ppo.webgpu.laterMedianStepS, 2);
   }
