@@ -7,6 +7,10 @@
 import { DiagnosticError } from '../diagnostics';
 import { createTensorRuntime, autoOrder } from './backend';
 import { dawnOptions, probeGpuSystem, SYNC_READ_MESSAGE, WEBGPU_ENV } from './webgpu';
+import { buildManifest } from './manifest';
+
+/** The parts of a loaded recipe the manifest reads. */
+const LOADED = { registry: { packages: new Map() }, packages: [], source: { file: 'r.yaml' }, baseDir: '/', recipe: { name: 'r', job: { use: 'rl' }, runtime: { seed: 1 } } } as never;
 
 /** The optional packages: absent where npm dropped them (then the tests that need them say so). */
 function installed(): boolean {
@@ -123,5 +127,10 @@ describe('webgpu backend', () => {
     await t.data();
     t.dispose();
     expect((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu).toBeUndefined();
+    // the manifest reports the adapter (and has no gpu entry on a CPU backend)
+    const m = buildManifest(LOADED, rt, ['rlhf', 'train']);
+    expect(m.backend).toBe('webgpu');
+    expect(m.gpu).toEqual(rt.gpu);
+    expect('gpu' in buildManifest(LOADED, { tf: rt.tf, backend: 'wasm', nativeKernels: [] }, [])).toBe(false);
   });
 });
