@@ -194,6 +194,9 @@ let dawnGpu: GpuLike | undefined;
  * switch backends: the caller calls tf.setBackend('webgpu').
  */
 export async function prepareWebGPU(tf: TF): Promise<GpuAdapterReport> {
+  // started once already in this process (a second runtime, e.g. eval after train): keep that
+  // device, whose tensors stay valid
+  if (prepared && prepared.tf === tf && tf.findBackend('webgpu')) return prepared.report;
   const dawn = loadDawn();
   // the constructors and enums (GPUBufferUsage, GPUMapMode, GPUTextureUsage, …) tfjs-backend-webgpu uses as globals
   for (const [k, v] of Object.entries(dawn.globals)) {
@@ -251,8 +254,11 @@ export async function prepareWebGPU(tf: TF): Promise<GpuAdapterReport> {
     3,
   );
   installGuards(tf, mod.WebGPUBackend as unknown as { prototype: Record<string, unknown> });
+  prepared = { tf, report };
   return report;
 }
+
+let prepared: { tf: TF; report: GpuAdapterReport } | undefined;
 
 /**
  * After the backend started (or failed to): navigator.gpu is read only by the backend's
@@ -263,10 +269,7 @@ export function releaseNavigatorGpu(): void {
   clearNavigatorGpu();
 }
 
-/** Whether Dawn was loaded and an adapter found in this process. */
-export function webgpuLoaded(): boolean {
-  return dawnGpu !== undefined;
-}
+
 
 const GUARDED = '__rlhfjsReadSyncGuard';
 
