@@ -23,6 +23,8 @@ export * from './runtime/run-dir';
 export * from './runtime/safetensors';
 export * from './runtime/read-file';
 export * from './runtime/backend';
+export * from './runtime/kernel-trace';
+export { dawnNodePath, dawnOptions, probeGpuSystem, SYNC_READ_MESSAGE, WEBGPU_ENV, WEBGPU_PACKAGES } from './runtime/webgpu';
 export * from './runtime/native-ops';
 export * from './runtime/gradients';
 export * from './runtime/manifest';

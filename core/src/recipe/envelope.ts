@@ -77,9 +77,14 @@ export const recipeSchema = {
       default: {},
       properties: {
         backend: {
-          enum: ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'],
+          enum: ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'],
           default: 'auto',
-          description: 'Tensor backend. auto takes the first that works of tensorflow-gpu, tensorflow, wasm. wasm is embedded and installs anywhere; tensorflow(-gpu) need @tensorflow/tfjs-node(-gpu).',
+          description: 'Tensor backend. auto takes the first that works of tensorflow-gpu, webgpu (only with gpu: true), tensorflow, wasm. wasm is embedded and installs anywhere; webgpu runs on a GPU through Dawn (packages webgpu and @tensorflow/tfjs-backend-webgpu, a Vulkan driver on Linux); tensorflow(-gpu) need @tensorflow/tfjs-node(-gpu). See docs/gpu.md.',
+        },
+        gpu: {
+          type: 'boolean',
+          default: false,
+          description: 'Whether backend auto may pick the WebGPU backend when Dawn finds a GPU adapter (off by default, so that a recipe runs on the backend it always ran on).',
         },
         seed: { type: 'integer', minimum: 0, maximum: 4294967295, default: 0, description: 'The one seed that drives initialisation, sampling and data order.' },
         steps: { type: 'integer', minimum: 0, default: 100, description: 'Training iterations (RL) or optimisation steps (other jobs).' },

@@ -1,20 +1,31 @@
 import { DiagnosticError } from '../diagnostics';
-import type { BackendChoice, BackendName, TF, TensorRuntime } from '../contract/tensor-runtime';
+import type { BackendChoice, BackendName, GpuAdapterReport, TF, TensorRuntime } from '../contract/tensor-runtime';
 import { ensureGradients } from './gradients';
+import { prepareWebGPU, releaseNavigatorGpu, WEBGPU_INSTALL_FIX, WEBGPU_PACKAGES } from './webgpu';
 
 export interface RuntimeRequest {
   backend: BackendChoice;
   nativeKernels?: 'require' | 'allow' | 'forbid';
   threads?: number;
+  /** Whether `auto` may pick the WebGPU backend (default false). */
+  gpu?: boolean;
 }
 
-const AUTO_ORDER: BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm'];
+/**
+ * The order `auto` tries. tensorflow-gpu is only there when @tensorflow/tfjs-node-gpu was installed
+ * on purpose; webgpu ships with every install (optional dependencies), so `auto` takes it only when
+ * the recipe allows it (`runtime.gpu: true`): a default recipe runs where it always ran.
+ */
+export function autoOrder(gpu: boolean): BackendName[] {
+  return gpu ? ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm'] : ['tensorflow-gpu', 'tensorflow', 'wasm'];
+}
 
 const INSTALL: Record<BackendName, { module: string; fix: string }> = {
   'tensorflow-gpu': {
     module: '@tensorflow/tfjs-node-gpu',
-    fix: 'npm install @tensorflow/tfjs-node-gpu@4.22.0 (Linux with CUDA 11.8 and cuDNN 8; its install step downloads libtensorflow, which must be reachable), or use backend: wasm',
+    fix: 'npm install @tensorflow/tfjs-node-gpu@4.22.0 (Linux x64 with CUDA 11.2 and cuDNN 8.1; its install step needs libtensorflow-gpu 2.9.1, downloaded or given as a local archive with TFJS_NODE_CDN_STORAGE: see docs/gpu.md), or use backend: webgpu or wasm',
   },
+  webgpu: { module: WEBGPU_PACKAGES.backend, fix: WEBGPU_INSTALL_FIX },
   tensorflow: {
     module: '@tensorflow/tfjs-node',
     fix: 'npm install @tensorflow/tfjs-node@4.22.0 (its install step downloads libtensorflow, which must be reachable), or use backend: wasm',
@@ -24,7 +35,7 @@ const INSTALL: Record<BackendName, { module: string; fix: string }> = {
 };
 
 /** The tfjs backend name each choice registers under. */
-const TF_NAME: Record<BackendName, string> = { 'tensorflow-gpu': 'tensorflow', tensorflow: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
+const TF_NAME: Record<BackendName, string> = { 'tensorflow-gpu': 'tensorflow', webgpu: 'webgpu', tensorflow: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
 
 function isMissingModule(err: unknown, mod: string): boolean {
   const e = err as NodeJS.ErrnoException;
@@ -35,15 +46,32 @@ function tfCore(): TF {
   return require('@tensorflow/tfjs-core') as TF;
 }
 
+/** Each backend's package, required by its literal name (so that a bundler sees every one). */
+function requireBackend(name: BackendName): unknown {
+  switch (name) {
+    case 'wasm':
+      return require('@tensorflow/tfjs-backend-wasm');
+    case 'cpu':
+      return require('@tensorflow/tfjs-backend-cpu');
+    case 'tensorflow':
+      return require('@tensorflow/tfjs-node');
+    case 'tensorflow-gpu':
+      return require('@tensorflow/tfjs-node-gpu');
+    case 'webgpu':
+      return require('@tensorflow/tfjs-backend-webgpu');
+  }
+}
+
 /** Load the backend's module (lazily: nothing is loaded before a recipe is valid). */
 function loadBackendModule(name: BackendName, threads: number): void {
-  const mod = INSTALL[name].module;
-  const m = require(mod) as { setThreadsCount?: (n: number) => void };
+  const m = requireBackend(name) as { setThreadsCount?: (n: number) => void };
   if (name === 'wasm' && threads > 0) m.setThreadsCount?.(threads);
 }
 
-async function activate(name: BackendName, tf: TF, threads: number): Promise<void> {
-  loadBackendModule(name, threads);
+async function activate(name: BackendName, tf: TF, threads: number): Promise<GpuAdapterReport | undefined> {
+  let gpu: GpuAdapterReport | undefined;
+  if (name === 'webgpu') gpu = await prepareWebGPU(tf);
+  else loadBackendModule(name, threads);
   const wanted = TF_NAME[name];
   let ok = false;
   try {
@@ -51,6 +79,8 @@ async function activate(name: BackendName, tf: TF, threads: number): Promise<voi
     await tf.ready();
   } catch (err) {
     throw new DiagnosticError({ code: 'runtime/backend-failed', message: `backend ${name} failed to start: ${(err as Error).message}`, fix: 'try backend: wasm, which is embedded' }, { exitCode: 1, cause: err });
+  } finally {
+    if (name === 'webgpu') releaseNavigatorGpu();
   }
   // tfjs falls back to another backend silently when one fails to initialise: check.
   if (!ok || tf.getBackend() !== wanted) {
@@ -59,6 +89,7 @@ async function activate(name: BackendName, tf: TF, threads: number): Promise<voi
       { exitCode: 1 },
     );
   }
+  return gpu;
 }
 
 /**
@@ -70,22 +101,28 @@ export async function createTensorRuntime(req: RuntimeRequest): Promise<TensorRu
   ensureGradients(tf);
   const threads = req.threads ?? 0;
   let chosen: BackendName | undefined;
+  let gpu: GpuAdapterReport | undefined;
   if (req.backend === 'auto') {
     const tried: string[] = [];
-    for (const name of AUTO_ORDER) {
+    const order = autoOrder(req.gpu === true);
+    for (const [i, name] of order.entries()) {
       try {
-        await activate(name, tf, threads);
+        gpu = await activate(name, tf, threads);
         chosen = name;
         break;
       } catch (err) {
-        tried.push(`${name}: ${isMissingModule(err, INSTALL[name].module) ? 'not installed' : (err as Error).message.split('\n')[0]}`);
+        const missing = isMissingModule(err, INSTALL[name].module) || (DiagnosticError.is(err) && err.diagnostics[0]?.code === 'runtime/backend-not-installed');
+        const why = missing ? 'not installed' : (err as Error).message.split('\n')[0];
+        tried.push(`${name}: ${why}`);
+        // the recipe asked for a GPU: say in one line why it runs without one
+        if (name === 'webgpu') process.stderr.write(`runtime.backend auto: webgpu did not start (${why}); trying ${order[i + 1]}\n`);
       }
     }
     if (!chosen) throw new DiagnosticError({ code: 'runtime/no-backend', message: `no tensor backend could start (${tried.join('; ')})`, fix: INSTALL.wasm.fix }, { exitCode: 1 });
   } else {
     chosen = req.backend;
     try {
-      await activate(chosen, tf, threads);
+      gpu = await activate(chosen, tf, threads);
     } catch (err) {
       if (isMissingModule(err, INSTALL[chosen].module)) {
         throw new DiagnosticError({
@@ -107,6 +144,7 @@ export async function createTensorRuntime(req: RuntimeRequest): Promise<TensorRu
     rt.nativeGemm = native.info.gemm;
     rt.nativeThreads = native.info.threads;
   }
+  if (gpu) rt.gpu = gpu;
   return rt;
 }
 

@@ -2,7 +2,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import type { LoadedRecipe } from '../recipe/validate';
-import type { TensorRuntime } from '../contract/tensor-runtime';
+import type { GpuAdapterReport, TensorRuntime } from '../contract/tensor-runtime';
 
 export interface Manifest {
   /** Version of the manifest layout. */
@@ -19,6 +19,8 @@ export interface Manifest {
   nativeGemm?: string;
   /** With native kernels: the threads of their pool. */
   nativeThreads?: number;
+  /** The GPU adapter (webgpu backend only): vendor, architecture, device, description, limits, features. */
+  gpu?: GpuAdapterReport;
   /** Plugin package versions by registered name; null when the package.json has no version. */
   versions: { node: string; core: string; tfjs: string; plugins: Record<string, string | null> };
   /** Every plugin package the recipe loaded: where it came from and a hash of its package.json. */
@@ -74,6 +76,7 @@ export function buildManifest(loaded: LoadedRecipe, runtime: TensorRuntime, comm
     nativeKernels: runtime.nativeKernels,
     ...(runtime.nativeGemm !== undefined ? { nativeGemm: runtime.nativeGemm } : {}),
     ...(runtime.nativeThreads !== undefined ? { nativeThreads: runtime.nativeThreads } : {}),
+    ...(runtime.gpu ? { gpu: runtime.gpu } : {}),
     versions: { node: process.version, core: readVersion(path.join(__dirname, '..', '..', 'package.json')), tfjs, plugins },
     pluginPackages,
     platform: { os: `${os.platform()} ${os.release()}`, arch: os.arch(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown' },

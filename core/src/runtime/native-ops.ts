@@ -53,6 +53,16 @@ export function nativeKernelActive(tf: TF, name: string): boolean {
 }
 
 /**
+ * Whether the backend in use is webgpu, where every op must stay on the device: model code picks
+ * the GPU formulation there (matMul with transpose flags, which the WebGPU BatchMatMul kernel
+ * takes for free; device-side scatters instead of host-side loops, which would need a synchronous
+ * read the webgpu backend cannot do in Node).
+ */
+export function onWebGPU(tf: TF): boolean {
+  return tf.getBackend() === 'webgpu';
+}
+
+/**
  * `tf.train.adam(learningRate, beta1, beta2, epsilon)`, whose update runs as one native pass per
  * variable where the native kernels are on. It is a tf.AdamOptimizer either way: same state, same
  * getWeights/setWeights, the same numbers to float32 rounding.

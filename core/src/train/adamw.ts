@@ -5,7 +5,7 @@ import type { TF } from '../contract/tensor-runtime';
 import { DiagnosticError } from '../diagnostics';
 import { adamOptimizer } from '../runtime/native-ops';
 import { readSafetensors, writeSafetensors, type NamedTensor } from '../runtime/safetensors';
-import { clipByGlobalNorm, globalNorm } from './global-norm';
+import { clipByGlobalNorm, clipByGlobalNormAsync, globalNorm, globalNormAsync } from './global-norm';
 import { nonFiniteLossError, type TrainingOwner } from './non-finite';
 
 /** What a loss function returns: the scalar that is differentiated and scalars to report. */
@@ -94,6 +94,41 @@ export class AdamW {
    * unless `shouldApply` vetoes it.
    */
   step(lossFn: () => LossTerms | tfc.Scalar, opts: StepOptions): StepResult {
+    const d = this.differentiate(lossFn);
+    const values: Record<string, number> = {};
+    for (const [k, t] of d.scalars) values[k] = t.dataSync()[0];
+    this.tf.dispose(d.scalars.map(([, t]) => t));
+    try {
+      this.checkLoss(values, opts);
+      return this.finish(d.ordered, d.owned, values, this.maxGradNorm === null ? { norm: globalNorm(this.tf, d.ordered), grads: null } : clipByGlobalNorm(this.tf, d.ordered, this.maxGradNorm), opts);
+    } finally {
+      this.tf.dispose(d.owned);
+    }
+  }
+
+  /**
+   * {@link step} with every value read asynchronously (await tensor.data()): the same numbers in
+   * the same order. A GPU backend needs it (the webgpu backend cannot read a GPU tensor
+   * synchronously in Node); on the CPU backends it is the same step.
+   */
+  async stepAsync(lossFn: () => LossTerms | tfc.Scalar, opts: StepOptions): Promise<StepResult> {
+    const d = this.differentiate(lossFn);
+    const values: Record<string, number> = {};
+    try {
+      for (const [k, t] of d.scalars) values[k] = (await t.data())[0];
+    } finally {
+      this.tf.dispose(d.scalars.map(([, t]) => t));
+    }
+    try {
+      this.checkLoss(values, opts);
+      return this.finish(d.ordered, d.owned, values, this.maxGradNorm === null ? { norm: await globalNormAsync(this.tf, d.ordered), grads: null } : await clipByGlobalNormAsync(this.tf, d.ordered, this.maxGradNorm), opts);
+    } finally {
+      this.tf.dispose(d.owned);
+    }
+  }
+
+  /** The loss, the reported scalars and one gradient per variable (zeros where the loss does not reach). */
+  private differentiate(lossFn: () => LossTerms | tfc.Scalar): { scalars: [string, tfc.Scalar][]; ordered: tfc.Tensor[]; owned: tfc.Tensor[] } {
     const tf = this.tf;
     let report: Record<string, tfc.Scalar> = {};
     const { value, grads } = tf.variableGrads(() => {
@@ -103,9 +138,6 @@ export class AdamW {
       for (const [k, v] of Object.entries(out.report ?? {})) report[k] = tf.keep(v);
       return out.total;
     }, this.vars as tfc.Variable[]);
-    const values: Record<string, number> = { 'loss/total': value.dataSync()[0] };
-    for (const [k, v] of Object.entries(report)) values[k] = v.dataSync()[0];
-    tf.dispose([value, ...Object.values(report)]);
     const missing: tfc.Tensor[] = [];
     const ordered = this.vars.map((v) => {
       const g = grads[v.name];
@@ -114,26 +146,25 @@ export class AdamW {
       missing.push(z);
       return z;
     });
-    const owned: tfc.Tensor[] = [...Object.values(grads), ...missing];
-    try {
-      for (const [k, v] of Object.entries(values)) if (!Number.isFinite(v)) throw nonFiniteLossError(this.o.owner, k, v, opts.step);
-      let toApply = ordered;
-      if (this.maxGradNorm === null) values['grad_norm'] = globalNorm(tf, ordered);
-      else {
-        const c = clipByGlobalNorm(tf, ordered, this.maxGradNorm);
-        values['grad_norm'] = c.norm;
-        if (c.grads) {
-          owned.push(...c.grads);
-          toApply = c.grads;
-        }
-      }
-      if (!Number.isFinite(values['grad_norm'])) throw nonFiniteLossError(this.o.owner, 'the gradient norm', values['grad_norm'], opts.step);
-      if (opts.shouldApply && !opts.shouldApply(values)) return { values, applied: false };
-      this.apply(toApply, opts.learningRate ?? this.o.learningRate);
-      return { values, applied: true };
-    } finally {
-      tf.dispose(owned);
+    return { scalars: [['loss/total', value], ...Object.entries(report)], ordered, owned: [...Object.values(grads), ...missing] };
+  }
+
+  private checkLoss(values: Record<string, number>, opts: StepOptions): void {
+    for (const [k, v] of Object.entries(values)) if (!Number.isFinite(v)) throw nonFiniteLossError(this.o.owner, k, v, opts.step);
+  }
+
+  /** Record the norm, refuse a non-finite one, ask `shouldApply`, apply (clipped gradients when clipping made them). */
+  private finish(ordered: tfc.Tensor[], owned: tfc.Tensor[], values: Record<string, number>, c: { norm: number; grads: tfc.Tensor[] | null }, opts: StepOptions): StepResult {
+    values['grad_norm'] = c.norm;
+    let toApply = ordered;
+    if (c.grads) {
+      owned.push(...c.grads);
+      toApply = c.grads;
     }
+    if (!Number.isFinite(values['grad_norm'])) throw nonFiniteLossError(this.o.owner, 'the gradient norm', values['grad_norm'], opts.step);
+    if (opts.shouldApply && !opts.shouldApply(values)) return { values, applied: false };
+    this.apply(toApply, opts.learningRate ?? this.o.learningRate);
+    return { values, applied: true };
   }
 
   /** Apply given gradients (one per variable, in the constructor's order) at learning rate `lr`. */

@@ -55,7 +55,7 @@ export function registerGenerate(cli: Argv, h: CommandHelpers): void {
         .option('top-p', { type: 'number' })
         .option('stop', { type: 'string', array: true, describe: 'strings that end a completion' })
         .option('seed', { type: 'number', default: 0 })
-        .option('backend', { choices: ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'], default: 'wasm' })
+        .option('backend', { choices: ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'], default: 'wasm' })
         .option('json', { type: 'boolean', default: false, describe: 'print JSON lines' }),
     async (a) => {
       const prompts: string[] = [...((a.prompt as string[] | undefined) ?? [])];

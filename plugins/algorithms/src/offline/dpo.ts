@@ -94,6 +94,27 @@ export class DPO implements OfflineAlgorithm {
         disposePacked(packed);
       }
     }
+    return this.cachedSums(idx);
+  }
+
+  /** {@link referenceSums} read asynchronously (the same numbers), as the training step on a GPU backend needs. */
+  private async referenceSumsAsync(idx: readonly number[]): Promise<[number[], number[]]> {
+    const missing = [...new Set(idx.filter((i) => !this.refCache.has(i)))];
+    if (missing.length) {
+      const packed = packRollout(this.tf, this.rows(missing), this.reference.tokenizer.padId);
+      try {
+        const t = this.tf.tidy(() => maskedRowSum(this.tf, this.reference.forward(packed.batch).logprobs, packed.responseMask));
+        const sums = (await t.array()) as number[];
+        t.dispose();
+        missing.forEach((i, b) => this.refCache.set(i, [sums[b], sums[b + missing.length]]));
+      } finally {
+        disposePacked(packed);
+      }
+    }
+    return this.cachedSums(idx);
+  }
+
+  private cachedSums(idx: readonly number[]): [number[], number[]] {
     return [idx.map((i) => (this.refCache.get(i) as [number, number])[0]), idx.map((i) => (this.refCache.get(i) as [number, number])[1])];
   }
 
@@ -124,11 +145,11 @@ export class DPO implements OfflineAlgorithm {
     const tf = this.tf;
     const idx = this.nextIndices();
     const B = idx.length;
-    const [refC, refR] = this.referenceSums(idx);
+    const [refC, refR] = await this.referenceSumsAsync(idx);
     const packed = packRollout(tf, this.rows(idx), this.policy.tokenizer.padId);
     let logRatio = 0;
     try {
-      const res = this.optimizer.step(() => {
+      const res = await this.optimizer.stepAsync(() => {
         const sums = maskedRowSum(tf, this.policy.forward(packed.batch).logprobs, packed.responseMask);
         const pc = tf.slice(sums, [0], [B]);
         const pr = tf.slice(sums, [B], [B]);

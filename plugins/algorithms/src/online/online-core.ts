@@ -116,9 +116,9 @@ export class OnlineCore {
     const t0 = performance.now();
     const tf = this.tf;
     checkExperience(exp, `algorithm/${this.settings.plugin}`);
-    const old = this.forwardNoGrad(exp.rollout, want);
+    const old = await this.forwardNoGrad(exp.rollout, want);
     const p = plan(old, t0);
-    const res = this.runEpochs(
+    const res = await this.runEpochs(
       exp.rollout,
       exp.iteration,
       { ...want, entropy: true },
@@ -139,8 +139,9 @@ export class OnlineCore {
    * log π(a_t|s_t) (and V(s_t)) of every response token under the current weights, before any
    * update: the "old" policy of the ratio. Recomputed with the training forward pass (as TRL
    * does) rather than taken from generation, so that temperature or a KV cache cannot bias it.
+   * Read asynchronously, as a GPU backend needs.
    */
-  forwardNoGrad(rollout: Pick<Rollout, 'promptIds' | 'responseIds'>, want: { values?: boolean } = {}): { logprobs: number[][]; values?: number[][] } {
+  async forwardNoGrad(rollout: Pick<Rollout, 'promptIds' | 'responseIds'>, want: { values?: boolean } = {}): Promise<{ logprobs: number[][]; values?: number[][] }> {
     const tf = this.tf;
     const n = rollout.responseIds.length;
     const logprobs: number[][] = [];
@@ -150,13 +151,17 @@ export class OnlineCore {
       const rows = range(s, Math.min(n, s + chunk));
       const packed = packRollout(tf, rollout, this.padId, rows);
       try {
-        const [lp, v] = tf.tidy(() => {
-          const out = this.policy.forward(packed.batch, { values: want.values });
-          if (want.values && !out.values) throw new Error(`${this.settings.plugin}: the policy returned no values; it needs a value head`);
-          return [out.logprobs.arraySync(), out.values?.arraySync()] as const;
+        const out = tf.tidy(() => {
+          const o = this.policy.forward(packed.batch, { values: want.values });
+          if (want.values && !o.values) throw new Error(`${this.settings.plugin}: the policy returned no values; it needs a value head`);
+          return o.values ? [o.logprobs, o.values] : [o.logprobs];
         });
-        logprobs.push(...responseColumns(lp, packed));
-        if (v) values.push(...responseColumns(v, packed));
+        try {
+          logprobs.push(...responseColumns((await out[0].array()) as number[][], packed));
+          if (out[1]) values.push(...responseColumns((await out[1].array()) as number[][], packed));
+        } finally {
+          tf.dispose(out);
+        }
       } finally {
         disposePacked(packed);
       }
@@ -168,13 +173,13 @@ export class OnlineCore {
    * `epochs` passes over the samples in shuffled minibatches; `loss` builds each step's loss from
    * the minibatch's forward pass. A veto from `shouldApply` ends the whole loop.
    */
-  runEpochs(
+  async runEpochs(
     rollout: Pick<Rollout, 'promptIds' | 'responseIds'>,
     iteration: number,
     want: { values?: boolean; entropy?: boolean },
     loss: (mb: MinibatchContext) => LossTerms,
     shouldApply?: (values: Record<string, number>) => boolean,
-  ): EpochResult {
+  ): Promise<EpochResult> {
     const tf = this.tf;
     const n = rollout.responseIds.length;
     const size = Math.min(this.settings.minibatchSize, n);
@@ -189,7 +194,7 @@ export class OnlineCore {
         const packed = packRollout(tf, rollout, this.padId, rows);
         try {
           const W = packed.length - 1;
-          const res = this.optimizer.step(
+          const res = await this.optimizer.stepAsync(
             () => {
               const out = this.policy.forward(packed.batch, want);
               return loss({

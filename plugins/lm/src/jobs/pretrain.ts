@@ -92,8 +92,8 @@ function rowsLoss(tf: TF, model: GPTModel, rows: PackedRows, order: readonly num
   return tf.div(tf.neg(tf.sum(tf.mul(out.logprobs, target))), tf.maximum(tf.sum(target), 1)) as tfc.Scalar;
 }
 
-/** Held-out mean NLL per token (nats) over all held-out rows, in chunks. */
-function heldOutLoss(tf: TF, model: GPTModel, rows: PackedRows, chunk: number): number {
+/** Held-out mean NLL per token (nats) over all held-out rows, in chunks (read asynchronously, as a GPU backend needs). */
+async function heldOutLoss(tf: TF, model: GPTModel, rows: PackedRows, chunk: number): Promise<number> {
   let nll = 0;
   let count = 0;
   for (let s = 0; s < rows.rows; s += chunk) {
@@ -102,7 +102,9 @@ function heldOutLoss(tf: TF, model: GPTModel, rows: PackedRows, chunk: number): 
     order.forEach((r) => {
       for (let t = 1; t < rows.length; t++) n += rows.mask[r * rows.length + t];
     });
-    const l = tf.tidy(() => rowsLoss(tf, model, rows, order)).dataSync()[0];
+    const lt = tf.tidy(() => rowsLoss(tf, model, rows, order));
+    const l = (await lt.data())[0];
+    lt.dispose();
     nll += l * n;
     count += n;
   }
@@ -215,7 +217,7 @@ export class PretrainJob extends CheckpointedJob<PretrainOptions, { model: GPTMo
     // held-out loss after `state.step` steps, logged at the step just taken
     const evaluate = async () => {
       const t0 = Date.now();
-      const loss = heldOutLoss(tf, model, held, o.batchSize);
+      const loss = await heldOutLoss(tf, model, held, o.batchSize);
       state.lastEval = { step: state.step, loss, ppl: Math.exp(loss) };
       await metrics.log(Math.max(0, state.step - 1), { 'heldout/loss': loss, 'heldout/perplexity': Math.exp(loss), 'heldout/seconds': (Date.now() - t0) / 1000 });
     };
@@ -237,7 +239,7 @@ export class PretrainJob extends CheckpointedJob<PretrainOptions, { model: GPTMo
         const order = Array.from({ length: o.batchSize }, (_, i) => rowAt(state.trainRows + i));
         const timeShare = Number.isFinite(budgetMs) ? (Date.now() - runStart) / budgetMs : 0;
         const lr = warmupCosine(state.step, { peak: o.learningRate, min: o.minLearningRate, warmup: o.warmupSteps, total: totalSteps }, timeShare);
-        const { values } = adam.step(() => rowsLoss(tf, model, train, order), { step: state.step, learningRate: lr });
+        const { values } = await adam.stepAsync(() => rowsLoss(tf, model, train, order), { step: state.step, learningRate: lr });
         let tokens = 0;
         for (const r of order) for (let t = 1; t < T; t++) tokens += train.mask[r * T + t];
         state.step += 1;

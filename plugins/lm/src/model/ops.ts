@@ -9,9 +9,13 @@
  * wasm), and the fused GELU, LayerNorm, token log-prob and entropy ops (one native pass forward
  * and one backward each, in place of a dozen elementwise kernels). Elsewhere the stock
  * formulation runs.
+ *
+ * On the webgpu backend every op stays on the device: matMul with transpose flags (the WebGPU
+ * BatchMatMul kernel takes them), and the embedding gradient as an UnsortedSegmentSum kernel
+ * instead of the host-side scatter (which reads the gradient back synchronously, impossible there).
  */
 import type * as tfc from '@tensorflow/tfjs-core';
-import { fusedOps, nativeKernelActive, type FusedOps, type TF } from '@rlhfjs/core';
+import { fusedOps, nativeKernelActive, onWebGPU, type FusedOps, type TF } from '@rlhfjs/core';
 
 type GradFn = Parameters<TF['customGrad']>[0];
 
@@ -29,8 +33,8 @@ export function swapLast(tf: TF, x: tfc.Tensor): tfc.Tensor {
  * dA = dy @ bᵀ, dB = aᵀ @ dy. Operands of rank 2, or equal-rank batched operands.
  */
 export function matMul(tf: TF, a: tfc.Tensor, b: tfc.Tensor): tfc.Tensor {
-  // native sgemm takes the gradient's transpose flags for free
-  if (nativeKernelActive(tf, 'BatchMatMul')) return tf.matMul(a, b);
+  // native sgemm and the WebGPU kernel take the gradient's transpose flags for free
+  if (nativeKernelActive(tf, 'BatchMatMul') || onWebGPU(tf)) return tf.matMul(a, b);
   const f = tf.customGrad(((x: tfc.Tensor, y: tfc.Tensor, save: (t: tfc.Tensor[]) => void) => {
     save([x, y]);
     return {
@@ -46,7 +50,7 @@ export function matMul(tf: TF, a: tfc.Tensor, b: tfc.Tensor): tfc.Tensor {
 
 /** `a @ bᵀ` (b's last two axes swapped), same operand rules as {@link matMul}. */
 export function matMulTransposeB(tf: TF, a: tfc.Tensor, b: tfc.Tensor): tfc.Tensor {
-  if (nativeKernelActive(tf, 'BatchMatMul')) return tf.matMul(a, b, false, true);
+  if (nativeKernelActive(tf, 'BatchMatMul') || onWebGPU(tf)) return tf.matMul(a, b, false, true);
   return matMul(tf, a, swapLast(tf, b));
 }
 
@@ -69,12 +73,23 @@ export function linear(tf: TF, x: tfc.Tensor, w: tfc.Tensor, bias?: tfc.Tensor, 
  * Forward is a gather (correct on every backend without batchDims). The gradient with respect to
  * the table is the scatter-add of dy's rows into the picked rows (what oneHot(ids)ᵀ @ dy computes),
  * done on the host: it costs O(ids · d) instead of a [N × ids] one-hot matmul, and needs no
- * gather gradient (the wasm backend has none).
+ * gather gradient (the wasm backend has none). On webgpu the same sum runs on the device as
+ * unsortedSegmentSum(dy, ids, N) (float32 accumulation, in an order the GPU picks).
  */
 export function embed(tf: TF, table: tfc.Tensor, ids: tfc.Tensor): tfc.Tensor {
   const n = table.shape[0];
   const d = table.shape[1] as number;
   const flatIds = tf.reshape(ids, [-1]) as tfc.Tensor1D;
+  if (onWebGPU(tf)) {
+    const g = tf.customGrad(((w: tfc.Tensor, save: (t: tfc.Tensor[]) => void) => {
+      save([flatIds]);
+      return {
+        value: tf.gather(w, flatIds, 0),
+        gradFunc: (dy: tfc.Tensor, saved: tfc.Tensor[]) => [tf.unsortedSegmentSum(tf.reshape(dy, [-1, d]), saved[0] as tfc.Tensor1D, n)],
+      };
+    }) as unknown as GradFn);
+    return tf.reshape(g(table), [...ids.shape, d]);
+  }
   const f = tf.customGrad(((w: tfc.Tensor, save: (t: tfc.Tensor[]) => void) => {
     // the ids must be saved: tensors made in the forward pass are freed before the backward pass
     save([flatIds]);

@@ -161,7 +161,7 @@ export class TrainRewardModelJob extends CheckpointedJob<TrainRewardModelOptions
       while (st.epoch <= o.epochs) {
         if (ctx.signal?.aborted) throw new Error('train-reward-model aborted');
         const idx = nextBatch(st, shuffle, o.batchSize);
-        const { values } = opt.step(
+        const { values } = await opt.stepAsync(
           () => {
             if (objective === 'pairs') {
               const b = idx.map((k) => train[k] as RewardModelData['pairs'][number]);

@@ -82,7 +82,7 @@ export class ClassifierTrainer {
     try {
       while (st.epoch <= o.epochs) {
         const rows = nextBatch(st, this.shuffle, o.batchSize).map((k) => data.train[k]);
-        const { values } = this.opt.step(
+        const { values } = await this.opt.stepAsync(
           () => {
             const x = model.encode(rows.map((r) => r.text));
             return model.loss(x, rows.map((r) => r.label), o.weightDecay) as tfc.Scalar;
