@@ -1,13 +1,15 @@
 import * as fs from 'node:fs';
-import { definePlugin, DiagnosticError, Tokens, type Agent, type SamplingOptions } from '@rlhfjs/core';
+import { definePlugin, DiagnosticError, Tokens, type Agent, type Rng, type SamplingOptions } from '@rlhfjs/core';
 import { loadCorpus } from '../corpus/load';
 import { ByteBPETokenizer } from '../tokenizer/byte-bpe';
 import { validateConfig } from '../model/config';
-import { GPTModel } from '../model/gpt';
+import { GPTModel, gptLoraModules } from '../model/gpt';
 import { initWeights } from '../model/init';
-import { loadPolicy } from '../model/checkpoint-io';
+import { loadPolicy, type LoraLoadOptions } from '../model/checkpoint-io';
 import { checkSampling } from '../generation/generate';
-import { gptAgentOptionsSchema } from './gpt.options';
+import { gptAgentOptionsSchema, type GPTAgentOptions } from './gpt.options';
+import { LoraAdapters } from '../lora/adapters';
+import { readAdapter } from '../lora/peft-format';
 
 const PLUGIN = 'agent/gpt';
 
@@ -32,7 +34,7 @@ export const gptAgent = definePlugin({
     }
     if (o.checkpoint !== undefined) {
       const dir = ctx.resolvePath(o.checkpoint);
-      const policy = wrap(() => loadPolicy(dir, tf, { valueHead: o.valueHead, rng: rng.fork('value-head') }), `${pointer}/options/checkpoint`);
+      const policy = wrap(() => loadPolicy(dir, tf, { valueHead: o.valueHead, rng: rng.fork('value-head'), lora: loraOptions(o, rng, pointer, ctx.resolvePath) }), `${pointer}/options/checkpoint`);
       checkSamplingAt(sampling, policy.contextSize, pointer);
       if (o.suppressEos) policy.suppressTokens([policy.tokenizer.eosId]);
       return { policy, sampling, source: dir };
@@ -55,7 +57,20 @@ export const gptAgent = definePlugin({
       { vocabSize: tokenizer.vocabSize, contextSize: init.contextSize, dModel: init.dModel, nLayers: init.nLayers, nHeads: init.nHeads, dMlp: init.dMlp, tieEmbeddings: init.tieEmbeddings, valueHead: o.valueHead, dropout: 0 },
       { pointer: `${pointer}/options/init`, plugin: PLUGIN },
     );
-    const policy = new GPTModel(tf, config, tokenizer, initWeights(config, rng.fork('agent-init')));
+    let policy = new GPTModel(tf, config, tokenizer, initWeights(config, rng.fork('agent-init')));
+    const lora = loraOptions(o, rng, pointer, ctx.resolvePath);
+    if (lora) {
+      const base = policy;
+      try {
+        const saved = lora.from ? readAdapter(lora.from, lora) : undefined;
+        const adapters = saved
+          ? LoraAdapters.fromTensors(tf, { ...saved.settings, dropout: 0 }, gptLoraModules(config), saved.tensors, lora)
+          : LoraAdapters.create(tf, lora.settings, gptLoraModules(config), lora.rng, lora);
+        policy = base.withLora(adapters, { referenceAdapters: lora.from ? 'copy' : 'off', adapterBase: 'random init' });
+      } finally {
+        base.dispose();
+      }
+    }
     checkSamplingAt(sampling, policy.contextSize, pointer);
     if (o.suppressEos) policy.suppressTokens([tokenizer.eosId]);
     return { policy, sampling, source: 'random init' };
@@ -70,6 +85,19 @@ export const gptAgent = definePlugin({
     return loadPolicy(dir, tf, { valueHead: opts.valueHead, rng: opts.rng, trainable: opts.trainable });
   },
 });
+
+/** The agent's lora options as loadPolicy takes them (undefined when LoRA is off); A is drawn from the run's stream "lora". */
+function loraOptions(o: GPTAgentOptions, rng: Rng, pointer: string, resolvePath: (p: string) => string): LoraLoadOptions | undefined {
+  if (!o.lora) return undefined;
+  const l = o.lora;
+  return {
+    settings: { rank: l.rank, alpha: l.alpha, dropout: l.dropout, targetModules: [...l.targetModules] },
+    from: l.from === undefined ? undefined : resolvePath(l.from),
+    rng: rng.fork('lora'),
+    pointer: `${pointer}/options/lora`,
+    plugin: PLUGIN,
+  };
+}
 
 function checkSamplingAt(s: SamplingOptions, contextSize: number, pointer: string): void {
   try {
