@@ -4,6 +4,7 @@ import { registerReproduce } from './commands/reproduce';
 import { registerReport } from './commands/report';
 import { registerEval } from './commands/eval';
 import { registerGenerate } from './commands/generate';
+import { registerMergeLora } from './commands/merge-lora';
 
 export interface CommandHelpers {
   io: CliIO;
@@ -19,5 +20,6 @@ export const extraCommands: Array<(cli: Argv, h: CommandHelpers) => void> = [
   registerReport,
   registerEval,
   registerGenerate,
+  registerMergeLora,
   (cli, h) => (require('./commands/init') as typeof import('./commands/init')).registerInit(cli, h),
 ];

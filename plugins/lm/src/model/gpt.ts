@@ -7,6 +7,7 @@ import { generate } from '../generation/generate';
 import { saveModel } from './checkpoint-io';
 import { initWeight, valueHeadShapes, weightShapes, type WeightArray } from './init';
 import type { LoraAdapters, LoraModuleSpec } from '../lora/adapters';
+import { mergeGptLora } from '../lora/merge';
 import { adapterFiles, toPeftConfig, type PeftLoraConfig } from '../lora/peft-format';
 
 /** How a model is built beside its weights: shared variables (a view) and LoRA adapters. */
@@ -326,6 +327,15 @@ export class GPTModel implements PolicyModel {
   }
 
   async save(dir: string, opts: SaveOptions = {}): Promise<void> {
+    if (opts.mergeAdapters && this.lora) {
+      const merged = mergeGptLora(this);
+      try {
+        await merged.save(dir, { config: opts.config });
+      } finally {
+        merged.dispose();
+      }
+      return;
+    }
     const extraFiles = this.lora ? await adapterFiles(this.lora, this.peftConfig()) : undefined;
     await saveModel(this, dir, { config: opts.config, extraFiles });
   }

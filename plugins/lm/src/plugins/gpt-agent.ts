@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { definePlugin, DiagnosticError, Tokens, type Agent, type Rng, type SamplingOptions } from '@rlhfjs/core';
+import { definePlugin, DiagnosticError, Rng, Tokens, type Agent, type SamplingOptions } from '@rlhfjs/core';
 import { loadCorpus } from '../corpus/load';
 import { ByteBPETokenizer } from '../tokenizer/byte-bpe';
 import { validateConfig } from '../model/config';
@@ -82,7 +82,9 @@ export const gptAgent = definePlugin({
   /** The bare GPT of a checkpoint folder, e.g. as a reward model's backbone. */
   loadModel(dir, opts, container) {
     const { tf } = container.resolve(Tokens.Runtime);
-    return loadPolicy(dir, tf, { valueHead: opts.valueHead, rng: opts.rng, trainable: opts.trainable });
+    // an adapter folder's own adapter_config.json gives the settings; those here are placeholders
+    const lora = opts.adapter ? { settings: { rank: 1, alpha: 1, dropout: 0, targetModules: [] }, from: opts.adapter, rng: new Rng(0), plugin: PLUGIN } : undefined;
+    return loadPolicy(dir, tf, { valueHead: opts.valueHead, rng: opts.rng, trainable: opts.trainable, lora });
   },
 });
 
