@@ -1,3 +1,4 @@
+import type { MemoryPlan } from '../plan/memory-plan';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
@@ -15,6 +16,8 @@ export interface Manifest {
   seed: number;
   backend: string;
   nativeKernels: string[];
+  /** The memory plan worked out before the run (core/src/plan/memory-plan.ts), for RL runs whose agent reports its size. */
+  memoryPlan?: MemoryPlan & { notes: string[] };
   /** Plugin package versions by registered name; null when the package.json has no version. */
   versions: { node: string; core: string; tfjs: string; plugins: Record<string, string | null> };
   /** Every plugin package the recipe loaded: where it came from and a hash of its package.json. */

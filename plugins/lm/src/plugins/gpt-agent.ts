@@ -6,6 +6,7 @@ import { validateConfig } from '../model/config';
 import { GPTModel, gptLoraModules } from '../model/gpt';
 import { initWeights } from '../model/init';
 import { loadPolicy, type LoraLoadOptions } from '../model/checkpoint-io';
+import { gptFootprint } from '../model/footprint';
 import { checkSampling } from '../generation/generate';
 import { gptAgentOptionsSchema, type GPTAgentOptions } from './gpt.options';
 import { LoraAdapters } from '../lora/adapters';
@@ -78,6 +79,10 @@ export const gptAgent = definePlugin({
   /** The agent from a checkpoint folder: `checkpoint` set to it (and `init` dropped), the other options as given. */
   fromCheckpoint(ctx, dir): Agent {
     return this.create({ ...ctx, options: { ...ctx.options, checkpoint: dir, init: undefined } }) as Agent;
+  },
+  /** The model's size for the memory plan, read from config.json or the init options (no weights loaded). */
+  footprint(ctx) {
+    return gptFootprint(ctx.options, ctx.resolvePath);
   },
   /** The bare GPT of a checkpoint folder, e.g. as a reward model's backbone. */
   loadModel(dir, opts, container) {
