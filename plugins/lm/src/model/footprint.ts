@@ -50,6 +50,7 @@ export function gptFootprint(options: Record<string, unknown>, resolvePath: (p: 
       const ids = [...Object.values(tok.model?.vocab ?? {}), ...(tok.added_tokens ?? []).map((t) => t.id)];
       vocabSize = ids.length ? Math.max(...ids) + 1 : vocabSize;
     }
+    if (typeof init.vocabSize === 'number') vocabSize = Math.max(vocabSize, init.vocabSize);
     config = validateConfig({ ...(init as Partial<GPTConfig>), vocabSize, valueHead: false, dropout: 0 });
   } else return undefined;
   const head = options.valueHead === true || config.valueHead;

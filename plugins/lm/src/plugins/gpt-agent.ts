@@ -55,7 +55,7 @@ export const gptAgent = definePlugin({
       tokenizer = ByteBPETokenizer.train(corpus.train, { vocabSize: t.vocabSize, minFrequency: t.minFrequency });
     }
     const config = validateConfig(
-      { vocabSize: tokenizer.vocabSize, contextSize: init.contextSize, dModel: init.dModel, nLayers: init.nLayers, nHeads: init.nHeads, dMlp: init.dMlp, tieEmbeddings: init.tieEmbeddings, valueHead: o.valueHead, dropout: 0 },
+      { vocabSize: Math.max(tokenizer.vocabSize, init.vocabSize ?? 0), contextSize: init.contextSize, dModel: init.dModel, nLayers: init.nLayers, nHeads: init.nHeads, dMlp: init.dMlp, tieEmbeddings: init.tieEmbeddings, valueHead: o.valueHead, dropout: 0 },
       { pointer: `${pointer}/options/init`, plugin: PLUGIN },
     );
     let policy = new GPTModel(tf, config, tokenizer, initWeights(config, rng.fork('agent-init')));
@@ -73,7 +73,9 @@ export const gptAgent = definePlugin({
       }
     }
     checkSamplingAt(sampling, policy.contextSize, pointer);
-    if (o.suppressEos) policy.suppressTokens([tokenizer.eosId]);
+    // embedding rows beyond the tokenizer (init.vocabSize) are never sampled
+    const unused = Array.from({ length: config.vocabSize - tokenizer.vocabSize }, (_, i) => tokenizer.vocabSize + i);
+    if (o.suppressEos || unused.length) policy.suppressTokens([...unused, ...(o.suppressEos ? [tokenizer.eosId] : [])]);
     return { policy, sampling, source: 'random init' };
   },
   /** The agent from a checkpoint folder: `checkpoint` set to it (and `init` dropped), the other options as given. */

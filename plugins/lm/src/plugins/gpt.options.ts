@@ -18,6 +18,12 @@ export const gptAgentOptionsSchema = {
       description: 'Build a randomly initialised model (seeded from runtime.seed) instead of loading a checkpoint. Give this or `checkpoint`.',
       properties: {
         ...gptArchitectureProperties,
+        vocabSize: {
+          type: 'integer',
+          minimum: 258,
+          description:
+            'Rows of the token embedding, when more than the tokenizer has (e.g. 50257 for a GPT-2-shaped model on a small tokenizer). The extra ids are removed from the distribution (never sampled). Default: the tokenizer\'s vocabulary.',
+        },
         tokenizer: {
           type: 'object',
           additionalProperties: false,
