@@ -16,8 +16,10 @@ describe('memory plan', () => {
     expect(p.parts.referenceWeights).toBe(4 * P);
     expect(p.parts.gradients).toBe(4 * P);
     expect(p.parts.adamMoments).toBe(8 * P);
-    // training activations at B 1, S 64: 4·[12·64·(14·768 + 6·3072) + 12·3·12·64²] + 4·6·64·50257
-    expect(p.parts.trainingActivations).toBe(4 * (12 * 64 * (14 * 768 + 6 * 3072) + 12 * 3 * 12 * 64 * 64) + 4 * 6 * 64 * 50257);
+    // training activations at B 1, S 64: 2·(4·[12·64·(12·768 + 5·3072) + 3·12·12·64²] + 4·5·64·50257)
+    expect(p.parts.trainingActivations).toBe(2 * (4 * (12 * 64 * (12 * 768 + 5 * 3072) + 3 * 12 * 12 * 64 * 64) + 4 * 5 * 64 * 50257));
+    // peak RSS: tensors + a host copy and an encoded file of the weights while saving + 100 MiB
+    expect(p.rssBytes).toBe(p.peakBytes + 8 * P + 100 * 2 ** 20);
     expect(p.peakBytes).toBe(20 * P + p.parts.trainingActivations);
   });
 

@@ -11,15 +11,21 @@
  *
  *   static      = 4·(P + R)  +  4·P when the reference is a full copy (not with LoRA)
  *               + 4·T (gradients) + 8·T (Adam's two moments)
- *   training    = 4·[ L·B·S·(14·d + 6·F) + L·3·B·H·S² ]  (saved forward tensors of each block, with their gradients)
- *               + 4·6·B·S·V                               (logits, log-softmax, one-hot, product and their gradients)
- *   generation  = 4·2·(2·L·N·S·d)                         (K and V of every layer, old and new during a concat)
- *               + 4·[ N·S·(4·d + F) + N·H·S² + 3·N·V ]   (one prefill block and the sampled logits)
- *   scoring     = 4·3·B·S·V + 4·B·S·(4·d + F)             (a no-gradient forward chunk: old policy, reference, reward)
+ *   fwd(X)      = 4·[ L·X·S·(12·d + 5·F) + 3·L·X·H·S² ] + 4·5·X·S·V
+ *                 (every tensor of a forward pass over X rows: inside tf.tidy nothing is freed
+ *                 before the pass ends; per block the LayerNorm, q/k/v, attention and MLP tensors,
+ *                 and the logits with their bias, log-softmax and picked log-probs)
+ *   training    = 2·fwd(B)               (the saved forward tensors and their gradients)
+ *   scoring     = fwd(N) for the policy and the reward models (the reference's forward runs over
+ *                 the whole rollout batch at once; the old policy's in chunks of B)
+ *   generation  = 4·2·(2·L·N·S·d) + fwd(N)   (K and V of every layer, old and new during a concat, and the prefill)
  *   peak        = static + max(training, generation, scoring)
+ *   peak RSS    = peak + 8·P + 100 MiB  (saving a policy holds a host copy of its weights and the
+ *                 encoded safetensors file at once; 100 MiB for Node, the wasm module and code)
  *
- * The coefficients count the tensors the forward pass in plugins/lm/src/model/gpt.ts keeps for its
- * backward pass; bench/lora/memory-plan.js checks the estimate against measured peaks.
+ * The coefficients were set from the tensors of plugins/lm/src/model/gpt.ts and matched to the wasm
+ * heap's high-water mark of three measured runs; bench/lora/memory-plan.js prints the estimate
+ * beside measured peaks (docs/lora.md has the figures).
  */
 import { DiagnosticError } from '../diagnostics';
 
@@ -63,6 +69,8 @@ export interface MemoryPlan {
   parts: Record<string, number>;
   /** The estimated peak of tensor memory. */
   peakBytes: number;
+  /** The estimated peak resident memory of the process (tensors, host copies while saving, runtime). */
+  rssBytes: number;
   /** Which phase sets the peak. */
   peakPhase: 'training' | 'generation' | 'scoring';
   fits: boolean;
@@ -76,11 +84,14 @@ export function backendLimit(backend: string): number | null {
   return backend === 'wasm' ? WASM_HEAP_MAX : null;
 }
 
+/** Resident memory of Node, the wasm module and the loaded code before any model (measured: about 100 MiB). */
+const RUNTIME_BYTES = 100 * 2 ** 20;
+
 export function planMemory(i: MemoryPlanInput): MemoryPlan {
   const p = i.policy;
   const f32 = 4;
   const S = p.contextSize;
-  const { nLayers: L, dModel: d, nHeads: H, dMlp: F, vocabSize: V } = p;
+  const { nLayers: L, dModel: d } = p;
   const B = Math.max(1, i.minibatchSize);
   const N = Math.max(1, i.rolloutBatch);
   const R = i.rewards.reduce((s, r) => s + r.parameters, 0);
@@ -91,10 +102,14 @@ export function planMemory(i: MemoryPlanInput): MemoryPlan {
     gradients: f32 * p.trainableParameters,
     adamMoments: 2 * f32 * p.trainableParameters,
   };
-  const training = f32 * (L * B * S * (14 * d + 6 * F) + L * 3 * B * H * S * S) + f32 * 6 * B * S * V;
-  const generation = f32 * 2 * (2 * L * N * S * d) + f32 * (N * S * (4 * d + F) + N * H * S * S + 3 * N * V);
-  let scoring = f32 * 3 * B * S * V + f32 * B * S * (4 * d + F);
-  for (const r of i.rewards) scoring = Math.max(scoring, f32 * (3 * B * r.contextSize * r.dModel + B * r.contextSize * (4 * r.dModel + r.dMlp)));
+  const fwd = (m: { nLayers: number; dModel: number; nHeads: number; dMlp: number; vocabSize: number; contextSize: number }, X: number): number => {
+    const T = m.contextSize;
+    return f32 * (m.nLayers * X * T * (12 * m.dModel + 5 * m.dMlp) + 3 * m.nLayers * X * m.nHeads * T * T) + f32 * 5 * X * T * m.vocabSize;
+  };
+  const training = 2 * fwd(p, B);
+  const generation = f32 * 2 * (2 * L * N * S * d) + fwd(p, N);
+  let scoring = fwd(p, N);
+  for (const r of i.rewards) scoring = Math.max(scoring, fwd(r, N));
   parts.trainingActivations = training;
   parts.generationKvAndActivations = generation;
   parts.scoringActivations = scoring;
@@ -103,14 +118,17 @@ export function planMemory(i: MemoryPlanInput): MemoryPlan {
   const peakPhase = (Object.keys(phases) as Array<keyof typeof phases>).reduce((a, b) => (phases[b] > phases[a] ? b : a));
   const peakBytes = fixed + phases[peakPhase];
   const limitBytes = backendLimit(i.backend);
-  return { backend: i.backend, limitBytes, parts, peakBytes, peakPhase, fits: limitBytes === null || peakBytes <= limitBytes };
+  const rssBytes = peakBytes + 2 * f32 * p.parameters + RUNTIME_BYTES;
+  return { backend: i.backend, limitBytes, parts, peakBytes, rssBytes, peakPhase, fits: limitBytes === null || peakBytes <= limitBytes };
 }
 
 const MB = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 
 /** The plan as lines of text (`rlhf validate --plan`). */
 export function formatMemoryPlan(plan: MemoryPlan): string[] {
-  const lines = [`memory plan (${plan.backend}): peak ≈ ${MB(plan.peakBytes)} during ${plan.peakPhase}${plan.limitBytes !== null ? ` of a ${MB(plan.limitBytes)} limit${plan.fits ? '' : ' — DOES NOT FIT'}` : ' (no fixed limit on this backend)'}`];
+  const lines = [
+    `memory plan (${plan.backend}): peak tensor memory ≈ ${MB(plan.peakBytes)} during ${plan.peakPhase}${plan.limitBytes !== null ? ` of a ${MB(plan.limitBytes)} limit${plan.fits ? '' : ' — DOES NOT FIT'}` : ' (no fixed limit on this backend)'}; peak RSS ≈ ${MB(plan.rssBytes)}`,
+  ];
   for (const [k, v] of Object.entries(plan.parts)) lines.push(`  ${k.padEnd(28)} ${MB(v)}`);
   return lines;
 }
