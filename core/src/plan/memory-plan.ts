@@ -20,8 +20,9 @@
  *                 the whole rollout batch at once; the old policy's in chunks of B)
  *   generation  = 4·2·(2·L·N·S·d) + fwd(N)   (K and V of every layer, old and new during a concat, and the prefill)
  *   peak        = static + max(training, generation, scoring)
- *   peak RSS    = peak + 8·P + 100 MiB  (saving a policy holds a host copy of its weights and the
- *                 encoded safetensors file at once; 100 MiB for Node, the wasm module and code)
+ *   peak RSS    = peak + 4·max(2·P, 4·T) + 100 MiB  (writing a checkpoint holds a host copy and the
+ *                 encoded safetensors file of the weights, 2·4·P, or of Adam's moments, 2·8·T,
+ *                 whichever is larger; 100 MiB for Node, the wasm module and code)
  *
  * The coefficients were set from the tensors of plugins/lm/src/model/gpt.ts and matched to the wasm
  * heap's high-water mark of three measured runs; bench/lora/memory-plan.js prints the estimate
@@ -118,7 +119,7 @@ export function planMemory(i: MemoryPlanInput): MemoryPlan {
   const peakPhase = (Object.keys(phases) as Array<keyof typeof phases>).reduce((a, b) => (phases[b] > phases[a] ? b : a));
   const peakBytes = fixed + phases[peakPhase];
   const limitBytes = backendLimit(i.backend);
-  const rssBytes = peakBytes + 2 * f32 * p.parameters + RUNTIME_BYTES;
+  const rssBytes = peakBytes + f32 * Math.max(2 * p.parameters, 4 * p.trainableParameters) + RUNTIME_BYTES;
   return { backend: i.backend, limitBytes, parts, peakBytes, rssBytes, peakPhase, fits: limitBytes === null || peakBytes <= limitBytes };
 }
 
