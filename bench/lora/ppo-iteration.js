@@ -9,14 +9,14 @@
 // The reward is a host-side toy function on both sides (no reward model is run).
 // Usage: node bench/lora/ppo-iteration.js [--layers=12] [--dModel=768] [--heads=12] [--vocab=50257]
 //        [--context=64] [--rank=16 (0 = full fine-tuning)] [--prompts=16] [--newTokens=32]
-//        [--minibatch=8] [--iterations=4] [--torch=true]
+//        [--minibatch=8] [--iterations=4] [--torch=true] [--torchThreads=1,2 (or 1 or 2)]
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 const { runRecipe, median, parseArgs } = require('./common');
 
 const o = parseArgs(
-  { layers: 12, dModel: 768, heads: 12, vocab: 50257, context: 64, rank: 16, prompts: 16, newTokens: 32, minibatch: 8, iterations: 4, torch: true },
-  'usage: node bench/lora/ppo-iteration.js [--layers=N] [--dModel=N] [--heads=N] [--vocab=N] [--context=N] [--rank=N] [--prompts=N] [--newTokens=N] [--minibatch=N] [--iterations=N] [--torch=false]',
+  { layers: 12, dModel: 768, heads: 12, vocab: 50257, context: 64, rank: 16, prompts: 16, newTokens: 32, minibatch: 8, iterations: 4, torch: true, torchThreads: '1,2' },
+  'usage: node bench/lora/ppo-iteration.js [--layers=N] [--dModel=N] [--heads=N] [--vocab=N] [--context=N] [--rank=N] [--prompts=N] [--newTokens=N] [--minibatch=N] [--iterations=N] [--torch=false] [--torchThreads=1,2]',
 );
 const WARMUP = 1; // the first iteration compiles kernels and grows the heap: left out of the medians
 
@@ -51,8 +51,9 @@ function torch(threads) {
 const params = 12 * o.dModel * o.dModel * o.layers + o.vocab * o.dModel;
 console.log(`PPO iteration, GPT-2-shaped random model: ${o.layers} layers, d ${o.dModel}, ${o.heads} heads, vocab ${o.vocab} (~${(params / 1e6).toFixed(0)}M parameters), ${o.rank > 0 ? `LoRA rank ${o.rank} on c_attn` : 'full fine-tuning'}; ${o.prompts} prompts × ${o.newTokens} new tokens, context ${o.context}, 1 epoch of ${Math.ceil(o.prompts / o.minibatch)} minibatches; ${o.iterations} iterations (first left out), medians`);
 const a = js();
-const t1 = o.torch ? torch(1) : { skip: 'not run (--torch=false)' };
-const t2 = o.torch ? torch(2) : { skip: 'not run (--torch=false)' };
+const threads = String(o.torchThreads).split(',');
+const t1 = o.torch && threads.includes('1') ? torch(1) : { skip: 'not run' };
+const t2 = o.torch && threads.includes('2') ? torch(2) : { skip: 'not run' };
 const f = (x) => (x === undefined || x === null ? '—' : x.toFixed(0).padStart(9));
 const ratio = (x, y) => (x && y ? (x / y).toFixed(2).padStart(7) + '×' : '      —');
 console.log(`${'phase'.padEnd(14)}${'rlhfjs ms'.padStart(10)}${'torch-1 ms'.padStart(11)}${'ratio'.padStart(9)}${'torch-2 ms'.padStart(11)}${'ratio'.padStart(9)}`);

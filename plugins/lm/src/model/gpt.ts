@@ -14,10 +14,8 @@ import { adapterFiles, toPeftConfig, type PeftLoraConfig } from '../lora/peft-fo
 export interface GPTModelParts {
   /** Use the given weights (tf.Variable each) as they are, owned by another model: a view that shares them. */
   share?: boolean;
-  /** LoRA adapters on the projections (the base weights are then frozen); owned by this model unless `shareLora`. */
+  /** LoRA adapters on the projections (the base weights are then frozen); owned (disposed) by this model. */
   lora?: LoraAdapters;
-  /** The adapters belong to another model (a view over them): not disposed with this one. */
-  shareLora?: boolean;
   /**
    * What {@link GPTModel.frozenCopy} (the KL reference) does with the adapters: 'off' (default) gives
    * the base with its adapters switched off, sharing every base weight; 'copy' keeps a frozen copy
@@ -77,7 +75,6 @@ export class GPTModel implements PolicyModel {
   /** LoRA adapters in use (undefined: the plain model, or a view with the adapters switched off). */
   readonly lora?: LoraAdapters;
   private readonly ownsWeights: boolean;
-  private readonly ownsLora: boolean;
   private readonly parts: Pick<GPTModelParts, 'referenceAdapters' | 'adapterBase'>;
 
   constructor(
@@ -95,7 +92,6 @@ export class GPTModel implements PolicyModel {
     }
     this.lora = parts.lora;
     this.parts = { referenceAdapters: parts.referenceAdapters, adapterBase: parts.adapterBase };
-    this.ownsLora = !parts.shareLora;
     this.ownsWeights = !parts.share;
     this.weights = new Map();
     if (parts.share) {
@@ -114,7 +110,7 @@ export class GPTModel implements PolicyModel {
       if (!w) throw new Error(`GPTModel: missing weight "${name}" (shape [${shape}])`);
       const t = isTensor(w) ? w : tf.tensor(w.data, w.shape, 'float32');
       if (!sameShape(t.shape, shape)) throw new Error(`GPTModel: weight "${name}" has shape [${t.shape}], expected [${shape}]`);
-      this.weights.set(name, tf.variable(t.dtype === 'float32' ? t : tf.cast(t, 'float32'), parts.lora ? baseTrainable : trainable, undefined, 'float32'));
+      this.weights.set(name, tf.variable(t.dtype === 'float32' ? t : tf.cast(t, 'float32'), baseTrainable, undefined, 'float32'));
       if (!isTensor(w)) t.dispose();
     }
     const unknown = [...weights.keys()].filter((k) => !this.weights.has(k));
@@ -384,7 +380,7 @@ export class GPTModel implements PolicyModel {
     if (this.disposed) return;
     this.disposed = true;
     if (this.ownsWeights) this.weights.forEach((v) => v.dispose());
-    if (this.lora && this.ownsLora) this.lora.dispose();
+    this.lora?.dispose();
     this.suppressBias?.dispose();
   }
 }
