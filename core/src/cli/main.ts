@@ -64,7 +64,7 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
               else {
                 for (const l of formatMemoryPlan(planned.plan)) out(`    ${l}`);
                 for (const n of planned.notes) out(`    note: ${n}`);
-                assertPlanFits(planned.plan, planned.input);
+                assertPlanFits(planned.plan, planned.input, abs(file));
               }
             }
           } catch (err) {

@@ -135,15 +135,17 @@ export function formatMemoryPlan(plan: MemoryPlan): string[] {
 }
 
 /** Throw `plan/over-memory` when the plan does not fit its backend's limit, naming the options that bring it down. */
-export function assertPlanFits(plan: MemoryPlan, input: MemoryPlanInput): void {
+export function assertPlanFits(plan: MemoryPlan, input: MemoryPlanInput, file?: string): void {
   if (plan.fits) return;
   const hints: string[] = [];
   if (!input.policy.lora) hints.push(`agent.options.lora (e.g. { rank: 16, targetModules: [c_attn] }) drops the reference copy, the gradients and the Adam moments of the frozen base: ${MB(plan.parts.referenceWeights + (plan.parts.gradients + plan.parts.adamMoments))} of ${MB(plan.peakBytes)}`);
   if (plan.peakPhase === 'training' && input.minibatchSize > 1) hints.push(`a smaller algorithm.options.minibatchSize (now ${input.minibatchSize}; training activations are ${MB(plan.parts.trainingActivations)} and scale with it)`);
   if (plan.peakPhase === 'generation') hints.push(`fewer prompts per iteration or a smaller agent.options.sampling.maxNewTokens (the KV cache and prefill take ${MB(plan.parts.generationKvAndActivations)})`);
+  hints.push('a smaller model');
   hints.push('a backend without this limit (runtime.backend: tensorflow)');
   throw new DiagnosticError({
     code: 'plan/over-memory',
+    file,
     pointer: '/runtime/backend',
     message: `the run needs about ${MB(plan.peakBytes)} of tensor memory at its peak (${plan.peakPhase}), more than the ${plan.backend} backend's limit of ${MB(plan.limitBytes!)} (${plan.limitBytes} bytes)`,
     fix: `bring it under with: ${hints.join('; or ')} (rlhf validate --plan prints the parts)`,

@@ -191,7 +191,7 @@ async function execute(loaded: LoadedRecipe, runDir: RunDirectory, o: { resume: 
   if (planned) manifest.memoryPlan = { ...planned.plan, notes: planned.notes };
   runDir.writeJson(RUN_FILES.manifest, manifest);
   // refused before any weight is loaded: the plan says the run cannot fit the backend's limit
-  if (planned) assertPlanFits(planned.plan, planned.input);
+  if (planned) assertPlanFits(planned.plan, planned.input, loaded.source.file);
   const container = await buildRunContainer(loaded, { runtime, runDir });
   const job: Job = await createJob(loaded, container);
   const result = await runJob(job, container, runDir, o);
