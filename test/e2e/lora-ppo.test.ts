@@ -77,3 +77,25 @@ describe('PPO with LoRA through the CLI', () => {
     });
   });
 });
+
+describe('rlhf validate --plan', () => {
+  const smoke = path.join(REPO, 'recipes', 'lora', 'gpt2-124m-smoke.yaml');
+
+  it('prints the memory plan of the 124M LoRA smoke recipe, which fits the wasm heap', () => {
+    const r = rlhfSync(['validate', '--plan', smoke], REPO);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/memory plan \(wasm\): peak tensor memory ≈ [\d.]+ MiB during \w+ of a 4095\.9 MiB limit/);
+    // 124M parameters (+ LoRA and value head) in float32, nothing for the reference
+    expect(r.stdout).toMatch(/policyWeights\s+474\.\d MiB/);
+    expect(r.stdout).toMatch(/referenceWeights\s+0\.0 MiB/);
+  });
+
+  it('refuses a GPT-2-large-shaped recipe over the wasm heap, naming the limit and what helps', () => {
+    const sets = ['nLayers=36', 'dModel=1280', 'nHeads=20', 'dMlp=5120'].flatMap((s) => ['--set', `agent.options.init.${s}`]);
+    const r = rlhfSync(['validate', '--plan', smoke, ...sets], REPO);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/needs about [\d.]+ MiB of tensor memory at its peak/);
+    expect(r.stderr).toContain('4294901760 bytes');
+    expect(r.stderr).toMatch(/maxNewTokens|minibatchSize/);
+  });
+});
