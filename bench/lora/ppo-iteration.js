@@ -58,4 +58,5 @@ const f = (x) => (x === undefined || x === null ? '—' : x.toFixed(0).padStart(
 const ratio = (x, y) => (x && y ? (x / y).toFixed(2).padStart(7) + '×' : '      —');
 console.log(`${'phase'.padEnd(14)}${'rlhfjs ms'.padStart(10)}${'torch-1 ms'.padStart(11)}${'ratio'.padStart(9)}${'torch-2 ms'.padStart(11)}${'ratio'.padStart(9)}`);
 for (const [k] of PHASES) console.log(`${k.padEnd(14)}${f(a.ms[k]).padStart(10)}${f(t1.ms?.[k]).padStart(11)}${ratio(a.ms[k], t1.ms?.[k])}${f(t2.ms?.[k]).padStart(11)}${ratio(a.ms[k], t2.ms?.[k])}`);
-console.log(`peak RSS: rlhfjs ${a.rssMiB?.toFixed(0)} MiB (wasm heap ${a.wasmHeapMiB?.toFixed(0) ?? '—'} MiB, plan ${a.planMiB?.toFixed(0) ?? '—'} MiB, ${a.kernels} native kernels); torch 1 thread ${t1.rssMiB ?? t1.skip} MiB; torch 2 threads ${t2.rssMiB ?? t2.skip} MiB`);
+console.log(`peak RSS: rlhfjs ${a.rssMiB?.toFixed(0)} MiB (wasm heap ${a.wasmHeapMiB?.toFixed(0) ?? '—'} MiB, plan ${a.planMiB?.toFixed(0) ?? '—'} MiB, ${a.kernels} native kernels); torch 1 thread ${t1.rssMiB !== undefined ? `${t1.rssMiB} MiB` : t1.skip}; torch 2 threads ${t2.rssMiB !== undefined ? `${t2.rssMiB} MiB` : t2.skip}`);
+console.log(`load average while it ran (the machine may be shared): ${require('node:os').loadavg().map((x) => x.toFixed(1)).join(' ')}`);
