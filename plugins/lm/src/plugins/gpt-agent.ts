@@ -63,10 +63,11 @@ export const gptAgent = definePlugin({
     if (lora) {
       const base = policy;
       try {
-        const saved = lora.from ? readAdapter(lora.from, lora) : undefined;
+        const where = { pointer: lora.pointer, plugin: lora.plugin };
+        const saved = lora.from ? readAdapter(lora.from, where) : undefined;
         const adapters = saved
-          ? LoraAdapters.fromTensors(tf, { ...saved.settings, dropout: 0 }, gptLoraModules(config), saved.tensors, lora)
-          : LoraAdapters.create(tf, lora.settings, gptLoraModules(config), lora.rng, lora);
+          ? LoraAdapters.fromTensors(tf, { ...saved.settings, dropout: 0 }, gptLoraModules(config), saved.tensors, where)
+          : LoraAdapters.create(tf, lora.settings, gptLoraModules(config), lora.rng, where);
         policy = base.withLora(adapters, { referenceAdapters: lora.from ? 'copy' : 'off', adapterBase: 'random init' });
       } finally {
         base.dispose();
