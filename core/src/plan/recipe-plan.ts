@@ -25,7 +25,13 @@ export async function recipeMemoryPlan(loaded: LoadedRecipe, backend: string): P
   if (!agentDef?.footprint) return undefined;
   const resolvePath = (p: string) => path.resolve(loaded.baseDir, p);
   const options = (recipe.agent.options ?? {}) as Record<string, unknown>;
-  const policy = await agentDef.footprint({ options, resolvePath, pointer: '/agent' });
+  let policy: ModelFootprint | undefined;
+  try {
+    policy = await agentDef.footprint({ options, resolvePath, pointer: '/agent' });
+  } catch {
+    // the agent itself reports what is wrong with its options when it is built; no plan here
+    return undefined;
+  }
   if (!policy) return undefined;
   const notes: string[] = [];
   const rewards: ModelFootprint[] = [];

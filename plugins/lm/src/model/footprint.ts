@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { ModelFootprint } from '@rlhfjs/core';
 import { CONFIG_FILE } from '../checkpoint/checkpoint';
 import { fromCheckpointConfig } from './checkpoint-io';
-import { parameterCount, validateConfig, type GPTConfig } from './config';
+import { MODEL_TYPE, parameterCount, validateConfig, type GPTConfig } from './config';
 import { gptLoraModules } from './gpt';
 import { matchesTarget } from '../lora/adapters';
 import { ADAPTER_CONFIG_FILE } from '../lora/peft-format';
@@ -38,7 +38,10 @@ export function gptFootprint(options: Record<string, unknown>, resolvePath: (p: 
     const dir = resolvePath(options.checkpoint);
     const file = path.join(dir, CONFIG_FILE);
     if (!fs.existsSync(file)) return undefined;
-    config = fromCheckpointConfig(JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>, file);
+    const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    // another architecture's folder: its own loader reports its size (or nothing)
+    if (raw.model_type !== MODEL_TYPE) return undefined;
+    config = fromCheckpointConfig(raw, file);
     saved = adapterSpec(dir);
   } else if (options.init && typeof options.init === 'object') {
     const init = options.init as Record<string, unknown> & { tokenizer?: { file?: string; vocabSize?: number } };
