@@ -96,6 +96,6 @@ describe('rlhf validate --plan', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/needs about [\d.]+ MiB of tensor memory at its peak/);
     expect(r.stderr).toContain('4294901760 bytes');
-    expect(r.stderr).toMatch(/maxNewTokens|minibatchSize/);
+    expect(r.stderr).toMatch(/promptsPerIteration|minibatchSize/);
   });
 });

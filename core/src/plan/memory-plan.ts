@@ -140,7 +140,8 @@ export function assertPlanFits(plan: MemoryPlan, input: MemoryPlanInput, file?: 
   const hints: string[] = [];
   if (!input.policy.lora) hints.push(`agent.options.lora (e.g. { rank: 16, targetModules: [c_attn] }) drops the reference copy, the gradients and the Adam moments of the frozen base: ${MB(plan.parts.referenceWeights + (plan.parts.gradients + plan.parts.adamMoments))} of ${MB(plan.peakBytes)}`);
   if (plan.peakPhase === 'training' && input.minibatchSize > 1) hints.push(`a smaller algorithm.options.minibatchSize (now ${input.minibatchSize}; training activations are ${MB(plan.parts.trainingActivations)} and scale with it)`);
-  if (plan.peakPhase === 'generation') hints.push(`fewer prompts per iteration or a smaller agent.options.sampling.maxNewTokens (the KV cache and prefill take ${MB(plan.parts.generationKvAndActivations)})`);
+  // maxNewTokens does not shorten the worst case: prompts are cut to fill contextSize − maxNewTokens
+  if (plan.peakPhase !== 'training' && input.rolloutBatch > 1) hints.push(`fewer samples per iteration (algorithm.options.promptsPerIteration × samplesPerPrompt, now ${input.rolloutBatch}; the ${plan.peakPhase} phase takes ${MB(plan.peakPhase === 'generation' ? plan.parts.generationKvAndActivations : plan.parts.scoringActivations)} and scales with it)`);
   hints.push('a smaller model');
   hints.push('a backend without this limit (runtime.backend: tensorflow)');
   throw new DiagnosticError({
