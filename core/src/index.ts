@@ -30,6 +30,8 @@ export * from './runtime/gradients';
 export * from './runtime/manifest';
 export * from './runtime/checkpointed-job';
 export * from './train';
+export * from './plan/memory-plan';
+export * from './plan/recipe-plan';
 export * from './runner/reward-set';
 export * from './runner/pack';
 export * from './runner/progress';

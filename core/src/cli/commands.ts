@@ -7,6 +7,7 @@ import { registerGenerate } from './commands/generate';
 import { registerTokenize } from './commands/tokenize';
 import { registerWorker } from './commands/worker';
 import { registerLogprobs } from './commands/logprobs';
+import { registerMergeLora } from './commands/merge-lora';
 
 export interface CommandHelpers {
   io: CliIO;
@@ -25,5 +26,6 @@ export const extraCommands: Array<(cli: Argv, h: CommandHelpers) => void> = [
   registerLogprobs,
   registerTokenize,
   registerWorker,
+  registerMergeLora,
   (cli, h) => (require('./commands/init') as typeof import('./commands/init')).registerInit(cli, h),
 ];

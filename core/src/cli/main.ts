@@ -11,6 +11,8 @@ import { bundleSchema } from './schema-bundle';
 import { PLUGIN_KINDS, SINGLE_SLOTS } from '../plugin/kinds';
 import { writeJsonAtomic } from '../runtime/atomic';
 import { extraCommands } from './commands';
+import { assertPlanFits, formatMemoryPlan } from '../plan/memory-plan';
+import { recipeMemoryPlan } from '../plan/recipe-plan';
 import { VALIDATE_TRUST, describePackage } from '../plugin/trust';
 
 export interface CliIO {
@@ -38,16 +40,33 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
     .command(
       'validate <recipes..>',
       'check recipes (envelope, plugin packages, every plugin\'s options) without loading a tensor backend',
-      (y) => y.positional('recipes', { type: 'string', array: true, demandOption: true }).option('set', { type: 'string', array: true, describe: 'override path=value (repeatable)' }).epilogue(VALIDATE_TRUST),
+      (y) =>
+        y
+          .positional('recipes', { type: 'string', array: true, demandOption: true })
+          .option('set', { type: 'string', array: true, describe: 'override path=value (repeatable)' })
+          .option('plan', { type: 'boolean', default: false, describe: 'also print the memory plan (peak tensor memory from model sizes, LoRA, batch sizes) and refuse a run that cannot fit its backend' })
+          .epilogue(VALIDATE_TRUST),
       async (a) => {
         let bad = 0;
         for (const file of a.recipes as string[]) {
           try {
-            const { recipe, registry, packages } = await loadRecipe(abs(file), { overrides: a.set as string[] | undefined });
+            const loaded = await loadRecipe(abs(file), { overrides: a.set as string[] | undefined });
+            const { recipe, registry, packages } = loaded;
             const slots = SINGLE_SLOTS.flatMap((s) => (recipe[s] ? [`${s}=${recipe[s].use}`] : []));
             if (recipe.rewards.length) slots.push(`rewards=${recipe.rewards.map((r) => r.use).join('+')}`);
             out(`ok  ${rel(file)}  (job ${recipe.job.use}${slots.length ? '; ' + slots.join(', ') : ''}; ${registry.all().length} plugins from ${recipe.plugins.length} packages)`);
             for (const pkg of packages) out(`    ${describePackage(pkg, io.cwd)}`);
+            if (a.plan) {
+              // "auto" picks a backend at run time; the plan assumes the embedded default, wasm
+              const backend = recipe.runtime.backend === 'auto' ? 'wasm' : recipe.runtime.backend;
+              const planned = await recipeMemoryPlan(loaded, backend);
+              if (!planned) out('    memory plan: not available (not an rl job, or the agent plugin reports no model size)');
+              else {
+                for (const l of formatMemoryPlan(planned.plan)) out(`    ${l}`);
+                for (const n of planned.notes) out(`    note: ${n}`);
+                assertPlanFits(planned.plan, planned.input, abs(file));
+              }
+            }
           } catch (err) {
             bad++;
             code = Math.max(code, reportError(err, verbose, io.stderr));

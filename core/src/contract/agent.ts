@@ -99,6 +99,8 @@ export interface EncodedPrompt {
 export interface SaveOptions {
   /** Extra top-level keys for config.json, e.g. what a reward model was trained on. They cannot replace the `rlhfjs` block. */
   config?: Record<string, unknown>;
+  /** Write a plain checkpoint with any LoRA adapters merged into the base weights (W + B·A·α/r), for export; default false (adapters saved beside the base). */
+  mergeAdapters?: boolean;
 }
 
 /** The policy language model: the seed's agent. */
@@ -165,6 +167,8 @@ export interface LoadModelOptions {
   rng?: Rng;
   /** Whether `trainableVariables()` returns the weights (default true); false gives a frozen model. */
   trainable?: boolean;
+  /** A LoRA adapter folder (PEFT's adapter_config.json + adapter_model.safetensors) to put on the loaded base model. */
+  adapter?: string;
 }
 
 /**

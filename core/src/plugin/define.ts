@@ -1,3 +1,4 @@
+import type { ModelFootprint } from '../plan/memory-plan';
 import type { DependencyContainer } from 'tsyringe';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { PluginKind, PluginKindMap } from './kinds';
@@ -74,6 +75,12 @@ export interface PluginDeclaration<K extends PluginKind, S, O> {
   loadModel?: AgentCheckpointSupport<O>['loadModel'];
   /** For `agent` plugins: see {@link AgentCheckpointSupport.loadTokenizer}. */
   loadTokenizer?: AgentCheckpointSupport<O>['loadTokenizer'];
+  /**
+   * For `agent` plugins: the size of the model these options build, read without loading weights
+   * or a backend (from a checkpoint's config.json or the init options), for the memory plan
+   * (core/src/plan/memory-plan.ts). Also called with `{ checkpoint: dir }` for reward-model folders.
+   */
+  footprint?(ctx: { options: Record<string, unknown>; resolvePath(p: string): string; pointer: string }): ModelFootprint | undefined | Promise<ModelFootprint | undefined>;
 }
 
 /**

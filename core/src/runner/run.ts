@@ -9,6 +9,8 @@ import type { RunMetrics } from './metrics-sink';
 import { loadRecipe, type LoadedRecipe } from '../recipe/validate';
 import { createTensorRuntime } from '../runtime/backend';
 import { buildManifest, type Manifest } from '../runtime/manifest';
+import { assertPlanFits } from '../plan/memory-plan';
+import { recipeMemoryPlan } from '../plan/recipe-plan';
 import { RUN_FILES, RunDirectory } from '../runtime/run-dir';
 import { assertNoRedacted, redactCommand, redactRecipe, secretPlaces, secretValues } from '../recipe/secrets';
 
@@ -185,7 +187,11 @@ async function execute(loaded: LoadedRecipe, runDir: RunDirectory, o: { resume: 
       process.stderr.write(`warning: this run started on backend ${o.previous.backend} and resumes on ${runtime.backend}; metrics may differ from an uninterrupted run\n`);
     }
   }
+  const planned = await recipeMemoryPlan(loaded, runtime.backend);
+  if (planned) manifest.memoryPlan = { ...planned.plan, notes: planned.notes };
   runDir.writeJson(RUN_FILES.manifest, manifest);
+  // refused before any weight is loaded: the plan says the run cannot fit the backend's limit
+  if (planned) assertPlanFits(planned.plan, planned.input, loaded.source.file);
   const container = await buildRunContainer(loaded, { runtime, runDir });
   const job: Job = await createJob(loaded, container);
   const result = await runJob(job, container, runDir, o);

@@ -1,3 +1,4 @@
+import type { MemoryPlan } from '../plan/memory-plan';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
@@ -21,6 +22,8 @@ export interface Manifest {
   nativeThreads?: number;
   /** The GPU adapter (webgpu backend only): vendor, architecture, device, description, limits, features. */
   gpu?: GpuAdapterReport;
+  /** The memory plan worked out before the run (core/src/plan/memory-plan.ts), for RL runs whose agent reports its size. */
+  memoryPlan?: MemoryPlan & { notes: string[] };
   /** Plugin package versions by registered name; null when the package.json has no version. */
   versions: { node: string; core: string; tfjs: string; plugins: Record<string, string | null> };
   /** Every plugin package the recipe loaded: where it came from and a hash of its package.json. */

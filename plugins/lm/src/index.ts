@@ -43,6 +43,11 @@ export { promptsEnvironment, PromptEnvironment } from './environment';
 export { evalPromptsJob, loadCorpus, corpusSpecSchema, buildEvalPrompts, writeEvalPrompts } from './corpus';
 export { corpusTextJob, CorpusTextJob, corpusTextOptionsSchema } from './corpus/corpus-text-job';
 export { writeCheckpoint, readCheckpoint, checkTensorShapes } from './checkpoint';
+export { LoraAdapters, loraLinear, matchesTarget, mergedWeight, peftTensorNames, type LoraModuleSpec, type LoraPair, type LoraSettings } from './lora/adapters';
+export { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, adapterFiles, hasAdapter, readAdapter, toPeftConfig, type LoadedAdapter, type PeftLoraConfig } from './lora/peft-format';
+export { mergeGptLora } from './lora/merge';
+export { gptLoraModules, gptWeightOfModule, type GPTModelParts } from './model/gpt';
+export { gptFootprint, loraParameterCount } from './model/footprint';
 
 /** The package's plugins: data only, nothing registers on import. */
 export default definePackage({ plugins: [gptAgent, hfCausalLmAgent, hfExportJob, pretrainPlugin, promptsEnvironment, evalPromptsJob, corpusTextJob] });

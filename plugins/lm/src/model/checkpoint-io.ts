@@ -4,7 +4,9 @@ import { checkTensorShapes, readCheckpoint, writeCheckpoint, CONFIG_FILE } from 
 import type { NamedTensor } from '../checkpoint/safetensors';
 import * as path from 'node:path';
 import { MODEL_TYPE, validateConfig, type GPTConfig } from './config';
-import { GPTModel } from './gpt';
+import { GPTModel, gptLoraModules } from './gpt';
+import { LoraAdapters, type LoraSettings } from '../lora/adapters';
+import { hasAdapter, readAdapter } from '../lora/peft-format';
 import { weightShapes, type WeightArray } from './init';
 import { assertVocabFits } from '../tokenizer/hf-tokenizer';
 
@@ -86,6 +88,18 @@ export interface LoadPolicyOptions {
   valueHead?: boolean;
   rng?: Rng;
   trainable?: boolean;
+  /** Put LoRA adapters on the policy (fresh ones drawn from `lora.rng`, or those of the adapter folder `lora.from`). */
+  lora?: LoraLoadOptions;
+}
+
+export interface LoraLoadOptions {
+  settings: LoraSettings;
+  /** An adapter folder (adapter_config.json + adapter_model.safetensors) to start from; its settings replace `settings`. */
+  from?: string;
+  rng: Rng;
+  /** Where errors point (the recipe's lora options). */
+  pointer?: string;
+  plugin?: string;
 }
 
 /** Load a GPT policy from a checkpoint directory written by {@link saveModel}. */
@@ -101,12 +115,60 @@ export function loadPolicy(dir: string, tf: TF, opts: LoadPolicyOptions = {}): G
     if (t.dtype !== 'F32') throw new DiagnosticError({ code: 'lm/bad-dtype', message: `${dir}: weight "${name}" is ${t.dtype}, expected F32`, file: dir, fix: 'Weights are stored as float32.' });
     weights.set(name, { shape: t.shape, data: t.data as Float32Array });
   }
-  const model = new GPTModel(tf, config, ck.tokenizer, weights, opts.trainable ?? true);
+  let model = new GPTModel(tf, config, ck.tokenizer, weights, opts.trainable ?? true);
   if (opts.valueHead && !config.valueHead) {
     if (!opts.rng) throw new Error('loadPolicy: adding a value head needs an rng');
     const withHead = model.withValueHead(opts.rng);
     model.dispose();
-    return withHead;
+    model = withHead;
+  }
+  if (hasAdapter(dir)) {
+    if (opts.lora) {
+      model.dispose();
+      throw new DiagnosticError({
+        code: 'lm/lora-twice',
+        file: dir,
+        pointer: opts.lora.pointer,
+        plugin: opts.lora.plugin,
+        message: `${dir} already carries a LoRA adapter (adapter_config.json), and the agent's lora options would add another`,
+        fix: 'drop `lora` to keep training the saved adapter, or merge it first (rlhf merge-lora <dir> --out <merged>) and put new adapters on the merged model',
+      });
+    }
+    // a saved LoRA policy: its base (model.safetensors) with its adapter on; the reference keeps that adapter
+    return attachAdapter(model, dir, { pointer: undefined, plugin: undefined }, 'copy');
+  }
+  if (opts.lora) {
+    const l = opts.lora;
+    const where = { pointer: l.pointer, plugin: l.plugin };
+    if (l.from) return attachAdapter(model, l.from, where, 'copy', dir);
+    let adapters: LoraAdapters;
+    try {
+      adapters = LoraAdapters.create(tf, l.settings, gptLoraModules(model.config), l.rng, where);
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+    const withLora = model.withLora(adapters, { referenceAdapters: 'off', adapterBase: dir });
+    model.dispose();
+    return withLora;
   }
   return model;
+}
+
+/** The model with the adapter of folder `adapterDir` on (it takes over and disposes `model`). */
+function attachAdapter(model: GPTModel, adapterDir: string, where: { pointer?: string; plugin?: string }, referenceAdapters: 'off' | 'copy', base?: string): GPTModel {
+  let adapters: LoraAdapters;
+  let adapterBase: string | undefined;
+  try {
+    const a = readAdapter(adapterDir, where);
+    adapterBase = base ?? a.config.base_model_name_or_path ?? undefined;
+    // dropout only acts while training a PEFT model; here the adapter runs without it (see adapters.ts)
+    adapters = LoraAdapters.fromTensors(model.tf, { ...a.settings, dropout: 0 }, gptLoraModules(model.config), a.tensors, { ...where, file: path.join(adapterDir, 'adapter_model.safetensors') }, model.trainable);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  const withLora = model.withLora(adapters, { referenceAdapters, adapterBase });
+  model.dispose();
+  return withLora;
 }

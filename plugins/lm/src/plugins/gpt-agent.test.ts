@@ -116,4 +116,30 @@ describe('gpt agent plugin', () => {
     const room = await err({ checkpoint: 'models/base', sampling: { ...SAMPLING, maxNewTokens: 40 } });
     expect(room.pointer).toBe('/agent/options/sampling/maxNewTokens');
   });
+
+  it('puts LoRA on a checkpoint or an init policy, pads the vocabulary with rows never sampled, and reports its footprint', async () => {
+    const lora = { rank: 2, alpha: 4, dropout: 0, targetModules: ['c_attn'] };
+    const fromCk = gptAgent.create(ctx(dir, { checkpoint: 'models/base', valueHead: true, lora })) as { policy: import('../model/gpt').GPTModel };
+    // 2 layers × (A 2×32 + B 96×2) + value head 33
+    expect(fromCk.policy.trainableVariables().reduce((n, v) => n + v.size, 0)).toBe(2 * (64 + 192) + 33);
+    const fp = gptAgent.footprint!({ options: { checkpoint: 'models/base', valueHead: true, lora }, resolvePath: (p) => path.resolve(dir, p), pointer: '/agent' }) as { trainableParameters: number; parameters: number; lora: boolean };
+    expect(fp.trainableParameters).toBe(2 * (64 + 192) + 33);
+    expect(fp.parameters).toBe(fromCk.policy.parameterCount());
+    expect(fp.lora).toBe(true);
+    fromCk.policy.dispose();
+    const init = { contextSize: 16, dModel: 16, nLayers: 1, nHeads: 2, dMlp: 32, vocabSize: 400, tokenizer: { file: 'tokenizer.json' } };
+    const fromInit = gptAgent.create(ctx(dir, { init, lora, suppressEos: true })) as { policy: import('../model/gpt').GPTModel };
+    const V = fromInit.policy.tokenizer.vocabSize;
+    expect(fromInit.policy.config.vocabSize).toBe(400);
+    expect(fromInit.policy.suppressedTokens).toEqual([...[fromInit.policy.tokenizer.eosId], ...Array.from({ length: 400 - V }, (_, i) => V + i)].sort((a, b) => a - b));
+    fromInit.policy.dispose();
+    try {
+      gptAgent.create(ctx(dir, { checkpoint: 'models/base', lora: { ...lora, dropout: 0.1 } }));
+      throw new Error('not refused');
+    } catch (e) {
+      expect(DiagnosticError.is(e)).toBe(true);
+      expect((e as DiagnosticError).diagnostics[0]).toMatchObject({ code: 'lm/lora-dropout', pointer: '/agent/options/lora', plugin: 'agent/gpt' });
+      expect(Object.keys((e as DiagnosticError).diagnostics[0])).not.toContain('settings');
+    }
+  });
 });

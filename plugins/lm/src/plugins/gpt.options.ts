@@ -18,6 +18,12 @@ export const gptAgentOptionsSchema = {
       description: 'Build a randomly initialised model (seeded from runtime.seed) instead of loading a checkpoint. Give this or `checkpoint`.',
       properties: {
         ...gptArchitectureProperties,
+        vocabSize: {
+          type: 'integer',
+          minimum: 258,
+          description:
+            'Rows of the token embedding, when more than the tokenizer has (e.g. 50257 for a GPT-2-shaped model on a small tokenizer). The extra ids are removed from the distribution (never sampled). Default: the tokenizer\'s vocabulary.',
+        },
         tokenizer: {
           type: 'object',
           additionalProperties: false,
@@ -41,6 +47,36 @@ export const gptAgentOptionsSchema = {
       type: 'boolean',
       default: false,
       description: 'Give the policy a scalar value head (needed by PPO). A checkpoint without one gets a freshly initialised head (seeded).',
+    },
+    lora: {
+      type: 'object',
+      additionalProperties: false,
+      description:
+        'Train LoRA adapters instead of the whole model (PEFT\'s LoRA): the base weights are frozen and shared with the KL reference (the base with its adapters off), and only the adapters and the value head get gradients and optimiser state. Adapters are saved in PEFT\'s format (adapter_config.json + adapter_model.safetensors) beside every saved policy; `rlhf merge-lora` writes a plain checkpoint with them merged.',
+      properties: {
+        rank: { type: 'integer', minimum: 1, default: 8, description: 'r: the rank of each low-rank update ΔW = B·A (A [r, in], B [out, r]).' },
+        alpha: { type: 'number', exclusiveMinimum: 0, default: 16, description: 'lora_alpha: updates are scaled by alpha / rank.' },
+        dropout: {
+          type: 'number',
+          minimum: 0,
+          maximum: 1,
+          default: 0,
+          description: 'lora_dropout. Only 0 is accepted: with dropout the function that samples completions and the one whose log-probs are trained would differ, which biases the policy gradient and the KL.',
+        },
+        targetModules: {
+          type: 'array',
+          items: { type: 'string' },
+          minItems: 1,
+          default: ['c_attn'],
+          description:
+            'PEFT target_modules: a projection is adapted when its module path equals a name or ends with "." + the name. The gpt agent\'s modules are GPT-2\'s: transformer.h.<i>.attn.c_attn (q, k, v), attn.c_proj, mlp.c_fc, mlp.c_proj; "c_proj" alone selects both c_proj of each block.',
+        },
+        from: {
+          type: 'string',
+          description:
+            'Start from a trained adapter folder (adapter_config.json + adapter_model.safetensors, e.g. a LoRA run\'s final/), relative to the recipe; its r, lora_alpha and target_modules replace rank, alpha and targetModules. The KL reference then keeps a frozen copy of that adapter (the policy as the run started).',
+        },
+      },
     },
     sampling: {
       type: 'object',
