@@ -25,7 +25,7 @@ import {
   type PluginDefinition,
   type UpdateResult,
 } from '@rlhfjs/core';
-import { resolveBatch, type BatchOptions } from '../batch-schema';
+import { batchProblems, resolveBatch, type BatchOptions } from '../batch-schema';
 import { maskedMean } from '../math/masked';
 import { checkExperience } from './experience-check';
 import { iterationMetrics } from './metrics';
@@ -301,6 +301,7 @@ export function defineOnlineAlgorithm<O extends OnlineOptions>(def: {
     requires: ONLINE_REQUIRES,
     description: def.description,
     options: def.options,
+    check: (options) => batchProblems(options, plugin, def.algorithm.minSamplesPerPrompt),
     create: (ctx) => {
       const { options, container, pointer } = ctx;
       const { tf } = container.resolve(Tokens.Runtime);
