@@ -54,9 +54,10 @@ export interface ConformanceOptions {
    * Register further collaborators before a factory runs (a tokenizer, a policy, ...). The kit
    * registers Tokens.Runtime (tfjs cpu backend), Tokens.Rng, Tokens.RunDir (a temporary folder),
    * Tokens.Recipe (a minimal resolved recipe), Tokens.Loggers and Tokens.Scorers (both empty) and
-   * Tokens.Models (checkpoints' packages resolved from `baseDir`).
+   * Tokens.Models (checkpoints' packages resolved from `baseDir`). What it returns is awaited and
+   * otherwise ignored, so `(c) => c.registerInstance(...)` fits.
    */
-  services?: (container: DependencyContainer, plugin: { kind: PluginKind; name: string }) => void | Promise<void>;
+  services?: (container: DependencyContainer, plugin: { kind: PluginKind; name: string }) => unknown;
   /** Folder that `resolvePath` in the factory resolves against (default: process.cwd()). */
   baseDir?: string;
 }
