@@ -41,3 +41,4 @@ export * from './eval/stats';
 export * from './eval/evaluate';
 export { writeReport, EVAL_FILE, type EvalResultRow } from './report/report';
 export { chartsFromMetrics } from './report/charts';
+export * from './algorithm';

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DiagnosticError, definePackage, definePlugin, loadRecipe, PluginRegistry, type Diagnostic } from '@rlhfjs/core';
 import algorithms from './index';
-import { batchProblems } from './batch-schema';
+import { batchProblems } from '@rlhfjs/core';
 
 // the slots an online algorithm needs, as schemas only: validation never builds them
 const stub = (kind: 'agent' | 'environment' | 'reward', name: string) =>

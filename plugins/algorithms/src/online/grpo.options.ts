@@ -1,6 +1,6 @@
 import type { OptionsOf } from '@rlhfjs/core';
-import { batchProperties, optimizerProperties } from '../batch-schema';
-import { KL_ESTIMATORS } from '../math/kl-estimators';
+import { batchProperties, optimizerProperties } from '@rlhfjs/core';
+import { KL_ESTIMATORS } from '@rlhfjs/core';
 
 /** Options of the `grpo` algorithm: the schema, and the type derived from it. */
 export const grpoOptionsSchema = {

@@ -1,11 +1,11 @@
 import type { Scalar } from '@tensorflow/tfjs-core';
 import type { Experience, OnlineAlgorithm } from '@rlhfjs/core';
-import { klEstimateTensor } from '../math/kl-estimators';
+import { klEstimateTensor } from '@rlhfjs/core';
 import { grpoAdvantages } from '../math/group-advantages';
-import { clippedPolicyLoss } from '../math/policy-loss';
-import { sequenceMean } from '../math/masked';
-import { mean } from '../math/stats';
-import { OnlineAlgorithmBase, type IterationPlan, type OldPolicy, broadcastToTokens, defineOnlineAlgorithm } from './online-core';
+import { clippedPolicyLoss } from '@rlhfjs/core';
+import { sequenceMean } from '@rlhfjs/core';
+import { mean } from '@rlhfjs/core';
+import { OnlineAlgorithmBase, type IterationPlan, type OldPolicy, broadcastToTokens, defineOnlineAlgorithm } from '@rlhfjs/core';
 import { grpoOptionsSchema, type GRPOOptions } from './grpo.options';
 
 /**

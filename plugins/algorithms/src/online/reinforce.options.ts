@@ -1,5 +1,5 @@
 import type { OptionsOf } from '@rlhfjs/core';
-import { batchProperties, optimizerProperties, sequencePenaltyKlEstimator } from '../batch-schema';
+import { batchProperties, optimizerProperties, sequencePenaltyKlEstimator } from '@rlhfjs/core';
 
 /** Options of the `reinforce` algorithm: the schema, and the type derived from it. */
 export const reinforceOptionsSchema = {

@@ -1,5 +1,7 @@
-import { DiagnosticError, type BatchShape, type OptionsOf, type PluginCheckProblem } from '@rlhfjs/core';
-import { KL_ESTIMATORS } from './math/kl-estimators';
+import { DiagnosticError } from '../diagnostics';
+import type { BatchShape } from '../contract/algorithm';
+import type { OptionsOf, PluginCheckProblem } from '../plugin/define';
+import { KL_ESTIMATORS } from './kl-estimators';
 
 /**
  * The batch-size words, defined once and used by every algorithm (spread into each options
