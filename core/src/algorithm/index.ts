@@ -24,3 +24,4 @@ export * from './reward-shaping';
 export * from './metrics';
 export * from './experience-check';
 export * from './requires';
+export * from './runner-metrics';
