@@ -97,11 +97,11 @@ test('published to a local registry, the packages install by name, scaffold a pl
   const proj = path.join(tmp, 'experiment');
   fs.mkdirSync(proj);
   fs.writeFileSync(path.join(proj, 'package.json'), JSON.stringify({ name: 'experiment', version: '1.0.0', private: true }, null, 2));
-  const inst = run(reg, 'npm', [...NPM_INSTALL, '@rlhfjs/core', '@rlhfjs/plugin-lm', '@rlhfjs/plugin-algorithms'], proj, 600_000);
+  const inst = run(reg, 'npm', [...NPM_INSTALL, '@rlhfjs/core', '@rlhfjs/plugin-lm', '@rlhfjs/plugin-algorithms', '@rlhfjs/plugin-rewards'], proj, 600_000);
   const lock = readJson<{ packages: Record<string, { resolved?: string; version?: string; link?: boolean }> }>(path.join(proj, 'package-lock.json'));
   const installed = Object.keys(lock.packages).filter((k) => k.startsWith('node_modules/'));
-  note(`npm install @rlhfjs/core @rlhfjs/plugin-lm @rlhfjs/plugin-algorithms: ${installed.length} packages in ${inst.seconds.toFixed(1)} s`);
-  for (const ours of ['@rlhfjs/core', '@rlhfjs/schemas', '@rlhfjs/plugin-lm', '@rlhfjs/plugin-algorithms']) {
+  note(`npm install @rlhfjs/core @rlhfjs/plugin-lm @rlhfjs/plugin-algorithms @rlhfjs/plugin-rewards: ${installed.length} packages in ${inst.seconds.toFixed(1)} s`);
+  for (const ours of ['@rlhfjs/core', '@rlhfjs/schemas', '@rlhfjs/plugin-lm', '@rlhfjs/plugin-algorithms', '@rlhfjs/plugin-rewards']) {
     const entry = lock.packages[`node_modules/${ours}`];
     expect(`${ours} ${entry?.version} ${entry?.resolved?.startsWith(reg.url) ? 'from the local registry' : entry?.resolved}`).toBe(`${ours} ${version} from the local registry`);
   }
@@ -112,12 +112,14 @@ test('published to a local registry, the packages install by name, scaffold a pl
   const nk = run(reg, process.execPath, ['-e', "try { const r = require('@rlhfjs/native-kernels').nativeKernelsAvailable(); console.log(r.ok ? 'on' : 'off: ' + r.reason) } catch (e) { console.log('not installed: ' + e.message.split('\\n')[0]) }"], proj);
   note(`native kernels in the project: ${nk.stdout.trim()}`);
 
-  // 3. scaffold a plugin package with the installed CLI, in a folder of its own
+  // 3. scaffold an algorithm package with the installed CLI, in a folder of its own
   const pluginsDir = path.join(tmp, 'plugins');
   fs.mkdirSync(pluginsDir);
-  const init = run(reg, 'npx', ['--no-install', 'rlhf', 'init', 'plugin', 'shout', '--kind', 'reward', '--dir', pluginsDir], proj);
-  expect(init.stdout).toContain('created rlhf-plugin-shout (reward plugin "shout")');
-  const pkgDir = path.join(pluginsDir, 'rlhf-plugin-shout');
+  const init = run(reg, 'npx', ['--no-install', 'rlhf', 'init', 'plugin', 'boost', '--kind', 'algorithm', '--dir', pluginsDir], proj);
+  expect(init.stdout).toContain('created rlhf-plugin-boost (algorithm plugin "boost")');
+  const pkgDir = path.join(pluginsDir, 'rlhf-plugin-boost');
+  const lines = fs.readFileSync(path.join(pkgDir, 'src', 'index.ts'), 'utf8').trimEnd().split('\n').length;
+  note(`the scaffolded algorithm (REINFORCE++-style, on the core toolkit): src/index.ts ${lines} lines`);
   const pkg = readJson<{ devDependencies: Record<string, string>; peerDependencies: Record<string, string> }>(path.join(pkgDir, 'package.json'));
   expect(pkg.devDependencies['@rlhfjs/core']).toBe(version);
   expect(pkg.peerDependencies['@rlhfjs/core']).toBe(`^${version}`);
@@ -135,18 +137,20 @@ test('published to a local registry, the packages install by name, scaffold a pl
 
   // 5. npm publish (prepack builds it), then the project installs it by name
   run(reg, 'npm', ['publish', ...NPM_QUIET], pkgDir, 300_000, { publish: true });
-  const add = run(reg, 'npm', [...NPM_INSTALL, 'rlhf-plugin-shout'], proj, 300_000);
-  note(`npm install rlhf-plugin-shout: ${add.seconds.toFixed(1)} s`);
-  const plugin = path.join(proj, 'node_modules', 'rlhf-plugin-shout');
+  const add = run(reg, 'npm', [...NPM_INSTALL, 'rlhf-plugin-boost'], proj, 300_000);
+  note(`npm install rlhf-plugin-boost: ${add.seconds.toFixed(1)} s`);
+  const plugin = path.join(proj, 'node_modules', 'rlhf-plugin-boost');
   expect(fs.lstatSync(plugin).isSymbolicLink()).toBe(false);
   expect(fs.existsSync(path.join(plugin, 'dist', 'index.js'))).toBe(true);
-  expect(readJson<{ dependencies: Record<string, string> }>(path.join(proj, 'package.json')).dependencies['rlhf-plugin-shout']).toBe(`^0.1.0`);
+  expect(readJson<{ dependencies: Record<string, string> }>(path.join(proj, 'package.json')).dependencies['rlhf-plugin-boost']).toBe(`^0.1.0`);
 
   // 6. a recipe that names it, validated and trained with the project's own rlhf
+  // the reward: a function of the project, through @rlhfjs/plugin-rewards
+  fs.writeFileSync(path.join(proj, 'has-e.js'), "module.exports = (samples) => samples.map((s) => (/e/i.test(s.completion) ? 2 : 0));\n");
   fs.writeFileSync(
     path.join(proj, 'rl.yaml'),
     [
-      'plugins: [rlhf-plugin-shout, "@rlhfjs/plugin-lm", "@rlhfjs/plugin-algorithms"]',
+      'plugins: [rlhf-plugin-boost, "@rlhfjs/plugin-lm", "@rlhfjs/plugin-algorithms", "@rlhfjs/plugin-rewards"]',
       'agent:',
       '  use: gpt',
       '  options:',
@@ -154,20 +158,24 @@ test('published to a local registry, the packages install by name, scaffold a pl
       '    sampling: { maxNewTokens: 6 }',
       'environment: { use: prompts, options: { corpus: { sources: [ { name: brown, limit: 200 } ] }, cut: { split: all } } }',
       'rewards:',
-      '  - { use: shout, options: { word: e, wholeWord: false, bonus: 2 } }',
-      'algorithm: { use: reinforce, options: { promptsPerIteration: 2, samplesPerPrompt: 2 } }',
+      '  - { use: function, options: { module: has-e.js } }',
+      'algorithm: { use: boost, options: { promptsPerIteration: 2, samplesPerPrompt: 2 } }',
       'klController: { use: fixed }',
       'runtime: { backend: cpu, steps: 2, seed: 1 }',
       '',
     ].join('\n'),
   );
   const v = run(reg, 'npx', ['--no-install', 'rlhf', 'validate', 'rl.yaml'], proj);
-  expect(v.stdout).toMatch(/ok {2}rl\.yaml {2}\(job rl; agent=gpt, environment=prompts, algorithm=reinforce, klController=fixed, rewards=shout;/);
+  expect(v.stdout).toMatch(/ok {2}rl\.yaml {2}\(job rl; agent=gpt, environment=prompts, algorithm=boost, klController=fixed, rewards=function;/);
   const train = run(reg, 'npx', ['--no-install', 'rlhf', 'train', 'rl.yaml', '--out', 'runs/rl'], proj, 300_000);
   note(`rlhf train (2 steps) with the published plugin: ${train.seconds.toFixed(1)} s`);
   const metrics = fs.readFileSync(path.join(proj, 'runs', 'rl', 'metrics.jsonl'), 'utf8').trim().split('\n');
   expect(metrics).toHaveLength(2);
-  // the published reward scored what the policy generated: 2 when the completion holds an "e"
+  for (const row of metrics.map((l) => JSON.parse(l) as Record<string, number>)) {
+    expect(Number.isFinite(row['loss/policy'])).toBe(true);
+    expect(Number.isFinite(row['return/mean'])).toBe(true);
+  }
+  // the published algorithm trained: its own metrics are in every row; the reward scored what the policy generated: 2 when the completion holds an "e"
   const samples = fs.readFileSync(path.join(proj, 'runs', 'rl', 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { completion: string; score: number });
   expect(samples.length).toBeGreaterThan(0);
   for (const s of samples) expect(s.score).toBe(/e/i.test(s.completion) ? 2 : 0);

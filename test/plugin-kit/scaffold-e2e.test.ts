@@ -12,7 +12,7 @@ import { REPO, buildPackages, linkDevDependencies, rlhf, sh } from './kit-helper
 
 const NPM_OFFLINE = ['--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'];
 /** One package per kind `rlhf init` scaffolds; the first four are installed into a project and trained with. */
-const KINDS = { polite: 'reward', 'fixed-prompts': 'environment', halving: 'kl-controller', wordcount: 'job', 'long-answers': 'scorer', tsv: 'logger' } as const;
+const KINDS = { polite: 'reward', 'fixed-prompts': 'environment', halving: 'kl-controller', wordcount: 'job', 'long-answers': 'scorer', tsv: 'logger', boost: 'algorithm' } as const;
 const INSTALLED = ['polite', 'fixed-prompts', 'halving', 'wordcount'];
 const TEMPLATES = path.join(REPO, 'core', 'templates', 'plugin');
 const TSC = path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
