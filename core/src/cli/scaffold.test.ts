@@ -24,11 +24,12 @@ test('names: plain, already prefixed, scoped; bad names refused with an example'
 
 test('every kind: all placeholders filled, the plugin named and exported, the recipe uses it, core pinned', () => {
   const core = require('../../package.json').version as string;
-  expect(SCAFFOLD_KINDS.sort()).toEqual(['environment', 'job', 'kl-controller', 'logger', 'reward', 'scorer']);
+  expect(SCAFFOLD_KINDS.sort()).toEqual(['algorithm', 'environment', 'job', 'kl-controller', 'logger', 'reward', 'scorer']);
   for (const kind of SCAFFOLD_KINDS) {
     const files = scaffoldFiles(kind, { packageName: 'rlhf-plugin-x-y', pluginName: 'x-y' });
     for (const [rel, text] of Object.entries(files)) expect([rel, text.match(/__[A-Z_]+__/g)]).toEqual([rel, null]);
-    expect(files['src/index.ts']).toContain(`kind: '${kind}'`);
+    // an algorithm is declared through the toolkit's defineOnlineAlgorithm, which sets its kind
+    expect(files['src/index.ts']).toContain(kind === 'algorithm' ? 'defineOnlineAlgorithm({' : `kind: '${kind}'`);
     expect(files['src/index.ts']).toContain("name: 'x-y'");
     expect(files['src/index.ts']).toContain(`definePackage({ apiVersion: '${CORE_API_VERSION}', plugins: [xY`);
     expect(files['src/index.ts']).toContain('as const');
