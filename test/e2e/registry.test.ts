@@ -12,6 +12,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { RUNNER_METRICS } from '@rlhfjs/core';
 import { REPO } from '../helpers/paths';
 import { configuredRegistry, reachable, request, run, startRegistry, type LocalRegistry } from './local-registry';
 
@@ -174,6 +175,9 @@ test('published to a local registry, the packages install by name, scaffold a pl
   for (const row of metrics.map((l) => JSON.parse(l) as Record<string, number>)) {
     expect(Number.isFinite(row['loss/policy'])).toBe(true);
     expect(Number.isFinite(row['return/mean'])).toBe(true);
+    // and the runner's own, as RUNNER_METRICS lists them (reward/<source> is reward/function here)
+    const runner = Object.keys(RUNNER_METRICS).map((k) => k.replace('<source>', 'function'));
+    expect(runner.filter((k) => typeof row[k] !== 'number')).toEqual([]);
   }
   // the published algorithm trained: its own metrics are in every row; the reward scored what the policy generated: 2 when the completion holds an "e"
   const samples = fs.readFileSync(path.join(proj, 'runs', 'rl', 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { completion: string; score: number });
