@@ -47,3 +47,4 @@ export { writeReport, EVAL_FILE, type EvalResultRow } from './report/report';
 export { chartsFromMetrics } from './report/charts';
 export { writeComparison, comparisonCharts, emaSmooth } from './report/compare';
 export * from './scaleout';
+export * from './algorithm';

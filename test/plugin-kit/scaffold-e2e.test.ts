@@ -12,7 +12,7 @@ import { REPO, buildPackages, linkDevDependencies, rlhf, sh } from './kit-helper
 
 const NPM_OFFLINE = ['--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'];
 /** One package per kind `rlhf init` scaffolds; the first four are installed into a project and trained with. */
-const KINDS = { polite: 'reward', 'fixed-prompts': 'environment', halving: 'kl-controller', wordcount: 'job', 'long-answers': 'scorer', tsv: 'logger' } as const;
+const KINDS = { polite: 'reward', 'fixed-prompts': 'environment', halving: 'kl-controller', wordcount: 'job', 'long-answers': 'scorer', tsv: 'logger', boost: 'algorithm' } as const;
 const INSTALLED = ['polite', 'fixed-prompts', 'halving', 'wordcount'];
 const TEMPLATES = path.join(REPO, 'core', 'templates', 'plugin');
 const TSC = path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -22,7 +22,7 @@ let root: string;
 const tarballs: Record<string, string> = {};
 
 beforeAll(() => {
-  buildPackages(['core', 'plugins/lm', 'plugins/algorithms']);
+  buildPackages(['core', 'plugins/lm', 'plugins/algorithms', 'plugins/rewards']);
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'rlhf-plugin-kit-'));
 }, 180_000);
 afterAll(() => {
@@ -197,7 +197,7 @@ describe('rlhf init plugin → build and test → npm pack → install → rlhf 
       const nm = path.join(dir, 'node_modules');
       fs.symlinkSync(path.join(REPO, 'plugins', 'lm'), path.join(nm, '@rlhfjs', 'plugin-lm'), 'dir');
       fs.symlinkSync(path.join(REPO, 'plugins', 'algorithms'), path.join(nm, '@rlhfjs', 'plugin-algorithms'), 'dir');
-      fs.symlinkSync(path.join(root, 'rlhf-plugin-keywords'), path.join(nm, 'rlhf-plugin-keywords'), 'dir');
+      fs.symlinkSync(path.join(REPO, 'plugins', 'rewards'), path.join(nm, '@rlhfjs', 'plugin-rewards'), 'dir');
       const res = await rlhf(['validate', 'recipes/example.yaml'], dir);
       expect(res.err).toBe('');
       expect(res.out).toContain(`ok  recipes/example.yaml  (job ${KINDS[name as keyof typeof KINDS] === 'job' ? name : 'rl'}`);

@@ -24,11 +24,12 @@ test('names: plain, already prefixed, scoped; bad names refused with an example'
 
 test('every kind: all placeholders filled, the plugin named and exported, the recipe uses it, core pinned', () => {
   const core = require('../../package.json').version as string;
-  expect(SCAFFOLD_KINDS.sort()).toEqual(['environment', 'job', 'kl-controller', 'logger', 'reward', 'scorer']);
+  expect(SCAFFOLD_KINDS.sort()).toEqual(['algorithm', 'environment', 'job', 'kl-controller', 'logger', 'reward', 'scorer']);
   for (const kind of SCAFFOLD_KINDS) {
     const files = scaffoldFiles(kind, { packageName: 'rlhf-plugin-x-y', pluginName: 'x-y' });
     for (const [rel, text] of Object.entries(files)) expect([rel, text.match(/__[A-Z_]+__/g)]).toEqual([rel, null]);
-    expect(files['src/index.ts']).toContain(`kind: '${kind}'`);
+    // an algorithm is declared through the toolkit's defineOnlineAlgorithm, which sets its kind
+    expect(files['src/index.ts']).toContain(kind === 'algorithm' ? 'defineOnlineAlgorithm({' : `kind: '${kind}'`);
     expect(files['src/index.ts']).toContain("name: 'x-y'");
     expect(files['src/index.ts']).toContain(`definePackage({ apiVersion: '${CORE_API_VERSION}', plugins: [xY`);
     expect(files['src/index.ts']).toContain('as const');
@@ -85,12 +86,13 @@ test('rlhf init plugin writes the package and prints the next steps; it never ov
   expect(again.err).toContain('already exists and is not empty; nothing was written');
 });
 
-test('agents and algorithms are refused with where to start instead; an unknown kind lists the kinds', async () => {
+test('agents are refused with where to start instead; an unknown kind lists the kinds', async () => {
   const agent = await rlhf(['init', 'plugin', 'mymodel', '--kind', 'agent', '--dir', dir], dir);
   expect(agent.code).toBe(2);
   expect(agent.err).toContain('rlhf init does not scaffold agent plugins: an agent wraps a policy model');
   expect(agent.err).toContain('then implement the agent interface from docs/plugins.md; the built-in @rlhfjs/plugin-lm is a complete example');
-  expect(() => scaffoldFiles('algorithm', { packageName: 'rlhf-plugin-a', pluginName: 'a' })).toThrow('rlhf init does not scaffold algorithm plugins');
+  // algorithms have a template since the toolkit moved into core
+  expect(Object.keys(scaffoldFiles('algorithm', { packageName: 'rlhf-plugin-a', pluginName: 'a' }))).toContain('src/index.ts');
   expect(() => scaffoldFiles('rewrd', { packageName: 'rlhf-plugin-a', pluginName: 'a' })).toThrow('unknown plugin kind "rewrd"');
   expect(fs.readdirSync(dir)).toEqual([]);
 });

@@ -25,7 +25,7 @@ const CORE_ROOT = path.resolve(__dirname, '..', '..');
 export const TEMPLATE_ROOT = path.join(CORE_ROOT, 'templates', 'plugin');
 
 /** The kinds `rlhf init plugin --kind` can scaffold: one folder each in {@link TEMPLATE_ROOT}. */
-export const SCAFFOLD_KINDS: readonly string[] = ['reward', 'scorer', 'logger', 'kl-controller', 'environment', 'job'];
+export const SCAFFOLD_KINDS: readonly string[] = ['reward', 'scorer', 'logger', 'kl-controller', 'environment', 'job', 'algorithm'];
 
 /** The placeholders of the templates, each written `__NAME__` in a file. */
 export interface TemplateValues {

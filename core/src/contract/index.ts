@@ -6,3 +6,4 @@ export * from './algorithm';
 export * from './kl-controller';
 export * from './logger';
 export * from './job';
+export * from './tensor-types';

@@ -54,6 +54,26 @@ export interface AgentCheckpointSupport<O = any> {
 /** The options type a schema describes; defaulted properties are present after validation. */
 export type OptionsOf<S> = S extends JSONSchema ? FromSchema<S, { keepDefaultedPropertiesOptional: false }> : never;
 
+/** What a plugin's {@link PluginDeclaration.check} gets besides its options. */
+export interface PluginCheckContext {
+  /** The whole recipe as written, after `--set` overrides (other slots' defaults may not be filled in yet). */
+  recipe: Readonly<Record<string, unknown>>;
+  /** Where the plugin sits in the recipe, e.g. `/algorithm` or `/rewards/1`. */
+  pointer: string;
+}
+
+/** One finding of a plugin's {@link PluginDeclaration.check}. */
+export interface PluginCheckProblem {
+  /** JSON pointer into the plugin's options, e.g. `/minibatchSize` (`''`: the options as a whole). */
+  option: string;
+  /** What is wrong, in one sentence. */
+  message: string;
+  /** How to fix it. */
+  fix?: string;
+  /** A stable code; default `recipe/invalid-option`. */
+  code?: string;
+}
+
 /** What {@link definePlugin} takes: the options schema `S` as written (its literal type gives `O`). */
 export interface PluginDeclaration<K extends PluginKind, S, O> {
   kind: K;
@@ -68,6 +88,15 @@ export interface PluginDeclaration<K extends PluginKind, S, O> {
    * recipe uses the plugin: a job names the slots it reads, an algorithm those its loop needs.
    */
   requires?: readonly string[];
+  /**
+   * Checks of the options that a schema cannot state (sizes that must divide each other, options
+   * that exclude each other, ...), run by `rlhf validate` and by every command that loads the recipe
+   * (so `train` refuses the same recipes), after the options passed the schema, defaults filled in.
+   * Return one problem per finding (none: `[]` or nothing); each is reported with the recipe's file
+   * and line. Plain code with no side effects: no files, no tensors, no collaborators. Since plugin
+   * API 2.1.
+   */
+  check?(options: O, recipe: PluginCheckContext): readonly PluginCheckProblem[] | void;
   create(ctx: FactoryContext<O>): PluginKindMap[K] | Promise<PluginKindMap[K]>;
   /** For `agent` plugins: see {@link AgentCheckpointSupport.fromCheckpoint}. */
   fromCheckpoint?: AgentCheckpointSupport<O>['fromCheckpoint'];

@@ -117,6 +117,7 @@ function checkPackageShape(packageName: string, exported: unknown): Diagnostic[]
     if (typeof def.create !== 'function') bad(`plugin "${String(def.name)}" has no create() factory`, 'add create({ options, container }) returning the component');
     if (!def.options || typeof def.options !== 'object') bad(`plugin "${String(def.name)}" has no options schema`, 'add options: { type: "object", additionalProperties: false, properties: {} }');
     if (typeof def.description !== 'string' || !def.description) bad(`plugin "${String(def.name)}" has no description`, 'add a one-line description');
+    if (def.check !== undefined && typeof def.check !== 'function') bad(`plugin "${String(def.name)}": check must be a function`, 'declare check(options, { recipe, pointer }) returning a list of problems, or leave it out');
     for (const k of ['fromCheckpoint', 'loadModel', 'loadTokenizer', 'footprint'] as const) {
       if (def[k] === undefined) continue;
       if (def.kind !== 'agent') bad(`plugin "${String(def.name)}" declares ${k}, which only agent plugins have`, `remove ${k}, or make the plugin an agent`);

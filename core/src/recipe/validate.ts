@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { DiagnosticError, type Diagnostic } from '../diagnostics';
 import { loadPackages, type LoadedPackage } from '../plugin/load-package';
 import { PluginRegistry } from '../plugin/registry';
+import type { PluginCheckProblem, PluginDefinition } from '../plugin/define';
 import { SLOTS, slotSpec, type PluginKind } from '../plugin/kinds';
 import { ajvToDiagnostics, compileCached, createAjv } from './ajv';
 import { applyOverrides, parseOverride } from './overrides';
@@ -85,7 +86,7 @@ export async function validateRecipeValue(source: RecipeSource, raw: Record<stri
     problems.push(d);
   } else {
     for (const slot of jp.def.requires ?? []) required.push({ slot, by: `the ${job.use} job` });
-    problems.push(...validateOptions(registry, 'job', job, '/job'));
+    problems.push(...validateOptions(registry, 'job', job, '/job', value));
     if (typeof value.job === 'string') value.job = job;
   }
   // and the slots that the plugins the recipe names need (an online algorithm needs rewards, ...)
@@ -114,8 +115,8 @@ export async function validateRecipeValue(source: RecipeSource, raw: Record<stri
   for (const { slot, kind } of SLOTS) {
     const v = value[slot];
     if (v === undefined) continue;
-    if (Array.isArray(v)) v.forEach((ref: SlotRef, i) => problems.push(...validateOptions(registry, kind, ref, `/${slot}/${i}`)));
-    else problems.push(...validateOptions(registry, kind, v as SlotRef, `/${slot}`));
+    if (Array.isArray(v)) v.forEach((ref: SlotRef, i) => problems.push(...validateOptions(registry, kind, ref, `/${slot}/${i}`, value)));
+    else problems.push(...validateOptions(registry, kind, v as SlotRef, `/${slot}`, value));
   }
   problems.push(...checkRunFolder(value, source));
   if (problems.length) throw locate(problems, source);
@@ -145,7 +146,7 @@ export function displayName(pkg: { spec: string; name: string }): string {
   return pkg.spec.startsWith('.') || path.isAbsolute(pkg.spec) ? (pkg.name !== pkg.spec ? `${pkg.name} (${pkg.spec})` : pkg.spec) : pkg.spec;
 }
 
-function validateOptions(registry: PluginRegistry, kind: PluginKind, ref: SlotRef, pointer: string): Diagnostic[] {
+function validateOptions(registry: PluginRegistry, kind: PluginKind, ref: SlotRef, pointer: string, recipe: Record<string, unknown>): Diagnostic[] {
   const found = registry.find(kind, ref.use);
   if (!found) return [registry.unknown(kind, ref.use, `${pointer}/use`)];
   ref.options ??= {};
@@ -156,8 +157,26 @@ function validateOptions(registry: PluginRegistry, kind: PluginKind, ref: SlotRe
   } catch (err) {
     return [{ code: 'plugin/bad-schema', plugin, pointer, message: `the options schema of ${plugin} (from ${found.packageName}) does not compile: ${(err as Error).message}`, fix: `this is a bug in ${found.packageName}; report it to its authors` }];
   }
-  if (validate(ref.options)) return [];
-  return ajvToDiagnostics(validate.errors ?? [], { prefix: `${pointer}/options`, plugin });
+  if (!validate(ref.options)) return ajvToDiagnostics(validate.errors ?? [], { prefix: `${pointer}/options`, plugin });
+  return runCheck(found.def, found.packageName, ref.options, recipe, pointer, plugin);
+}
+
+/** A plugin's own checks of its (schema-valid, defaults filled) options, as diagnostics that point into the recipe. */
+function runCheck(def: PluginDefinition, packageName: string, options: unknown, recipe: Record<string, unknown>, pointer: string, plugin: string): Diagnostic[] {
+  if (typeof def.check !== 'function') return [];
+  let found: readonly PluginCheckProblem[] | void;
+  try {
+    found = def.check(options, { recipe, pointer });
+  } catch (err) {
+    return [{ code: 'plugin/check-failed', plugin, pointer, message: `the check() of ${plugin} (from ${packageName}) threw: ${(err as Error).message}`, fix: `this is a bug in ${packageName}; report it to its authors` }];
+  }
+  return (found ?? []).map((p) => ({
+    code: p.code ?? 'recipe/invalid-option',
+    plugin,
+    pointer: `${pointer}/options${p.option}`,
+    message: p.message,
+    ...(p.fix ? { fix: p.fix } : {}),
+  }));
 }
 
 function resolve(value: Record<string, unknown>, source: RecipeSource, job: SlotRef): ResolvedRecipe {

@@ -9,6 +9,8 @@ import { PLUGIN_KINDS, type PluginKind, type PluginKindMap } from '../plugin/kin
 import { CORE_API_VERSION, isCompatible } from '../plugin/api-version';
 import { PluginRegistry } from '../plugin/registry';
 import { createAjv } from '../recipe/ajv';
+import { BigramPolicy } from './test-policy';
+import { checkAlgorithmUpdate } from './algorithm-checks';
 import type { ResolvedRecipe } from '../recipe/types';
 import { recipeSchema } from '../recipe/envelope';
 import { Tokens } from '../container/tokens';
@@ -54,9 +56,10 @@ export interface ConformanceOptions {
    * Register further collaborators before a factory runs (a tokenizer, a policy, ...). The kit
    * registers Tokens.Runtime (tfjs cpu backend), Tokens.Rng, Tokens.RunDir (a temporary folder),
    * Tokens.Recipe (a minimal resolved recipe), Tokens.Loggers and Tokens.Scorers (both empty) and
-   * Tokens.Models (checkpoints' packages resolved from `baseDir`).
+   * Tokens.Models (checkpoints' packages resolved from `baseDir`). What it returns is awaited and
+   * otherwise ignored, so `(c) => c.registerInstance(...)` fits.
    */
-  services?: (container: DependencyContainer, plugin: { kind: PluginKind; name: string }) => void | Promise<void>;
+  services?: (container: DependencyContainer, plugin: { kind: PluginKind; name: string }) => unknown;
   /** Folder that `resolvePath` in the factory resolves against (default: process.cwd()). */
   baseDir?: string;
 }
@@ -280,6 +283,12 @@ export async function checkFactory(def: PluginDefinition, options: Record<string
   const c = rootContainer.createChildContainer();
   try {
     const runtime = await registerRunServices(c, tmp, opts);
+    if (def.kind === 'algorithm') {
+      // an algorithm trains a policy: the tiny test policy (with a value head) and its frozen copy
+      const policy = BigramPolicy.create(runtime.tf, new Rng(7), { valueHead: true });
+      c.registerInstance(Tokens.Policy, policy);
+      c.registerInstance(Tokens.Reference, policy.frozenCopy());
+    }
     await opts.services?.(c, { kind: def.kind, name: def.name });
     let built: unknown;
     try {
@@ -376,7 +385,12 @@ async function checkPlugin(def: PluginDefinition, opts: ConformanceOptions): Pro
   else if (!PLUGIN_KINDS.includes(def.kind) || typeof def.create !== 'function') factory.skipped = 'not a well-formed definition (reported above)';
   else if (!d.filled.length) factory.problems.push(`${id}: not built, because no valid options are available (see the defaults check)`);
   else factory.problems = await checkFactory(def, d.filled[0], opts);
-  return [schema, defaults, factory];
+  if (def.kind !== 'algorithm') return [schema, defaults, factory];
+  const update: CheckResult = { title: `${id}: one update() on the test policy is finite and moves the weights; saveState/loadState continues it exactly`, problems: [] };
+  if (factory.skipped) update.skipped = factory.skipped;
+  else if (factory.problems.length) update.skipped = 'the factory check failed';
+  else update.problems = await checkAlgorithmUpdate(def, d.filled[0], opts);
+  return [schema, defaults, factory, update];
 }
 
 interface JestLike {
@@ -434,6 +448,13 @@ export function testPluginPackage(exported: unknown, opts: ConformanceOptions = 
           if (!d.filled.length) fail([`${id}: not built, because no valid options are available (see the defaults test)`]);
           fail(await checkFactory(def, d.filled[0], opts));
         }, 60_000);
+        if (def.kind === 'algorithm' && !skip) {
+          test('online: one update() on the test policy is finite and moves the weights; saveState/loadState continues it exactly', async () => {
+            const d = checkDefaults(def, opts.examples?.[id]);
+            if (!d.filled.length) fail([`${id}: not trained, because no valid options are available (see the defaults test)`]);
+            fail(await checkAlgorithmUpdate(def, d.filled[0], opts));
+          }, 120_000);
+        }
       });
     }
   });

@@ -28,4 +28,6 @@ export {
 } from './conformance';
 export { checkContract, SAMPLE_BATCH, CALL_TIMEOUT_MS } from './contract-checks';
 export { diagnosticThrownBy } from './diagnostics';
+export { BigramPolicy, CharTokenizer } from './test-policy';
+export { buildExperience, checkAlgorithmUpdate, TEST_SAMPLING, type ExperienceOptions } from './algorithm-checks';
 export { makeProject, rlhf, type TestProject } from './project';

@@ -25,18 +25,16 @@ export { reinforcePPOptionsSchema, reinforcePPBaselineOptionsSchema, type Reinfo
 export { dpoOptionsSchema, type DPOOptions } from './offline/dpo.options';
 export { fixedKLOptionsSchema, type FixedKLOptions } from './kl/fixed.options';
 export { adaptiveKLOptionsSchema, type AdaptiveKLOptions } from './kl/adaptive.options';
-export { batchProperties, resolveBatch, type BatchOptions } from './batch-schema';
-export * from './math/kl-estimators';
-export * from './math/reward-shaping';
+// the toolkit these were built on now lives in @rlhfjs/core; re-exported here as before
+export { batchProperties, resolveBatch, type BatchOptions, KL_ESTIMATORS, type KLEstimator, klEstimate, klRows, klEstimateTensor, shapeRewards, sequenceRewards, type ShapedRewards, whiten } from '@rlhfjs/core';
 export * from './math/gae';
-export * from './math/whiten';
 export * from './math/group-advantages';
 export * from './math/dpo-loss';
-export { clippedPolicyLoss } from './math/policy-loss';
+export { clippedPolicyLoss } from '@rlhfjs/core';
 export { clippedValueLoss } from './math/value-loss';
 export * from './losses/policy-loss-family';
 export * from './losses/advantages';
-export { PtxTerm, ptxProperties, readSentences, type PtxOptions } from './losses/ptx';
+export { PtxTerm, ptxProperties, readSentences, type PtxOptions } from '@rlhfjs/core';
 export { RLJob, rlJobPlugin, type RLJobParts } from './jobs/rl-job';
 
 export default definePackage({ plugins: [rlJobPlugin, ppoPlugin, rlooPlugin, grpoPlugin, reinforcePlugin, reinforcePPPlugin, reinforcePPBaselinePlugin, dpoPlugin, fixedKLPlugin, adaptiveKLPlugin] });

@@ -3,7 +3,7 @@ import pkg from './index';
 import { resolveOptions } from './__fixtures__/harness';
 import { ppoPlugin } from './online/ppo';
 import { adaptiveKLPlugin, fixedKLPlugin } from './kl/plugins';
-import { batchProperties } from './batch-schema';
+import { batchProperties } from '@rlhfjs/core';
 
 type Schema = { type?: unknown; additionalProperties?: unknown; properties?: Record<string, { description?: string }> };
 

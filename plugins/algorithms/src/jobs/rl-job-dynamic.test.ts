@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RewardSet, Rng, RunDirectory, Tokens, type Environment, type Job, type Metrics, type OnlineAlgorithm, type Prompt } from '@rlhfjs/core';
 import { cpuTf } from '../__fixtures__/tf';
-import { BigramPolicy } from '../__fixtures__/bigram-policy';
+import { BigramPolicy } from '@rlhfjs/core/testing';
 import { SAMPLING, createPlugin, testContainer } from '../__fixtures__/harness';
 import { FixedKLController } from '../kl/fixed-controller';
 import { grpoPlugin } from '../online/grpo';

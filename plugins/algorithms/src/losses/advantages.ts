@@ -1,6 +1,6 @@
 import { grpoAdvantages } from '../math/group-advantages';
-import { mean, std } from '../math/stats';
-import { whiten } from '../math/whiten';
+import { mean, std } from '@rlhfjs/core';
+import { whiten } from '@rlhfjs/core';
 
 function groupCount(n: number, k: number, who: string): number {
   if (!Number.isInteger(k) || k < 1) throw new Error(`${who}: samplesPerPrompt must be a positive integer (got ${k})`);

@@ -1,6 +1,6 @@
 import { cpuTf } from '../__fixtures__/tf';
-import { klEstimateTensor } from '../math/kl-estimators';
-import { maskedMean } from '../math/masked';
+import { klEstimateTensor } from '@rlhfjs/core';
+import { maskedMean } from '@rlhfjs/core';
 import { responseKlTensor } from './kl-term';
 
 describe('the KL loss term on response tokens', () => {

@@ -1,6 +1,6 @@
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { TF } from '@rlhfjs/core';
-import { klEstimateTensor, type KLEstimator } from '../math/kl-estimators';
+import { klEstimateTensor, type KLEstimator } from '@rlhfjs/core';
 
 /**
  * The per-token KL estimate of a loss term (GRPO's β·KL), computed on response tokens only: where

@@ -1,7 +1,7 @@
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import type { TF } from '@rlhfjs/core';
-import { maskedMean, sequenceMean } from '../math/masked';
-import { clippedPolicyLoss, type PolicyLossTerms } from '../math/policy-loss';
+import { maskedMean, sequenceMean } from '@rlhfjs/core';
+import { clippedPolicyLoss, type PolicyLossTerms } from '@rlhfjs/core';
 
 /**
  * How per-token losses x_{i,t} (sample i, response token t, mask m_{i,t}, B samples) become one

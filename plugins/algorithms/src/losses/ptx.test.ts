@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import type { Scalar } from '@tensorflow/tfjs-core';
 import { DiagnosticError, Rng } from '@rlhfjs/core';
 import { cpuTf } from '../__fixtures__/tf';
-import { BigramPolicy } from '../__fixtures__/bigram-policy';
-import { PtxTerm, createPtxTerm, readSentences, withPtx } from './ptx';
+import { BigramPolicy } from '@rlhfjs/core/testing';
+import { PtxTerm, createPtxTerm, readSentences, withPtx } from '@rlhfjs/core';
 
 const OPTS = { file: 'x', field: 'text', batchSize: 2, evalEvery: 10, evalSentences: 256 };
 

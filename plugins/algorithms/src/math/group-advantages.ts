@@ -1,4 +1,4 @@
-import { mean, std } from './stats';
+import { mean, std } from '@rlhfjs/core';
 
 function groups(n: number, k: number, who: string): number {
   if (!Number.isInteger(k) || k < 2) throw new Error(`${who}: samplesPerPrompt must be an integer ≥ 2 (got ${k})`);

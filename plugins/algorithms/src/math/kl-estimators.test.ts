@@ -1,5 +1,5 @@
 import { cpuTf } from '../__fixtures__/tf';
-import { klEstimate, klEstimateTensor, klRows } from './kl-estimators';
+import { klEstimate, klEstimateTensor, klRows } from '@rlhfjs/core';
 
 // Hand calculation, token A: log π = −1, log π_ref = −2.
 //   k1 = −1 − (−2) = 1;  abs = 1;  k2 = ½·1² = 0.5

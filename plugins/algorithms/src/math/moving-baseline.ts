@@ -1,4 +1,4 @@
-import { mean } from './stats';
+import { mean } from '@rlhfjs/core';
 
 /**
  * REINFORCE's moving baseline for one iteration. The advantage uses the baseline from earlier

@@ -1,5 +1,5 @@
 import { cpuTf } from '../__fixtures__/tf';
-import { clippedPolicyLoss } from './policy-loss';
+import { clippedPolicyLoss } from '@rlhfjs/core';
 
 // ε = 0.2. Tokens (row 0: three tokens, row 1: one token then padding):
 //   1. ratio 1.5, A = 1:  −A·r = −1.5, −A·clip(r) = −1.2 → max −1.2   (clipped branch)

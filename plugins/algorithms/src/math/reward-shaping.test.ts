@@ -1,4 +1,4 @@
-import { sequenceRewards, shapeRewards } from './reward-shaping';
+import { sequenceRewards, shapeRewards } from '@rlhfjs/core';
 
 // Row 0: log π = [−1, −2, −0.5], log π_ref = [−1.5, −1, −0.5], score 2, β 0.1, k1.
 //   KL = [0.5, −1, 0]; r = −β·KL = [−0.05, 0.1, 0]; the score lands on the last token: r_3 = 0 + 2 = 2.

@@ -1,4 +1,4 @@
-import { explainedVariance, mean, std, variance } from './stats';
+import { explainedVariance, mean, std, variance } from '@rlhfjs/core';
 
 describe('stats', () => {
   it('mean, variance (population and unbiased), std', () => {

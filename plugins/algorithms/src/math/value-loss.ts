@@ -1,6 +1,6 @@
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import type { TF } from '@rlhfjs/core';
-import { maskedMean } from './masked';
+import { maskedMean } from '@rlhfjs/core';
 
 /**
  * PPO's clipped value loss, with R the GAE returns (see ./gae.ts):

@@ -1,4 +1,4 @@
-import { whiten } from './whiten';
+import { whiten } from '@rlhfjs/core';
 
 // [[1, 3], [5]]: mean 3; unbiased variance ((−2)² + 0² + 2²)/(3 − 1) = 4; std 2.
 //   with mean shift: (x − 3)/2 = [[−1, 0], [1]]

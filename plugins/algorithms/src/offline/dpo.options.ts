@@ -1,5 +1,5 @@
 import type { OptionsOf } from '@rlhfjs/core';
-import { optimizerProperties } from '../batch-schema';
+import { optimizerProperties } from '@rlhfjs/core';
 
 /** Options of the `dpo` algorithm: the schema, and the type derived from it. */
 export const dpoOptionsSchema = {

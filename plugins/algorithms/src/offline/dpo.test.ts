@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Rng, encodePromptWith, type TF } from '@rlhfjs/core';
 import { cpuTf } from '../__fixtures__/tf';
-import { BigramPolicy, CharTokenizer } from '../__fixtures__/bigram-policy';
+import { BigramPolicy, CharTokenizer } from '@rlhfjs/core/testing';
 import { createPlugin, testContainer } from '../__fixtures__/harness';
 import { dpoPlugin, type DPO } from './dpo';
 import { encodePair } from './encode-pair';

@@ -16,8 +16,8 @@ import {
   type UpdateResult,
 } from '@rlhfjs/core';
 import { dpoLoss } from '../math/dpo-loss';
-import { maskedRowSum } from '../math/masked';
-import { policyOptimizer, range } from '../online/online-core';
+import { maskedRowSum } from '@rlhfjs/core';
+import { policyOptimizer, range } from '@rlhfjs/core';
 import { readPairs } from './pairs-file';
 import { encodePair, type EncodedPair } from './encode-pair';
 import { dpoOptionsSchema, type DPOOptions } from './dpo.options';

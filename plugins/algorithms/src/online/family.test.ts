@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Rng, type OnlineAlgorithm, type PluginDefinition, type TF } from '@rlhfjs/core';
 import { cpuTf } from '../__fixtures__/tf';
-import { BigramPolicy } from '../__fixtures__/bigram-policy';
+import { BigramPolicy } from '@rlhfjs/core/testing';
 import { createPlugin, fractionOf, meanOf, testContainer, trainLoop } from '../__fixtures__/harness';
 import { FixedKLController } from '../kl/fixed-controller';
 import { grpoPlugin } from './grpo';

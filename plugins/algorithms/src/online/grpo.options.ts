@@ -1,8 +1,8 @@
 import type { OptionsOf } from '@rlhfjs/core';
-import { batchProperties, optimizerProperties } from '../batch-schema';
-import { KL_ESTIMATORS } from '../math/kl-estimators';
+import { batchProperties, optimizerProperties } from '@rlhfjs/core';
+import { KL_ESTIMATORS } from '@rlhfjs/core';
 import { familyLossProperties, groupAdvantageProperties } from '../losses/family.options';
-import { ptxProperties } from '../losses/ptx';
+import { ptxProperties } from '@rlhfjs/core';
 
 /** Options of the `grpo` algorithm: the schema, and the type derived from it. */
 export const grpoOptionsSchema = {

@@ -4,8 +4,8 @@ import { responseKlTensor } from '../losses/kl-term';
 import { aggregateLoss, familyPolicyLoss } from '../losses/policy-loss-family';
 import { overlongScores, groupFilterOf } from '../losses/group-sampling';
 import { scaledGroupAdvantages } from '../losses/advantages';
-import { mean } from '../math/stats';
-import { OnlineAlgorithmBase, type IterationPlan, type OldPolicy, type OnlineCore, broadcastToTokens, defineOnlineAlgorithm } from './online-core';
+import { mean } from '@rlhfjs/core';
+import { OnlineAlgorithmBase, type IterationPlan, type OldPolicy, type OnlineCore, broadcastToTokens, defineOnlineAlgorithm } from '@rlhfjs/core';
 import { grpoOptionsSchema, type GRPOOptions } from './grpo.options';
 
 /**

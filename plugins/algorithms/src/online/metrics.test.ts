@@ -1,5 +1,5 @@
-import { iterationMetrics } from './metrics';
-import { klRows } from '../math/kl-estimators';
+import { iterationMetrics } from '@rlhfjs/core';
+import { klRows } from '@rlhfjs/core';
 
 describe('iteration metrics', () => {
   it('report k1 per completion for the controller and the penalty estimator beside it', () => {

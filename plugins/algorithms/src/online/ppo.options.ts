@@ -1,7 +1,7 @@
 import type { OptionsOf } from '@rlhfjs/core';
-import { KL_ESTIMATOR_FORMULAS, batchProperties, optimizerProperties } from '../batch-schema';
-import { ptxProperties } from '../losses/ptx';
-import { KL_ESTIMATORS } from '../math/kl-estimators';
+import { KL_ESTIMATOR_FORMULAS, batchProperties, optimizerProperties } from '@rlhfjs/core';
+import { ptxProperties } from '@rlhfjs/core';
+import { KL_ESTIMATORS } from '@rlhfjs/core';
 
 /** Options of the `ppo` algorithm: the schema, and the type derived from it. */
 export const ppoOptionsSchema = {

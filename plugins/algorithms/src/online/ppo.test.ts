@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DiagnosticError, Rng, disposePacked, packRollout, responseColumns, type Experience, type OnlineAlgorithm, type PolicyModel, type TF } from '@rlhfjs/core';
 import { cpuTf } from '../__fixtures__/tf';
-import { BigramPolicy } from '../__fixtures__/bigram-policy';
+import { BigramPolicy } from '@rlhfjs/core/testing';
 import { SAMPLING, createPlugin, fractionOf, meanOf, testContainer, trainLoop } from '../__fixtures__/harness';
 import { FixedKLController } from '../kl/fixed-controller';
 import { ppoPlugin } from './ppo';

@@ -1,12 +1,12 @@
 import type { Scalar } from '@tensorflow/tfjs-core';
 import { DiagnosticError, type Experience, type OnlineAlgorithm } from '@rlhfjs/core';
-import { shapeRewards } from '../math/reward-shaping';
+import { shapeRewards } from '@rlhfjs/core';
 import { gaeRows } from '../math/gae';
-import { whiten } from '../math/whiten';
-import { explainedVariance, flatten } from '../math/stats';
-import { clippedPolicyLoss } from '../math/policy-loss';
+import { whiten } from '@rlhfjs/core';
+import { explainedVariance, flatten } from '@rlhfjs/core';
+import { clippedPolicyLoss } from '@rlhfjs/core';
 import { clippedValueLoss } from '../math/value-loss';
-import { OnlineAlgorithmBase, type IterationPlan, type OldPolicy, defineOnlineAlgorithm } from './online-core';
+import { OnlineAlgorithmBase, type IterationPlan, type OldPolicy, defineOnlineAlgorithm } from '@rlhfjs/core';
 import { ppoOptionsSchema, type PPOOptions } from './ppo.options';
 
 /**

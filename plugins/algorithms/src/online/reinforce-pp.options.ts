@@ -1,8 +1,8 @@
 import type { OptionsOf } from '@rlhfjs/core';
-import { KL_ESTIMATOR_FORMULAS, batchProperties, optimizerProperties } from '../batch-schema';
-import { KL_ESTIMATORS } from '../math/kl-estimators';
+import { KL_ESTIMATOR_FORMULAS, batchProperties, optimizerProperties } from '@rlhfjs/core';
+import { KL_ESTIMATORS } from '@rlhfjs/core';
 import { familyLossProperties } from '../losses/family.options';
-import { ptxProperties } from '../losses/ptx';
+import { ptxProperties } from '@rlhfjs/core';
 
 const properties = {
   ...batchProperties,

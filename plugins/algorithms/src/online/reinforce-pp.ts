@@ -1,10 +1,10 @@
 import type { Scalar } from '@tensorflow/tfjs-core';
 import type { Experience, OnlineAlgorithm } from '@rlhfjs/core';
-import { shapeRewards } from '../math/reward-shaping';
-import { flatten, mean } from '../math/stats';
+import { shapeRewards } from '@rlhfjs/core';
+import { flatten, mean } from '@rlhfjs/core';
 import { aggregateLoss, familyPolicyLoss } from '../losses/policy-loss-family';
 import { groupCentred, reinforcePlusPlusAdvantages } from '../losses/advantages';
-import { OnlineAlgorithmBase, type IterationPlan, type OldPolicy, defineOnlineAlgorithm } from './online-core';
+import { OnlineAlgorithmBase, type IterationPlan, type OldPolicy, defineOnlineAlgorithm } from '@rlhfjs/core';
 import { reinforcePPBaselineOptionsSchema, reinforcePPOptionsSchema, type ReinforcePPOptions } from './reinforce-pp.options';
 
 /**

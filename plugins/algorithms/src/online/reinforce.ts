@@ -1,11 +1,11 @@
 import type { Scalar } from '@tensorflow/tfjs-core';
 import type { Experience, OnlineAlgorithm } from '@rlhfjs/core';
-import { klRows } from '../math/kl-estimators';
-import { sequenceRewards } from '../math/reward-shaping';
+import { klRows } from '@rlhfjs/core';
+import { sequenceRewards } from '@rlhfjs/core';
 import { movingBaseline } from '../math/moving-baseline';
-import { maskedMean } from '../math/masked';
-import { mean } from '../math/stats';
-import { OnlineAlgorithmBase, type IterationPlan, type OldPolicy, defineOnlineAlgorithm } from './online-core';
+import { maskedMean } from '@rlhfjs/core';
+import { mean } from '@rlhfjs/core';
+import { OnlineAlgorithmBase, type IterationPlan, type OldPolicy, defineOnlineAlgorithm } from '@rlhfjs/core';
 import { reinforceOptionsSchema, type ReinforceOptions } from './reinforce.options';
 
 /**

@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Rng, disposePacked, packRollout, responseColumns, type Experience, type OnlineAlgorithm, type PluginDefinition, type PolicyModel, type TF } from '@rlhfjs/core';
 import { cpuTf } from '../__fixtures__/tf';
-import { BigramPolicy } from '../__fixtures__/bigram-policy';
+import { BigramPolicy } from '@rlhfjs/core/testing';
 import { SAMPLING, createPlugin, fractionOf, testContainer } from '../__fixtures__/harness';
 import { ppoPlugin } from './ppo';
 import { rlooPlugin } from './rloo';

@@ -1,6 +1,6 @@
 import type { OptionsOf } from '@rlhfjs/core';
-import { batchProperties, optimizerProperties, sequencePenaltyKlEstimator } from '../batch-schema';
-import { ptxProperties } from '../losses/ptx';
+import { batchProperties, optimizerProperties, sequencePenaltyKlEstimator } from '@rlhfjs/core';
+import { ptxProperties } from '@rlhfjs/core';
 
 /** Options of the `rloo` algorithm: the schema, and the type derived from it. */
 export const rlooOptionsSchema = {

@@ -1,12 +1,12 @@
 import type { Scalar } from '@tensorflow/tfjs-core';
 import type { Experience, OnlineAlgorithm } from '@rlhfjs/core';
-import { klRows } from '../math/kl-estimators';
-import { sequenceRewards } from '../math/reward-shaping';
+import { klRows } from '@rlhfjs/core';
+import { sequenceRewards } from '@rlhfjs/core';
 import { rlooAdvantages } from '../math/group-advantages';
-import { whiten } from '../math/whiten';
-import { clippedPolicyLoss } from '../math/policy-loss';
-import { mean } from '../math/stats';
-import { OnlineAlgorithmBase, type IterationPlan, type OldPolicy, broadcastToTokens, defineOnlineAlgorithm } from './online-core';
+import { whiten } from '@rlhfjs/core';
+import { clippedPolicyLoss } from '@rlhfjs/core';
+import { mean } from '@rlhfjs/core';
+import { OnlineAlgorithmBase, type IterationPlan, type OldPolicy, broadcastToTokens, defineOnlineAlgorithm } from '@rlhfjs/core';
 import { rlooOptionsSchema, type RLOOOptions } from './rloo.options';
 
 /**

@@ -1,5 +1,5 @@
 import type { Tensor } from '@tensorflow/tfjs-core';
-import type { TF } from '@rlhfjs/core';
+import type { TF } from '../contract/tensor-runtime';
 
 /**
  * Per-token estimators of KL(π‖π_ref) from the log-probabilities of the sampled token

@@ -1,5 +1,5 @@
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
-import type { TF } from '@rlhfjs/core';
+import type { TF } from '../contract/tensor-runtime';
 import { maskedMean } from './masked';
 
 export interface PolicyLossTerms {

@@ -1,5 +1,8 @@
 import type { Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
-import { encodePromptWith, type EncodedPrompt, type ForwardOutput, type PolicyModel, type Rng, type Rollout, type SamplingOptions, type SequenceBatch, type TF, type Tokenizer } from '@rlhfjs/core';
+import { encodePromptWith } from '../agent/prompt';
+import type { EncodedPrompt, ForwardOutput, PolicyModel, Rollout, SamplingOptions, SequenceBatch, Tokenizer } from '../contract/agent';
+import type { TF } from '../contract/tensor-runtime';
+import type { Rng } from '../runtime/rng';
 
 /**
  * A real, if tiny, language model for algorithm tests: the next token depends only on the previous
@@ -67,7 +70,8 @@ export class BigramPolicy implements PolicyModel {
 
   forward(batch: SequenceBatch, want: { entropy?: boolean; values?: boolean } = {}): ForwardOutput {
     const tf = this.tf;
-    return tf.tidy(() => {
+    // tidy keeps the tensors of the returned object; ForwardOutput has no index signature, hence the casts
+    const kept = tf.tidy(() => {
       const [B, T] = batch.ids.shape;
       const n = this.tokenizer.vocabSize;
       const prev = tf.slice(batch.ids, [0, 0], [B, T - 1]);
@@ -78,8 +82,9 @@ export class BigramPolicy implements PolicyModel {
       const out: ForwardOutput = { logprobs: tf.reshape(tf.sum(tf.mul(logp, nextHot), 1), [B, T - 1]) as Tensor2D };
       if (want.entropy) out.entropy = tf.reshape(tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), 1)), [B, T - 1]) as Tensor2D;
       if (want.values && this.V) out.values = tf.reshape(tf.matMul(prevHot, tf.reshape(this.V, [n, 1])), [B, T - 1]) as Tensor2D;
-      return out;
+      return out as unknown as Record<string, Tensor>;
     });
+    return kept as unknown as ForwardOutput;
   }
 
   async generate(prompts: number[][], sampling: SamplingOptions, rng: Rng): Promise<Rollout> {

@@ -1,6 +1,9 @@
 import * as fs from 'node:fs';
 import type { Scalar } from '@tensorflow/tfjs-core';
-import { DiagnosticError, type PolicyModel, type Rng, type RngState, type TF } from '@rlhfjs/core';
+import { DiagnosticError } from '../diagnostics';
+import type { PolicyModel } from '../contract/agent';
+import type { Rng, RngState } from '../runtime/rng';
+import type { TF } from '../contract/tensor-runtime';
 
 /**
  * The pretraining-mix options every online algorithm has (spread into each options schema).

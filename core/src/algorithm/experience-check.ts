@@ -1,4 +1,4 @@
-import type { Experience } from '@rlhfjs/core';
+import type { Experience } from '../contract/algorithm';
 
 /** The runner's side of the contract: one score and one reference log-prob per response token. */
 export function checkExperience(exp: Experience, plugin: string): number {

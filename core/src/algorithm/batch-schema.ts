@@ -1,5 +1,7 @@
-import { DiagnosticError, type BatchShape, type OptionsOf } from '@rlhfjs/core';
-import { KL_ESTIMATORS } from './math/kl-estimators';
+import { DiagnosticError } from '../diagnostics';
+import type { BatchShape } from '../contract/algorithm';
+import type { OptionsOf, PluginCheckProblem } from '../plugin/define';
+import { KL_ESTIMATORS } from './kl-estimators';
 
 /**
  * The batch-size words, defined once and used by every algorithm (spread into each options
@@ -57,29 +59,38 @@ export const sequencePenaltyKlEstimator = {
 /** The batch options of an algorithm after validation (derived from {@link batchProperties}). */
 export type BatchOptions = OptionsOf<{ type: 'object'; additionalProperties: false; properties: typeof batchProperties }>;
 
-/** The runner-facing shape, plus the resolved minibatch size; checks that the sizes fit together. */
-export function resolveBatch(o: BatchOptions, plugin: string, pointer: string, minSamplesPerPrompt = 1): BatchShape & { minibatchSize: number; epochs: number; samples: number } {
+/**
+ * What is wrong with the batch sizes that the schema cannot say: too few samples per prompt for a
+ * group algorithm, a minibatch that does not divide the samples of an iteration. The algorithms'
+ * validate-time `check`, and {@link resolveBatch} at build time.
+ */
+export function batchProblems(o: BatchOptions, plugin: string, minSamplesPerPrompt = 1): PluginCheckProblem[] {
+  const problems: PluginCheckProblem[] = [];
   const samples = o.promptsPerIteration * o.samplesPerPrompt;
   if (o.samplesPerPrompt < minSamplesPerPrompt) {
-    throw new DiagnosticError({
-      code: 'recipe/invalid-option',
+    problems.push({
+      option: '/samplesPerPrompt',
       message: `samplesPerPrompt is ${o.samplesPerPrompt}, but ${plugin} compares the samples of one prompt with each other`,
       fix: `set samplesPerPrompt to ${minSamplesPerPrompt} or more (4 is common)`,
-      plugin,
-      pointer: `${pointer}/options/samplesPerPrompt`,
     });
   }
   const minibatchSize = o.minibatchSize ?? samples;
   if (samples % minibatchSize !== 0) {
-    throw new DiagnosticError({
-      code: 'recipe/invalid-option',
+    problems.push({
+      option: '/minibatchSize',
       message: `minibatchSize ${minibatchSize} does not divide the ${samples} samples of an iteration (promptsPerIteration ${o.promptsPerIteration} × samplesPerPrompt ${o.samplesPerPrompt})`,
       fix: `choose a divisor of ${samples} (e.g. ${largestDivisorAtMost(samples, minibatchSize)}) or leave minibatchSize out`,
-      plugin,
-      pointer: `${pointer}/options/minibatchSize`,
     });
   }
-  return { promptsPerIteration: o.promptsPerIteration, samplesPerPrompt: o.samplesPerPrompt, minibatchSize, epochs: o.epochs, samples };
+  return problems;
+}
+
+/** The runner-facing shape, plus the resolved minibatch size; throws the first of {@link batchProblems}. */
+export function resolveBatch(o: BatchOptions, plugin: string, pointer: string, minSamplesPerPrompt = 1): BatchShape & { minibatchSize: number; epochs: number; samples: number } {
+  const [problem] = batchProblems(o, plugin, minSamplesPerPrompt);
+  if (problem) throw new DiagnosticError({ code: 'recipe/invalid-option', message: problem.message, fix: problem.fix, plugin, pointer: `${pointer}/options${problem.option}` });
+  const samples = o.promptsPerIteration * o.samplesPerPrompt;
+  return { promptsPerIteration: o.promptsPerIteration, samplesPerPrompt: o.samplesPerPrompt, minibatchSize: o.minibatchSize ?? samples, epochs: o.epochs, samples };
 }
 
 function largestDivisorAtMost(n: number, k: number): number {

@@ -1,36 +1,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
-import {
-  definePlugin,
-  disposePacked,
-  packRollout,
-  responseColumns,
-  toColumns,
-  writeJsonAtomic,
-  type ForwardOutput,
-  type PackedRollout,
-  type PolicyModel,
-  type Rng,
-  type RngState,
-  type Rollout,
-  type TF,
-  AdamW,
-  Tokens,
-  type BatchShape,
-  type Experience,
-  type FactoryContext,
-  type LossTerms,
-  type OnlineAlgorithm,
-  type PluginDefinition,
-  type UpdateResult,
-} from '@rlhfjs/core';
-import { resolveBatch, type BatchOptions } from '../batch-schema';
-import { maskedMean } from '../math/masked';
+import { definePlugin, type FactoryContext, type PluginDefinition } from '../plugin/define';
+import { disposePacked, packRollout, responseColumns, toColumns, type PackedRollout } from '../runner/pack';
+import { writeJsonAtomic } from '../runtime/atomic';
+import type { Rng, RngState } from '../runtime/rng';
+import type { ForwardOutput, PolicyModel, Rollout } from '../contract/agent';
+import type { TF } from '../contract/tensor-runtime';
+import type { BatchShape, Experience, OnlineAlgorithm, UpdateResult } from '../contract/algorithm';
+import { AdamW, type LossTerms } from '../train/adamw';
+import { Tokens } from '../container/tokens';
+import { batchProblems, resolveBatch, type BatchOptions } from './batch-schema';
+import { maskedMean } from './masked';
 import { checkExperience } from './experience-check';
 import { iterationMetrics } from './metrics';
 import { ONLINE_REQUIRES } from './requires';
-import { createPtxTerm, ptxMetrics, withPtx, type PtxOptions, type PtxState, type PtxTerm } from '../losses/ptx';
+import { createPtxTerm, ptxMetrics, withPtx, type PtxOptions, type PtxState, type PtxTerm } from './ptx';
 
 export interface MinibatchContext {
   /** Sample indices of this minibatch, in the order of the packed rows. */
@@ -93,7 +78,7 @@ const STATE_FILE = 'algorithm-state.json';
 export class OnlineCore {
   readonly optimizer: AdamW;
   readonly padId: number;
-  /** PPO-ptx's pretraining term, added to every minibatch step's loss when the options ask for it (../losses/ptx.ts). */
+  /** PPO-ptx's pretraining term, added to every minibatch step's loss when the options ask for it (./ptx.ts). */
   ptx?: PtxTerm;
 
   constructor(
@@ -313,6 +298,7 @@ export function defineOnlineAlgorithm<O extends OnlineOptions>(def: {
     requires: ONLINE_REQUIRES,
     description: def.description,
     options: def.options,
+    check: (options) => batchProblems(options, plugin, def.algorithm.minSamplesPerPrompt),
     create: (ctx) => {
       const { options, container, pointer } = ctx;
       const { tf } = container.resolve(Tokens.Runtime);

@@ -1,5 +1,5 @@
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
-import type { TF } from '@rlhfjs/core';
+import type { TF } from '../contract/tensor-runtime';
 
 /** Σ(x·mask) / max(Σmask, 1): the mean over response tokens of a padded [B, T-1] matrix. */
 export function maskedMean(tf: TF, x: Tensor, mask: Tensor): Scalar {

@@ -1,4 +1,4 @@
-import { mean, std } from '../math/stats';
+import { mean, std } from './stats';
 
 /** Metrics every online algorithm reports, from the numbers of one iteration. */
 export function iterationMetrics(
