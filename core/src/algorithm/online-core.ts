@@ -273,7 +273,8 @@ export abstract class OnlineAlgorithmBase<O> {
 }
 
 /** The options every online algorithm has: the batch sizes and the optimiser's. */
-export type OnlineOptions = BatchOptions & { learningRate: number; maxGradNorm: number | null; ptxCoef: number; ptx?: PtxOptions };
+/** The options every online algorithm on the skeleton has; `ptxCoef`/`ptx` only where its schema spreads {@link ptxProperties} (absent: no ptx term). */
+export type OnlineOptions = BatchOptions & { learningRate: number; maxGradNorm: number | null; ptxCoef?: number; ptx?: PtxOptions };
 
 /**
  * Declare an online algorithm plugin: kind `algorithm`, the slots every online loop needs, and a

@@ -213,10 +213,11 @@ export function createPtxTerm(
   tf: TF,
   policy: PolicyModel,
   rng: Rng,
-  options: { ptxCoef: number; ptx?: PtxOptions },
+  options: { ptxCoef?: number; ptx?: PtxOptions },
   ctx: { resolvePath(p: string): string; pointer: string; plugin: string },
 ): PtxTerm | undefined {
-  if (!(options.ptxCoef > 0)) return undefined;
+  const coef = options.ptxCoef ?? 0;
+  if (!(coef > 0)) return undefined;
   const o = options.ptx;
   if (!o) {
     throw new DiagnosticError({
@@ -228,5 +229,5 @@ export function createPtxTerm(
     });
   }
   const read = (p: string, key: string) => readSentences(ctx.resolvePath(p), p, o.field, `${ctx.pointer}/options/ptx/${key}`, ctx.plugin);
-  return new PtxTerm(tf, policy, rng, options.ptxCoef, o, { train: read(o.file, 'file'), heldOut: o.heldOutFile ? read(o.heldOutFile, 'heldOutFile') : [] });
+  return new PtxTerm(tf, policy, rng, coef, o, { train: read(o.file, 'file'), heldOut: o.heldOutFile ? read(o.heldOutFile, 'heldOutFile') : [] });
 }

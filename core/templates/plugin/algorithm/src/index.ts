@@ -6,6 +6,7 @@ import {
   definePackage,
   mean,
   optimizerProperties,
+  ptxProperties,
   shapeRewards,
   whiten,
   type Experience,
@@ -23,6 +24,8 @@ const options = {
     learningRate: { type: 'number', exclusiveMinimum: 0, default: 1e-4, description: 'Adam learning rate.' },
     ...optimizerProperties,
     clipRange: { type: 'number', exclusiveMinimum: 0, default: 0.2, description: 'Ratio clip epsilon of the surrogate loss.' },
+    // PPO-ptx: a pretraining-loss term mixed into every update (off unless ptxCoef > 0)
+    ...ptxProperties,
   },
 } as const;
 
