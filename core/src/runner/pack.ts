@@ -1,5 +1,5 @@
 import type { Tensor2D } from '@tensorflow/tfjs-core';
-import type { Rollout, SequenceBatch } from '../contract/agent';
+import type { PolicyModel, Rollout, SequenceBatch } from '../contract/agent';
 import type { TF } from '../contract/tensor-runtime';
 
 /**
@@ -74,4 +74,20 @@ export function disposePacked(p: PackedRollout): void {
   p.batch.ids.dispose();
   p.batch.attentionMask.dispose();
   p.responseMask.dispose();
+}
+
+/**
+ * The reference model's log-probs of each completion's tokens: the rollout packed as for training
+ * (`packRollout`), one no-gradient forward pass, the response columns read back.
+ */
+export async function referenceLogprobs(tf: TF, reference: PolicyModel, rollout: Pick<Rollout, 'promptIds' | 'responseIds'>, padId: number): Promise<number[][]> {
+  const packed = packRollout(tf, rollout, padId);
+  try {
+    const lp = tf.tidy(() => reference.forward(packed.batch).logprobs);
+    const out = responseColumns((await lp.array()) as number[][], packed);
+    lp.dispose();
+    return out;
+  } finally {
+    disposePacked(packed);
+  }
 }

@@ -2,7 +2,7 @@ import type { Agent, PolicyModel, Rollout } from '../contract/agent';
 import type { Prompt } from '../contract/environment';
 import type { TF } from '../contract/tensor-runtime';
 import type { RewardSet, SourceScores } from '../runner/reward-set';
-import { disposePacked, packRollout, responseColumns } from '../runner/pack';
+import { referenceLogprobs } from '../runner/pack';
 import { sampleStream } from './streams';
 
 /** One prompt of a chunk, with its index in the iteration's batch (which seeds its samples' streams). */
@@ -84,15 +84,7 @@ export async function computeChunk(parts: ChunkParts, job: Pick<ChunkJob, 'itera
   const rollout = await policy.generate(promptIds, agent.sampling, streams);
   const t1 = performance.now();
 
-  const packed = packRollout(tf, rollout, policy.tokenizer.padId);
-  let refLogprobs: number[][];
-  try {
-    const lp = tf.tidy(() => reference.forward(packed.batch).logprobs);
-    refLogprobs = responseColumns((await lp.array()) as number[][], packed);
-    lp.dispose();
-  } finally {
-    disposePacked(packed);
-  }
+  const refLogprobs = await referenceLogprobs(tf, reference, rollout, policy.tokenizer.padId);
   const t2 = performance.now();
   const samples = rollout.completions.map((completion, i) => ({ prompt: rollout.prompts[i] ?? rows[i].text, completion, promptId: rows[i].id }));
   const scores = await rewards.scoreSources(samples, { step: job.iteration, model: job.model });

@@ -6,11 +6,9 @@ import {
   Tokens,
   atomicWriteFileSync,
   definePlugin,
-  disposePacked,
   encodeSafetensors,
-  packRollout,
   readSafetensors,
-  responseColumns,
+  referenceLogprobs,
   writeJsonAtomic,
   type Agent,
   type Environment,
@@ -211,15 +209,7 @@ export class RLJob implements Job {
     const rollout = await policy.generate(promptIds, agent.sampling, this.rolloutRng);
     const t1 = performance.now();
 
-    const packed = packRollout(tf, rollout, tokenizer.padId);
-    let refLogprobs: number[][];
-    try {
-      const lp = tf.tidy(() => reference.forward(packed.batch).logprobs);
-      refLogprobs = responseColumns((await lp.array()) as number[][], packed);
-      lp.dispose();
-    } finally {
-      disposePacked(packed);
-    }
+    const refLogprobs = await referenceLogprobs(tf, reference, rollout, tokenizer.padId);
     const t2 = performance.now();
 
     const samples = rollout.completions.map((completion, i) => ({ prompt: rollout.prompts[i] ?? rowsPrompt[i].text, completion, promptId: rowsPrompt[i].id }));
