@@ -26,9 +26,13 @@ export function transpose2d(data: Float32Array, rows: number, cols: number): Flo
   return out;
 }
 
-export async function saveHF(model: HFCausalLM, dir: string, opts: SaveOptions = {}): Promise<void> {
+/**
+ * `extra.weights` replaces the model's own (e.g. with LoRA merged in); `extra.extraFiles` are
+ * written beside the model (e.g. a LoRA adapter's two files).
+ */
+export async function saveHF(model: HFCausalLM, dir: string, opts: SaveOptions = {}, extra: { weights?: Map<string, tfc.Tensor>; extraFiles?: Record<string, string | Uint8Array> } = {}): Promise<void> {
   const src = model.source;
-  const weights = model.namedWeights();
+  const weights = extra.weights ?? model.baseWeights();
   const valuesOf = (name: string, linear: boolean) => async (): Promise<Float32Array> => {
     const v = weights.get(name) as tfc.Tensor;
     const data = (await v.data()) as Float32Array;
@@ -71,5 +75,6 @@ export async function saveHF(model: HFCausalLM, dir: string, opts: SaveOptions =
       );
     }
     for (const [name, bytes] of src.files) fs.writeFileSync(path.join(tmp, name), bytes);
+    for (const [name, content] of Object.entries(extra.extraFiles ?? {})) fs.writeFileSync(path.join(tmp, name), content);
   });
 }

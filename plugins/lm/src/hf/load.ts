@@ -13,6 +13,10 @@ import { HFCausalLM, VALUE_HEAD, type HFSource } from './model';
 import { INDEX_FILE, readHeader, readTensorF32, readWeightsLayout, SINGLE_FILE, type TensorEntry } from './safetensors-io';
 import { loadHfTokenizer } from '../tokenizer';
 import { transpose2d, VALUE_HEAD_FILE } from './export';
+import { LoraAdapters } from '../lora/adapters';
+import { ADAPTER_WEIGHTS_FILE, hasAdapter, readAdapter } from '../lora/peft-format';
+import type { LoraLoadOptions } from '../model/checkpoint-io';
+import { hfLoraModules, normaliseAdapterNames } from './lora';
 
 /** Files copied verbatim from the source folder on export (those that exist). */
 export const COPIED_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt', 'added_tokens.json', 'tokenizer.model', 'generation_config.json', 'chat_template.jinja', 'chat_template.json'];
@@ -26,6 +30,10 @@ export interface LoadHFOptions {
   fullVocabulary?: boolean;
   /** Write the weights back in the dtypes they were read in ("original", the default), or all in float32. */
   saveDtype?: 'original' | 'float32';
+  /** Put LoRA adapters on the model: fresh ones drawn from `lora.rng`, or those of the adapter folder `lora.from`. */
+  lora?: LoraLoadOptions;
+  /** An adapter folder to put on the loaded model (LoadModelOptions.adapter); its adapter_config.json gives the settings. */
+  adapter?: string;
 }
 
 function readConfig(dir: string): { raw: Record<string, unknown>; file: string } {
@@ -161,6 +169,46 @@ export function loadHF(dir: string, tf: TF, opts: LoadHFOptions = {}): HFCausalL
   } finally {
     fds.forEach((fd) => fs.closeSync(fd));
   }
-  const model = new HFCausalLM(tf, arch, tokenizer, weights, source, trainable, opts.fullVocabulary ?? false, opts.saveDtype ?? 'original');
-  return opts.valueHead && !vh ? model.withValueHead(opts.rng!) : model;
+  let model = new HFCausalLM(tf, arch, tokenizer, weights, source, trainable, opts.fullVocabulary ?? false, opts.saveDtype ?? 'original');
+  if (opts.valueHead && !vh) model = model.withValueHead(opts.rng!);
+  return withAdapters(model, dir, opts);
+}
+
+/**
+ * LoRA on a loaded model (it takes over `model`): the adapter saved in the folder itself (a LoRA
+ * run's policy: the reference keeps a frozen copy of it), else `opts.adapter`, else the `lora`
+ * options (fresh adapters, reference = the base with adapters off; or `lora.from`'s adapter).
+ */
+function withAdapters(model: HFCausalLM, dir: string, opts: LoadHFOptions): HFCausalLM {
+  const l = opts.lora;
+  const where = { pointer: l?.pointer, plugin: l?.plugin };
+  try {
+    if (hasAdapter(dir)) {
+      if (l) {
+        throw new DiagnosticError({
+          code: 'lm/lora-twice',
+          file: dir,
+          ...where,
+          message: `${dir} already carries a LoRA adapter (adapter_config.json), and the agent's lora options would add another`,
+          fix: 'drop `lora` to keep training the saved adapter, or merge it first (rlhf merge-lora <dir> --out <merged>) and put new adapters on the merged model',
+        });
+      }
+      return attach(model, dir, where, undefined);
+    }
+    if (opts.adapter) return attach(model, opts.adapter, where, dir);
+    if (!l) return model;
+    if (l.from) return attach(model, l.from, where, dir);
+    const adapters = LoraAdapters.create(model.tf, l.settings, hfLoraModules(model.arch), l.rng, where);
+    return model.withLora(adapters, { referenceAdapters: 'off', adapterBase: dir });
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
+function attach(model: HFCausalLM, adapterDir: string, where: { pointer?: string; plugin?: string }, base: string | undefined): HFCausalLM {
+  const a = readAdapter(adapterDir, where);
+  // dropout only acts while training a PEFT model; here the adapter runs without it (see ../lora/adapters.ts)
+  const adapters = LoraAdapters.fromTensors(model.tf, { ...a.settings, dropout: 0 }, hfLoraModules(model.arch), normaliseAdapterNames(model.arch, a.tensors), { ...where, file: path.join(adapterDir, ADAPTER_WEIGHTS_FILE) }, model.trainable);
+  return model.withLora(adapters, { referenceAdapters: 'copy', adapterBase: base ?? a.config.base_model_name_or_path ?? undefined });
 }

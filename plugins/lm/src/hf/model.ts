@@ -26,6 +26,9 @@ import type { LayerCache } from '../model/gpt';
 import type { HFArch } from './config';
 import { embeddingName } from './config';
 import { saveHF } from './export';
+import { mergedWeight, type LoraAdapters } from '../lora/adapters';
+import { adapterFiles, toPeftConfig, type PeftLoraConfig } from '../lora/peft-format';
+import { hfFanInFanOut, hfWeightModule } from './lora';
 
 export const VALUE_HEAD = { weight: 'v_head.weight', bias: 'v_head.bias' } as const;
 
@@ -46,6 +49,18 @@ export interface HFSource {
   files: Map<string, Uint8Array>;
 }
 
+/** How a model is built beside its weights: shared variables (a view) and LoRA adapters. */
+export interface HFModelParts {
+  /** The weights are owned by another model (a view): never disposed here. */
+  share?: boolean;
+  /** LoRA adapters on the projections (module paths of ./lora.ts); owned (disposed) by this model. */
+  lora?: LoraAdapters;
+  /** What {@link HFCausalLM.frozenCopy} does with the adapters: 'off' (default, the base shared), or 'copy' (a frozen copy of them, for a run that starts from a trained adapter). */
+  referenceAdapters?: 'off' | 'copy';
+  /** base_model_name_or_path written into adapter_config.json. */
+  adapterBase?: string;
+}
+
 export class HFCausalLM implements PolicyModel {
   readonly contextSize: number;
   /** What generation needs of the config. */
@@ -55,6 +70,11 @@ export class HFCausalLM implements PolicyModel {
   private disposed = false;
   private suppressed: number[] = [];
   private suppressBias?: tfc.Tensor1D;
+  /** LoRA adapters in use (undefined: the plain model, or a view with its adapters off). */
+  readonly lora?: LoraAdapters;
+  /** Module name as {@link project} gets it → PEFT module path, for the adapted modules. */
+  private readonly loraOf = new Map<string, string>();
+  private readonly parts: HFModelParts;
 
   /** Takes ownership of `weights` (float32 variables, Linear weights already [in, out]). */
   constructor(
@@ -68,8 +88,12 @@ export class HFCausalLM implements PolicyModel {
     readonly fullVocabulary = false,
     /** Write the weights in the dtypes they were read in ("original"), or all in float32. */
     readonly saveDtype: 'original' | 'float32' = 'original',
+    parts: HFModelParts = {},
   ) {
     ensureGradients(tf);
+    this.parts = parts;
+    this.lora = parts.lora;
+    if (parts.lora) for (const m of parts.lora.moduleNames()) this.loraOf.set(hfWeightModule(arch, source.prefix, m), m);
     this.contextSize = arch.contextSize;
     this.config = { vocabSize: arch.vocabSize };
     this.weights = weights;
@@ -89,7 +113,11 @@ export class HFCausalLM implements PolicyModel {
 
   /** The one place every projection of the model goes through: `x @ W + b` of the module `name` (its `.weight`, and `.bias` when it has one). */
   project(x: tfc.Tensor, name: string): tfc.Tensor {
-    return linear(this.tf, x, this.w(`${name}.weight`), this.weights.get(`${name}.bias`));
+    const y = linear(this.tf, x, this.w(`${name}.weight`), this.weights.get(`${name}.bias`));
+    if (!this.lora) return y;
+    // y + ((x·Aᵀ)·Bᵀ)·(α/r) where the module has an adapter (../lora/adapters.ts)
+    const m = this.loraOf.get(name);
+    return m ? this.lora.project(x, y, m) : y;
   }
 
   private rmsNorm(x: tfc.Tensor, name: string): tfc.Tensor {
@@ -307,14 +335,33 @@ export class HFCausalLM implements PolicyModel {
   }
 
   trainableVariables(): tfc.Variable[] {
-    return this.trainable ? [...this.weights.values()] : [];
+    if (!this.trainable) return [];
+    if (!this.lora) return [...this.weights.values()];
+    // with LoRA: the adapters, then the value head; the base stays frozen
+    return [...this.lora.variables(), ...[VALUE_HEAD.weight, VALUE_HEAD.bias].flatMap((n) => (this.weights.has(n) ? [this.w(n)] : []))];
   }
 
-  private rebuild(weights: Map<string, tfc.Variable>, trainable: boolean): HFCausalLM {
-    return new HFCausalLM(this.tf, this.arch, this.tokenizer, weights, this.source, trainable, this.fullVocabulary, this.saveDtype).suppressTokens(this.suppressed);
+  private rebuild(weights: Map<string, tfc.Variable>, trainable: boolean, parts: HFModelParts = {}): HFCausalLM {
+    return new HFCausalLM(this.tf, this.arch, this.tokenizer, weights, this.source, trainable, this.fullVocabulary, this.saveDtype, parts).suppressTokens(this.suppressed);
   }
 
+  /** Give up this model's weights to a new model (this one is spent). */
+  private handOver(): Map<string, tfc.Variable> {
+    const weights = new Map(this.weights);
+    this.weights.clear();
+    this.invFreq?.dispose();
+    this.suppressBias?.dispose();
+    this.disposed = true;
+    return weights;
+  }
+
+  /**
+   * The frozen KL reference. Without LoRA: a copy of the weights. With LoRA: a view over this
+   * model's own base variables (no weight is copied) with the adapters switched off, or, when the
+   * model was built with `referenceAdapters: 'copy'`, with a frozen copy of the adapters.
+   */
   frozenCopy(): HFCausalLM {
+    if (this.lora) return this.rebuild(this.weights, false, { share: true, lora: this.parts.referenceAdapters === 'copy' ? this.lora.frozenCopy() : undefined });
     const copies = new Map<string, tfc.Variable>();
     for (const [k, v] of this.weights) {
       const c = v.clone();
@@ -327,6 +374,7 @@ export class HFCausalLM implements PolicyModel {
   /** A model with a freshly initialised value head (weight ~ N(0, 0.02²) from `rng.fork('v_head.weight')`, bias 0); this one is consumed. */
   withValueHead(rng: Rng): HFCausalLM {
     if (this.hasValueHead) return this;
+    if (this.lora || this.parts.share) throw new Error('HFCausalLM.withValueHead: add the value head before the adapters');
     const d = this.arch.hidden;
     const r = rng.fork(VALUE_HEAD.weight);
     const w = new Float32Array(d);
@@ -337,25 +385,74 @@ export class HFCausalLM implements PolicyModel {
     weights.set(VALUE_HEAD.weight, this.tf.variable(wt, this.trainable, undefined, 'float32'));
     weights.set(VALUE_HEAD.bias, this.tf.variable(bt, this.trainable, undefined, 'float32'));
     this.tf.dispose([wt, bt]);
-    this.weights.clear();
-    this.invFreq?.dispose();
-    this.suppressBias?.dispose();
-    this.disposed = true;
+    this.handOver();
     return this.rebuild(weights, this.trainable);
   }
 
-  /** Write the model in the Hugging Face layout it was read from (./export.ts). */
-  async save(dir: string, opts: SaveOptions = {}): Promise<void> {
-    await saveHF(this, dir, opts);
+  /**
+   * This model with LoRA adapters on (it takes ownership of `adapters`; this model is spent, its
+   * variables move over). The base variables are marked frozen; only the adapters and a value head
+   * train.
+   */
+  withLora(adapters: LoraAdapters, o: { referenceAdapters?: 'off' | 'copy'; adapterBase?: string } = {}): HFCausalLM {
+    if (this.lora || this.parts.share) throw new Error('HFCausalLM.withLora: the model already has adapters or is a view');
+    for (const [n, v] of this.weights) if (n !== VALUE_HEAD.weight && n !== VALUE_HEAD.bias) v.trainable = false;
+    return this.rebuild(this.handOver(), this.trainable, { lora: adapters, ...o });
   }
 
-  namedWeights(): Map<string, tfc.Tensor> {
+  /** A view of this model with its adapters switched off (the base), sharing every weight. */
+  baseView(): HFCausalLM {
+    return this.rebuild(this.weights, false, { share: true });
+  }
+
+  /** adapter_config.json of this model's adapters (fan_in_fan_out for GPT-2's Conv1D). */
+  peftConfig(): PeftLoraConfig {
+    if (!this.lora) throw new Error('HFCausalLM.peftConfig: the model has no adapters');
+    return toPeftConfig(this.lora.settings, { base: this.parts.adapterBase ?? null, fanInFanOut: hfFanInFanOut(this.arch), modulesToSave: this.hasValueHead ? ['v_head'] : undefined });
+  }
+
+  /** Every base weight (and the value head) by its Hugging Face name, Linear weights held [in, out]; what ./export.ts writes. */
+  baseWeights(): Map<string, tfc.Tensor> {
     return new Map(this.weights);
   }
 
+  /**
+   * Write the model in the Hugging Face layout it was read from (./export.ts). With LoRA, the
+   * adapter (adapter_config.json + adapter_model.safetensors) beside the unchanged base; with
+   * `mergeAdapters`, a plain folder whose adapted weights are W + (B·A)·(α/r) (held as [in, out]:
+   * W + (Aᵀ·Bᵀ)·(α/r)), in the original layout and dtypes.
+   */
+  async save(dir: string, opts: SaveOptions = {}): Promise<void> {
+    const lora = this.lora;
+    if (!lora) return saveHF(this, dir, opts);
+    if (!opts.mergeAdapters) return saveHF(this, dir, opts, { extraFiles: await adapterFiles(lora, this.peftConfig()) });
+    const weights = this.baseWeights();
+    const made: tfc.Tensor[] = [];
+    try {
+      for (const m of lora.moduleNames()) {
+        const name = `${hfWeightModule(this.arch, this.source.prefix, m)}.weight`;
+        const merged = mergedWeight(this.tf, weights.get(name)!, lora.pair(m)!, lora.scaling, true);
+        made.push(merged);
+        weights.set(name, merged);
+      }
+      await saveHF(this, dir, { config: opts.config }, { weights });
+    } finally {
+      this.tf.dispose(made);
+    }
+  }
+
+  /** Named weights (scale-out broadcasts). With LoRA only what trains: the adapters under PEFT's names, and the value head. */
+  namedWeights(): Map<string, tfc.Tensor> {
+    if (!this.lora) return new Map(this.weights);
+    const out = new Map<string, tfc.Tensor>(this.lora.namedTensors());
+    for (const n of [VALUE_HEAD.weight, VALUE_HEAD.bias]) if (this.weights.has(n)) out.set(n, this.w(n));
+    return out;
+  }
+
   loadNamedWeights(weights: Map<string, tfc.Tensor>): void {
+    const adapters = this.lora?.namedTensors();
     for (const [name, t] of weights) {
-      const v = this.weights.get(name);
+      const v = this.weights.get(name) ?? adapters?.get(name);
       if (!v) throw new Error(`HFCausalLM.loadNamedWeights: unknown weight "${name}"`);
       if (v.shape.length !== t.shape.length || v.shape.some((d, i) => d !== t.shape[i])) throw new Error(`HFCausalLM.loadNamedWeights: "${name}" has shape [${t.shape}], expected [${v.shape}]`);
       v.assign(t.dtype === 'float32' ? t : this.tf.cast(t, 'float32'));
@@ -365,13 +462,14 @@ export class HFCausalLM implements PolicyModel {
   parameterCount(): number {
     let n = 0;
     this.weights.forEach((v) => (n += v.size));
-    return n;
+    return n + (this.lora?.parameterCount() ?? 0);
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.weights.forEach((v) => v.dispose());
+    if (!this.parts.share) this.weights.forEach((v) => v.dispose());
+    this.lora?.dispose();
     this.invFreq?.dispose();
     this.suppressBias?.dispose();
   }

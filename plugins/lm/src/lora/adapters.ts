@@ -85,11 +85,7 @@ export class LoraAdapters {
       const stream = rng.fork(spec.name);
       const a = new Float32Array(r * spec.inFeatures);
       for (let i = 0; i < a.length; i++) a[i] = (2 * stream.next() - 1) * bound;
-      pairs.set(spec.name, {
-        spec,
-        A: tf.variable(tf.tensor2d(a, [r, spec.inFeatures]), true, undefined, 'float32'),
-        B: tf.variable(tf.zeros([spec.outFeatures, r], 'float32'), true, undefined, 'float32'),
-      });
+      pairs.set(spec.name, { spec, A: variableOf(tf, tf.tensor2d(a, [r, spec.inFeatures]), true), B: variableOf(tf, tf.zeros([spec.outFeatures, r], 'float32'), true) });
     }
     return new LoraAdapters(tf, settings, pairs);
   }
@@ -127,7 +123,7 @@ export class LoraAdapters {
           });
         }
         used.add(names[k]);
-        vars[k] = tf.variable(tf.tensor2d(t.data, [want[k][0], want[k][1]]), trainable, undefined, 'float32');
+        vars[k] = variableOf(tf, tf.tensor2d(t.data, [want[k][0], want[k][1]]), trainable);
       }
       pairs.set(spec.name, { spec, ...vars });
     }
@@ -148,7 +144,7 @@ export class LoraAdapters {
   frozenCopy(): LoraAdapters {
     const tf = this.tf;
     const pairs = new Map<string, LoraPair>();
-    for (const [k, p] of this.pairs) pairs.set(k, { spec: p.spec, A: tf.variable(p.A.clone(), false, undefined, 'float32'), B: tf.variable(p.B.clone(), false, undefined, 'float32') });
+    for (const [k, p] of this.pairs) pairs.set(k, { spec: p.spec, A: variableOf(tf, p.A.clone(), false), B: variableOf(tf, p.B.clone(), false) });
     return new LoraAdapters(tf, this.settings, pairs);
   }
 
@@ -226,6 +222,13 @@ export class LoraAdapters {
 export function loraLinear(tf: TF, x: tfc.Tensor, w: tfc.Tensor, bias: tfc.Tensor | undefined, moduleName: string, adapters?: LoraAdapters, transposeW = false): tfc.Tensor {
   const y = linear(tf, x, w, bias, transposeW);
   return adapters ? adapters.project(x, y, moduleName) : y;
+}
+
+/** A float32 variable holding `t`'s values; `t` itself is disposed (the variable keeps the data). */
+function variableOf(tf: TF, t: tfc.Tensor, trainable: boolean): tfc.Variable {
+  const v = tf.variable(t, trainable, undefined, 'float32');
+  t.dispose();
+  return v;
 }
 
 function selectModules(settings: LoraSettings, modules: readonly LoraModuleSpec[], where: { pointer?: string; plugin?: string; file?: string }): LoraModuleSpec[] {

@@ -10,6 +10,10 @@ import { hfCausalLmAgent } from './hf-agent';
 import { gptCheckpointToHF } from '../hf/from-gpt';
 import { tinyModel } from '../model/testing/tiny';
 import { VALUE_HEAD_FILE } from '../hf/export';
+import { gptAgent } from './gpt-agent';
+import { packRollout } from '@rlhfjs/core';
+import type { HFCausalLM } from '../hf/model';
+import type { GPTModel } from '../model/gpt';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -54,6 +58,39 @@ describe('hf-causal-lm agent plugin', () => {
     expect(vh(back)).toEqual(vh(agent));
     agent.policy.dispose();
     back.policy.dispose();
+  });
+
+  it('lora: the same adapters as the gpt agent draws on the same model (one stream "lora"), the same log-probs, and the footprint', async () => {
+    const lora = { rank: 2, alpha: 4, dropout: 0, targetModules: ['c_attn', 'mlp.c_proj'] };
+    const hf = (hfCausalLmAgent.create(ctx(dir, { path: 'hf', valueHead: true, lora })) as Agent).policy as HFCausalLM;
+    const gpt = (gptAgent.create(ctx(dir, { checkpoint: 'gpt', valueHead: true, lora })) as Agent).policy as GPTModel;
+    expect(hf.lora!.moduleNames()).toEqual(gpt.lora!.moduleNames());
+    for (const n of gpt.lora!.moduleNames()) {
+      expect(Array.from(hf.lora!.pair(n)!.A.dataSync())).toEqual(Array.from(gpt.lora!.pair(n)!.A.dataSync()));
+      // move B the same way in both, so the adapters change the function
+      const B = tf.tidy(() => tf.mul(tf.sin(tf.range(0, hf.lora!.pair(n)!.B.size).reshape(hf.lora!.pair(n)!.B.shape)), 0.3));
+      hf.lora!.pair(n)!.B.assign(B);
+      gpt.lora!.pair(n)!.B.assign(B);
+      B.dispose();
+    }
+    const rows = [[0, 5, 9, 12, 40, 41], [0, 7, 3]];
+    const p = packRollout(tf, { promptIds: rows.map((r) => r.slice(0, 1)), responseIds: rows.map((r) => r.slice(1)) }, 0);
+    const lp = (m: HFCausalLM | GPTModel) => tf.tidy(() => Array.from(m.forward(p.batch).logprobs.dataSync()));
+    const a = lp(hf);
+    const b = lp(gpt);
+    expect(Math.max(...a.map((v, i) => Math.abs(v - b[i])))).toBeLessThan(1e-5);
+    const baseView = hf.baseView();
+    const c = lp(baseView);
+    baseView.dispose();
+    expect(Math.max(...a.map((v, i) => Math.abs(v - c[i])))).toBeGreaterThan(1e-3);
+    const count = (vs: tf.Variable[]) => vs.reduce((s, v) => s + v.size, 0);
+    expect(count(hf.trainableVariables())).toBe(count(gpt.trainableVariables()));
+    const fp = hfCausalLmAgent.footprint!({ options: { path: 'hf', valueHead: true, lora }, resolvePath: (q) => path.resolve(dir, q), pointer: '/agent' }) as { parameters: number; trainableParameters: number };
+    expect(fp.trainableParameters).toBe(count(hf.trainableVariables()));
+    expect(fp.parameters).toBe(hf.parameterCount());
+    tf.dispose([p.batch.ids, p.batch.attentionMask]);
+    hf.dispose();
+    gpt.dispose();
   });
 
   it('errors name the recipe field', () => {

@@ -2,6 +2,7 @@ import { definePlugin, DiagnosticError, Tokens, type Agent, type SamplingOptions
 import { checkSampling } from '../generation/generate';
 import { loadHF } from '../hf/load';
 import { hfAgentOptionsSchema } from './hf.options';
+import { hfFootprint } from '../hf/footprint';
 
 const PLUGIN = 'agent/hf-causal-lm';
 
@@ -26,7 +27,15 @@ export const hfCausalLmAgent = definePlugin({
     const dir = ctx.resolvePath(o.path);
     let policy;
     try {
-      policy = loadHF(dir, tf, { valueHead: o.valueHead, rng: rng.fork('value-head'), fullVocabulary: o.fullVocabulary, saveDtype: o.saveDtype });
+      const lora = o.lora && {
+        settings: { rank: o.lora.rank, alpha: o.lora.alpha, dropout: o.lora.dropout, targetModules: [...o.lora.targetModules] },
+        from: o.lora.from === undefined ? undefined : ctx.resolvePath(o.lora.from),
+        // A is drawn from the run's stream "lora", as the gpt agent draws it
+        rng: rng.fork('lora'),
+        pointer: `${pointer}/options/lora`,
+        plugin: PLUGIN,
+      };
+      policy = loadHF(dir, tf, { valueHead: o.valueHead, rng: rng.fork('value-head'), fullVocabulary: o.fullVocabulary, saveDtype: o.saveDtype, lora });
     } catch (e) {
       if (DiagnosticError.is(e)) {
         for (const d of e.diagnostics) {
@@ -53,9 +62,13 @@ export const hfCausalLmAgent = definePlugin({
   fromCheckpoint(ctx, dir): Agent {
     return this.create({ ...ctx, options: { ...ctx.options, path: dir } }) as Agent;
   },
-  /** The bare model of a folder, e.g. as a reward model's backbone. */
+  /** The model's size for the memory plan, from config.json (no weights loaded). */
+  footprint(ctx) {
+    return hfFootprint(ctx.options, ctx.resolvePath);
+  },
+  /** The bare model of a folder, e.g. as a reward model's backbone; with `adapter`, that LoRA adapter on it. */
   loadModel(dir, opts, container) {
     const { tf } = container.resolve(Tokens.Runtime);
-    return loadHF(dir, tf, { valueHead: opts.valueHead, rng: opts.rng, trainable: opts.trainable });
+    return loadHF(dir, tf, { valueHead: opts.valueHead, rng: opts.rng, trainable: opts.trainable, adapter: opts.adapter });
   },
 });

@@ -30,6 +30,17 @@ export const hfAgentOptionsSchema = {
       description:
         'Dtype of the saved policy (final/ and checkpoints): "original" writes each tensor in the dtype it was read in (a BF16 model stays BF16, so a weight change below half a BF16 step is rounded away); "float32" writes every tensor as F32 and sets config.json torch_dtype "float32".',
     },
+    lora: {
+      ...gptAgentOptionsSchema.properties.lora,
+      properties: {
+        ...gptAgentOptionsSchema.properties.lora.properties,
+        targetModules: {
+          ...gptAgentOptionsSchema.properties.lora.properties.targetModules,
+          description:
+            'PEFT target_modules: a projection is adapted when its module path equals a name or ends with "." + the name. gpt2: transformer.h.<i>.attn.c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj (the default c_attn is GPT-2\'s); gpt_neo: transformer.h.<i>.attn.attention.q_proj, k_proj, v_proj, out_proj, mlp.c_fc, mlp.c_proj; llama and qwen2: model.layers.<i>.self_attn.q_proj, k_proj, v_proj, o_proj, mlp.gate_proj, up_proj, down_proj (e.g. [q_proj, v_proj]).',
+        },
+      },
+    },
     sampling: gptAgentOptionsSchema.properties.sampling,
   },
 } as const;
