@@ -1,7 +1,7 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { encodePromptWith, type EncodedPrompt, type ForwardOutput, type PolicyModel, type Rng, type Rollout, type SamplingOptions, type SaveOptions, type SequenceBatch, type TF, type Tokenizer } from '@rlhfjs/core';
 import type { GPTConfig } from './config';
-import { embed, gelu, layerNorm, linear, matMul, matMulTransposeB, tokenLogprobs } from './ops';
+import { embed, gelu, layerNorm, linear, matMul, matMulTransposeB, nextTokenForward } from './ops';
 import { ensureGradients } from './gradients';
 import { generate } from '../generation/generate';
 import { saveModel } from './checkpoint-io';
@@ -253,16 +253,7 @@ export class GPTModel implements PolicyModel {
   }
 
   forward(batch: SequenceBatch, want: { entropy?: boolean; values?: boolean } = {}): ForwardOutput {
-    const tf = this.tf;
-    const [B, T] = batch.ids.shape;
-    const hidden = this.hiddenStates(batch);
-    const h = tf.slice(hidden, [0, 0, 0], [B, T - 1, -1]);
-    const targets = tf.slice(batch.ids, [0, 1], [B, T - 1]);
-    const { logprobs, entropy } = tokenLogprobs(tf, this.logitsFrom(h), targets, want.entropy === true);
-    const out: ForwardOutput = { logprobs: logprobs as tfc.Tensor2D };
-    if (entropy) out.entropy = entropy as tfc.Tensor2D;
-    if (want.values) out.values = this.valuesFrom(h) as tfc.Tensor2D;
-    return out;
+    return nextTokenForward(this.tf, this.hiddenStates(batch), batch.ids, this, want);
   }
 
   /** Full logits [B, T, V] of a batch (no gradient bookkeeping beyond what the caller sets up). */

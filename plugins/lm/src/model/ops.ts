@@ -179,3 +179,25 @@ function entropyOf(tf: TF, logp: tfc.Tensor): tfc.Tensor {
 export function oneHotF32(tf: TF, ids: tfc.Tensor1D, depth: number): tfc.Tensor2D {
   return tf.tidy(() => tf.cast(tf.oneHot(tf.cast(ids, 'int32') as tfc.Tensor1D, depth), 'float32')) as tfc.Tensor2D;
 }
+
+/**
+ * A causal language model's training forward pass from its final hidden states [B, T, d]: the
+ * log-prob of each next token (position t scores token t+1, so [B, T-1]), optionally the entropy
+ * of each next-token distribution and the value head at the same positions.
+ */
+export function nextTokenForward(
+  tf: TF,
+  hidden: tfc.Tensor3D,
+  ids: tfc.Tensor2D,
+  heads: { logitsFrom(h: tfc.Tensor3D): tfc.Tensor; valuesFrom(h: tfc.Tensor3D): tfc.Tensor },
+  want: { entropy?: boolean; values?: boolean },
+): { logprobs: tfc.Tensor2D; entropy?: tfc.Tensor2D; values?: tfc.Tensor2D } {
+  const [B, T] = ids.shape;
+  const h = tf.slice(hidden, [0, 0, 0], [B, T - 1, -1]);
+  const targets = tf.slice(ids, [0, 1], [B, T - 1]);
+  const { logprobs, entropy } = tokenLogprobs(tf, heads.logitsFrom(h), targets, want.entropy === true);
+  const out: { logprobs: tfc.Tensor2D; entropy?: tfc.Tensor2D; values?: tfc.Tensor2D } = { logprobs: logprobs as tfc.Tensor2D };
+  if (entropy) out.entropy = entropy as tfc.Tensor2D;
+  if (want.values) out.values = heads.valuesFrom(h) as tfc.Tensor2D;
+  return out;
+}
