@@ -9,7 +9,8 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { spawnSync } = require('node:child_process');
+const os = require('node:os');
+const { spawn } = require('node:child_process');
 
 const REPO = path.resolve(__dirname, '../../..');
 const HERE = path.relative(REPO, __dirname);
@@ -18,7 +19,7 @@ const SCORERS = ['obscenity-toxicity', 'cuss-toxicity'];
 const TARGET = { drop: 0.7, kl: 3, perplexity: 0.1 };
 
 function parseArgs(argv) {
-  const o = { algorithms: ALGORITHMS, seeds: [1, 2, 3], prompts: 3000, evalSeed: 1, batch: 64, set: [], out: path.join(REPO, 'runs/detox/study'), chartOnly: false, control: false };
+  const o = { algorithms: ALGORITHMS, seeds: [1, 2, 3], prompts: 3000, evalSeed: 1, batch: 64, set: [], out: path.join(REPO, 'runs/detox/study'), chartOnly: false, control: false, jobs: 1 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -31,49 +32,78 @@ function parseArgs(argv) {
     else if (a === '--eval-seed') o.evalSeed = Number(next());
     else if (a === '--batch') o.batch = Number(next());
     else if (a === '--set') o.set.push(next());
+    else if (a === '--jobs') o.jobs = Number(next());
     else if (a === '--out') o.out = path.resolve(next());
     else if (a === '--report-only') o.chartOnly = true;
     else if (a === '--control') o.control = true;
     else if (a === '--help' || a === '-h') {
       process.stdout.write(`usage: node ${HERE}/study.js [--algorithms ${ALGORITHMS.join(',')}] [--seeds 1,2,3] [--prompts 3000]
-       [--eval-seed 1] [--batch 64] [--set key=value]... [--out runs/detox/study] [--report-only] [--control]
+       [--eval-seed 1] [--batch 64] [--set key=value]... [--out runs/detox/study] [--report-only] [--control] [--jobs 1]
 Needs runs/detox/{train-prompts.jsonl,eval-prompts.jsonl,reward-model} (bash recipes/detox/run.sh makes them);
 makes runs/detox/ptx-*.jsonl with ${HERE}/0-ptx-corpus.yaml when ppo-ptx runs. --set goes to every rlhf train
 (e.g. --set runtime.steps=2 for a smoke run); --report-only rewrites the table and chart from finished runs;
 --control adds, for every algorithm and seed, the same run with the reward shuffled within each batch (<algorithm>-control):
 the drop it shows comes from the KL budget (and the ptx corpus), not from the reward.
+--jobs N runs N trainings at once, each with runtime.threads = cores / N (the numbers do not depend on the thread
+count) and its output in <out>/<run>.log; on a small machine, generation's many small steps keep one run from
+using every core, so 2 jobs on 2 cores finish the study sooner than 1.
 `);
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (--help lists them)`);
   }
+  if (!Number.isInteger(o.jobs) || o.jobs < 1) throw new Error(`--jobs must be a whole number ≥ 1, got ${o.jobs}`);
   for (const a of o.algorithms) if (!ALGORITHMS.includes(a)) throw new Error(`unknown algorithm ${a}; the study's are ${ALGORITHMS.join(', ')}`);
   return o;
 }
 
-function rlhf(args) {
+/** Runs the CLI; with a log file its output goes there (parallel runs), else to this terminal. */
+function rlhf(args, log) {
   const t0 = Date.now();
-  process.stdout.write(`$ rlhf ${args.join(' ')}\n`);
-  const r = spawnSync(process.execPath, [path.join(REPO, 'core/bin/rlhf.js'), ...args], { cwd: REPO, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error(`rlhf ${args[0]} failed with exit code ${r.status}`);
-  return (Date.now() - t0) / 1000;
+  process.stdout.write(`$ rlhf ${args.join(' ')}${log ? `   (output: ${path.relative(REPO, log)})` : ''}\n`);
+  return new Promise((resolve, reject) => {
+    const fd = log ? fs.openSync(log, 'a') : null;
+    const child = spawn(process.execPath, [path.join(REPO, 'core/bin/rlhf.js'), ...args], { cwd: REPO, stdio: fd === null ? 'inherit' : ['ignore', fd, fd] });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (fd !== null) fs.closeSync(fd);
+      if (code === 0) resolve((Date.now() - t0) / 1000);
+      else reject(new Error(`rlhf ${args[0]} failed (${signal ? `signal ${signal}` : `exit code ${code}`})${log ? `; see ${path.relative(REPO, log)}` : ''}`));
+    });
+  });
 }
 
-function runOne(o, algorithm, seed, control = false) {
+async function runOne(o, algorithm, seed, control = false) {
   const label = control ? `${algorithm}-control` : algorithm;
   const dir = path.join(o.out, `${label}-s${seed}`);
   const evalFile = path.join(dir, 'eval.json');
   const timeFile = path.join(dir, 'study-time.json');
+  const log = o.jobs > 1 ? path.join(o.out, `${label}-s${seed}.log`) : undefined;
   if (!fs.existsSync(evalFile)) {
     if (o.chartOnly) return null;
     if (!fs.existsSync(path.join(dir, 'summary.json'))) {
       if (fs.existsSync(dir)) fs.rmSync(dir, { recursive: true }); // a run stopped half-way starts over
-      const sets = [`runtime.seed=${seed}`, ...(control ? ['rewardProcessing.shuffle=true'] : []), ...o.set].flatMap((s) => ['--set', s]);
-      const wall = rlhf(['train', path.join(HERE, `${algorithm}.yaml`), '--out', dir, ...sets]);
-      fs.writeFileSync(timeFile, JSON.stringify({ trainWallSeconds: wall }) + '\n');
+      const threads = o.jobs > 1 ? [`runtime.threads=${Math.max(1, Math.floor(os.cpus().length / o.jobs))}`] : [];
+      const sets = [`runtime.seed=${seed}`, ...(control ? ['rewardProcessing.shuffle=true'] : []), ...threads, ...o.set].flatMap((s) => ['--set', s]);
+      const wall = await rlhf(['train', path.join(HERE, `${algorithm}.yaml`), '--out', dir, ...sets], log);
+      fs.writeFileSync(timeFile, JSON.stringify({ trainWallSeconds: wall, jobs: o.jobs }) + '\n');
     }
-    rlhf(['eval', dir, '--prompts', String(o.prompts), '--seed', String(o.evalSeed), '--batch', String(o.batch)]);
+    await rlhf(['eval', dir, '--prompts', String(o.prompts), '--seed', String(o.evalSeed), '--batch', String(o.batch)], log);
   }
   return readRun(dir, label, seed);
+}
+
+/** Runs the tasks o.jobs at a time, in order; the results keep the tasks' order. */
+async function pool(tasks, jobs) {
+  const results = new Array(tasks.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < tasks.length) {
+      const i = next++;
+      results[i] = await tasks[i]();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, lane));
+  return results;
 }
 
 function readRun(dir, algorithm, seed) {
@@ -194,16 +224,14 @@ async function main() {
   const need = ['runs/detox/train-prompts.jsonl', 'runs/detox/eval-prompts.jsonl', 'runs/detox/reward-model'].filter((f) => !fs.existsSync(path.join(REPO, f)));
   if (need.length && !o.chartOnly) throw new Error(`missing ${need.join(', ')}: run the detox pipeline first (bash recipes/detox/run.sh)`);
   if (o.algorithms.includes('ppo-ptx') && !o.chartOnly && !fs.existsSync(path.join(REPO, 'runs/detox/ptx-train.jsonl'))) {
-    rlhf(['train', path.join(HERE, '0-ptx-corpus.yaml'), '--out', path.join(o.out, 'ptx-corpus')]);
+    await rlhf(['train', path.join(HERE, '0-ptx-corpus.yaml'), '--out', path.join(o.out, 'ptx-corpus')]);
   }
   fs.mkdirSync(o.out, { recursive: true });
-  const rows = [];
+  const tasks = [];
   for (const seed of o.seeds) for (const a of o.algorithms) {
-    for (const control of o.control ? [false, true] : [false]) {
-      const r = runOne(o, a, seed, control);
-      if (r) rows.push(r);
-    }
+    for (const control of o.control ? [false, true] : [false]) tasks.push(() => runOne(o, a, seed, control));
   }
+  const rows = (await pool(tasks, o.jobs)).filter(Boolean);
   if (!rows.length) throw new Error(`no finished runs under ${o.out}`);
   const order = (r) => o.algorithms.indexOf(r.algorithm.replace(/-control$/, '')) * 2 + (r.algorithm.endsWith('-control') ? 1 : 0);
   rows.sort((a, b) => order(a) - order(b) || a.seed - b.seed);
