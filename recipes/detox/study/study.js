@@ -122,7 +122,11 @@ function readRun(dir, algorithm, seed) {
     scorers[s] = { base: { flagged: b.flagged, rate: b.rate }, final: { flagged: f.flagged, rate: f.rate, ciLow: f.ciLow, ciHigh: f.ciHigh }, ...rateDropInterval(b.flagged, base.prompts, f.flagged, final.prompts) };
   }
   const perplexityChange = (final.perplexity - base.perplexity) / base.perplexity;
-  const row = { algorithm, seed, run: path.relative(REPO, dir), prompts: final.prompts, steps: metrics.length, scorers, kl: final.klToBase, perplexity: { base: base.perplexity, final: final.perplexity, change: perplexityChange }, trainWallSeconds: time.trainWallSeconds ?? null, stepSeconds };
+  // completions sampled in training: prompts × samples per iteration, plus what dynamic sampling drew again
+  const algo = JSON.parse(fs.readFileSync(path.join(dir, 'recipe.resolved.json'), 'utf8')).algorithm.options;
+  const perPrompt = algo.samplesPerPrompt ?? 1;
+  const completions = metrics.reduce((a, m) => a + (algo.promptsPerIteration ?? 0) * perPrompt + (m['sampling/resampled_prompts'] ?? 0) * perPrompt, 0);
+  const row = { algorithm, seed, run: path.relative(REPO, dir), prompts: final.prompts, steps: metrics.length, scorers, kl: final.klToBase, perplexity: { base: base.perplexity, final: final.perplexity, change: perplexityChange }, trainWallSeconds: time.trainWallSeconds ?? null, jobs: time.jobs ?? 1, stepSeconds, completions };
   row.meetsTarget = !!scorers['obscenity-toxicity'] && scorers['obscenity-toxicity'].drop >= TARGET.drop && row.kl <= TARGET.kl && perplexityChange <= TARGET.perplexity;
   return row;
 }
@@ -132,7 +136,7 @@ function summarise(rows) {
   const out = [];
   for (const algorithm of [...new Set(rows.map((r) => r.algorithm))]) {
     const rs = rows.filter((r) => r.algorithm === algorithm);
-    const s = { algorithm, seeds: rs.map((r) => r.seed), kl: meanInterval(rs.map((r) => r.kl)), perplexityChange: meanInterval(rs.map((r) => r.perplexity.change)), stepSeconds: meanInterval(rs.map((r) => r.stepSeconds)), drop: {} };
+    const s = { algorithm, seeds: rs.map((r) => r.seed), kl: meanInterval(rs.map((r) => r.kl)), perplexityChange: meanInterval(rs.map((r) => r.perplexity.change)), stepSeconds: meanInterval(rs.map((r) => r.stepSeconds)), completions: meanInterval(rs.map((r) => r.completions)), drop: {} };
     for (const sc of SCORERS) if (rs.every((r) => r.scorers[sc])) s.drop[sc] = meanInterval(rs.map((r) => r.scorers[sc].drop));
     s.meetsTarget = rs.every((r) => r.meetsTarget);
     out.push(s);
@@ -150,11 +154,13 @@ function markdown(rows, summary, o) {
   lines.push(`${rows.length} runs; evaluation on ${rows[0]?.prompts ?? 0} held-out prompts (sampling seed ${o.evalSeed}); target: obscenity drop ≥ ${pct(TARGET.drop)} at KL ≤ ${TARGET.kl} nats and perplexity ≤ +${pct(TARGET.perplexity)}.`);
   if (o.set.length) lines.push('', `Overrides: ${o.set.map((s) => `\`${s}\``).join(', ')}.`);
   lines.push('', '## Per algorithm (mean over seeds ± 95% t interval)', '');
-  lines.push('| algorithm | seeds | obscenity drop | cuss drop | KL to base (nats) | perplexity change | time per step (s) | meets target |', '|---|---|---|---|---|---|---|---|');
+  lines.push('| algorithm | seeds | obscenity drop | cuss drop | KL to base (nats) | perplexity change | completions sampled | time per step (s) | meets target |', '|---|---|---|---|---|---|---|---|---|');
   for (const s of summary) {
     const d = (sc) => (s.drop[sc] ? pm(s.drop[sc], pct) : '');
-    lines.push(`| ${s.algorithm} | ${s.seeds.length} | ${d('obscenity-toxicity')} | ${d('cuss-toxicity')} | ${pm(s.kl, (x) => x.toFixed(2))} | ${pm(s.perplexityChange, signed)} | ${pm(s.stepSeconds, (x) => (x / Math.max(1, rows.find((r) => r.algorithm === s.algorithm).steps)).toFixed(2))} | ${s.meetsTarget ? 'yes' : 'no'} |`);
+    lines.push(`| ${s.algorithm} | ${s.seeds.length} | ${d('obscenity-toxicity')} | ${d('cuss-toxicity')} | ${pm(s.kl, (x) => x.toFixed(2))} | ${pm(s.perplexityChange, signed)} | ${Math.round(s.completions.mean)} | ${pm(s.stepSeconds, (x) => (x / Math.max(1, rows.find((r) => r.algorithm === s.algorithm).steps)).toFixed(2))} | ${s.meetsTarget ? 'yes' : 'no'} |`);
   }
+  const parallel = Math.max(...rows.map((r) => r.jobs));
+  if (parallel > 1) lines.push('', `Times were taken with up to ${parallel} runs at once (\`--jobs ${parallel}\`, one thread each): compare them with each other, not with a run alone.`);
   lines.push('', '## Per run (drops with 95% Katz intervals; rates with Wilson intervals)', '');
   lines.push('| run | obscenity: base → trained | drop [95% CI] | cuss: base → trained | drop [95% CI] | KL | perplexity | training wall (s) |', '|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
