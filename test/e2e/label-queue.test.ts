@@ -188,7 +188,11 @@ runtime: { backend: wasm, nativeKernels: forbid, seed: 7, checkpointEvery: 1 }
     }
     a.child.kill('SIGKILL');
     await new Promise((r) => a.child.once('exit', r));
-    const b = await startServer('queued.yaml', ['--set', `job.options.labels=${labels}`]);
+    // the other one started as the job says: on the run folder (its recipe, overrides included)
+    const command = `npx rlhf label-server ${path.join(fs.realpathSync(project.dir), 'runs', 'killed-server')}`;
+    while (!job.stderr().includes('npx rlhf label-server') && job.child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+    expect(job.stderr()).toContain(command);
+    const b = await startServer('runs/killed-server');
     await answerUntilDone(job, [b]);
     const ids = expectEachOnce(labels, itemsOf('runs/killed-server'));
     expect(ids).toContain(held);
