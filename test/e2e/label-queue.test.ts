@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
+import { connectRedis, loadBullMQ } from '@rlhfjs/core';
 import { makeProject } from '@rlhfjs/core/testing';
 import { REPO } from '../helpers/paths';
 import { findRedisServer, startRedis } from '../helpers/redis';
@@ -198,6 +199,39 @@ runtime: { backend: wasm, nativeKernels: forbid, seed: 7, checkpointEvery: 1 }
     expect(ids).toContain(held);
     expect(b.answered).toContain(held);
     expect(a.answered).toEqual([]);
+    b.child.kill('SIGTERM');
+  });
+
+  test('a label server stopped with SIGTERM puts the item it holds back on the queue at once', async () => {
+    const labels = 'out/stopped-server.jsonl';
+    const set = ['--set', `job.options.labels=${labels}`];
+    const a = await startServer('queued.yaml', set);
+    const job = startJob(['train', 'queued.yaml', '--out', 'runs/stopped-server', ...set]);
+    let held: string | undefined;
+    while (!held) {
+      held = (await state(a)).items.find((i) => i.answer === null)?.id;
+      if (!held) await new Promise((r) => setTimeout(r, 100));
+    }
+    a.child.kill('SIGTERM');
+    const code = await new Promise<number | null>((r) => a.child.once('exit', (c) => r(c)));
+    expect(code).toBe(0);
+    // no server runs now, so no stalled-job check: the item is waiting only because the server gave it back
+    const client = await connectRedis(redis.url);
+    const { Queue } = loadBullMQ();
+    const queue = new Queue('rlhf-label-tiny-label-queue', { connection: client.connection as never });
+    try {
+      const jobs = await queue.getJobs(['wait', 'active', 'prioritized', 'delayed']);
+      const mine = jobs.filter((j) => (j.data as { item: { id: string } }).item.id === held);
+      expect(mine).toHaveLength(1);
+      expect(await mine[0].getState()).toMatch(/^(waiting|prioritized)$/);
+    } finally {
+      await queue.close();
+      await client.quit();
+    }
+    const b = await startServer('queued.yaml', set);
+    await answerUntilDone(job, [b]);
+    expect(expectEachOnce(labels, itemsOf('runs/stopped-server'))).toContain(held);
+    expect(b.answered).toContain(held);
     b.child.kill('SIGTERM');
   });
 

@@ -119,6 +119,8 @@ async function connect(url: string, pointer?: string): Promise<RedisHandle> {
  * (the only writer of the labels file).
  */
 export class LabelQueueCollector {
+  private readonly putItems = new Map<string, { index: number; item: LabelItem; source?: LabelSource }>();
+
   private constructor(
     private readonly redis: RedisHandle,
     private readonly queue: Queue,
@@ -147,6 +149,7 @@ export class LabelQueueCollector {
       const d = job.data as LabelQueueJobData;
       if (d.run === this.run && appender.current(d.item.id)) await job.remove();
     }
+    for (const t of todo) this.putItems.set(t.item.id, { ...t, source });
     for (let i = 0; i < todo.length; i += 500) {
       await this.queue.addBulk(
         todo.slice(i, i + 500).map(({ index, item }) => ({
@@ -167,8 +170,11 @@ export class LabelQueueCollector {
   async collect(pending: readonly string[], appender: Pick<LabelAppender, 'current' | 'append'>, o: { signal?: AbortSignal; progress?: (labelled: number, total: number) => void } = {}): Promise<void> {
     const left = new Set(pending.filter((id) => !appender.current(id)));
     const total = pending.length;
-    while (left.size) {
+    for (let pass = 1; left.size; pass++) {
       if (o.signal?.aborted) throw new Error('label job aborted');
+      // now and then: an item whose job is gone (a Redis restarted without persistence, a queue
+      // emptied by hand) is put again, so that no item waits for an answer that cannot come
+      if (pass % 20 === 0) await this.putMissing(left);
       const answers: CollectedLabel[] = [];
       const jobs = new Map<string, Job>();
       for (const job of await this.queue.getCompleted(0, -1)) {
@@ -189,6 +195,16 @@ export class LabelQueueCollector {
       }
       if (appended.length) o.progress?.(total - left.size, total);
       if (left.size) await sleep(this.o.pollMs, o.signal);
+    }
+  }
+
+  /** Put again the items of `ids` whose job is no longer in the queue. */
+  private async putMissing(ids: ReadonlySet<string>): Promise<void> {
+    for (const [itemId, entry] of this.putItems) {
+      if (!ids.has(itemId)) continue;
+      const jobId = labelJobId(this.run, itemId);
+      if (await this.queue.getJob(jobId)) continue;
+      await this.queue.add('label', { run: this.run, index: entry.index, item: entry.item, source: entry.source } satisfies LabelQueueJobData, { jobId, removeOnComplete: false, removeOnFail: false });
     }
   }
 
@@ -342,9 +358,11 @@ export async function serveLabelQueue(s: LabelServerSettings): Promise<void> {
   function stop(): void {
     if (stopping) return;
     stopping = true;
+    // closing first: the worker takes no further item (a released one would be taken again)
+    const closing = worker.close();
     void (async () => {
       for (const h of held.splice(0)) await release(h);
-      await worker.close();
+      await closing;
     })();
   }
   s.signal.addEventListener('abort', stop, { once: true });
