@@ -67,6 +67,7 @@ runtime: { backend: wasm, nativeKernels: forbid, seed: 7, checkpointEvery: 1 }
 `;
     project.write('queued.yaml', recipe('out/labels.jsonl', `, queue: { redis: "${redis.url}", lockDurationMs: 1500, stalledIntervalMs: 500, pollMs: 100 }`));
     project.write('plain.yaml', recipe('out/plain.jsonl', ''));
+    project.write('classifier.yaml', 'name: tiny-classifier\nplugins: ["@rlhfjs/plugin-rewards"]\njob: { use: train-classifier, options: {} }\nruntime: { backend: wasm, seed: 7 }\n');
   });
 
   afterAll(async () => {
@@ -173,7 +174,11 @@ runtime: { backend: wasm, nativeKernels: forbid, seed: 7, checkpointEvery: 1 }
     for (const id of a.answered) expect(who.get(id)).toBe('alice');
     for (const id of b.answered) expect(who.get(id)).toBe('bob');
     expect(ids.sort()).toEqual([...a.answered, ...b.answered].sort());
-    a.child.kill('SIGTERM');
+    // "finish" on a page ends its server
+    const finished = new Promise<number | null>((r) => a.child.once('exit', (c) => r(c)));
+    const res = await fetch(new URL(`/api/finish${a.url.search}`, a.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(200);
+    expect(await finished).toBe(0);
     b.child.kill('SIGTERM');
   });
 
@@ -266,11 +271,16 @@ runtime: { backend: wasm, nativeKernels: forbid, seed: 7, checkpointEvery: 1 }
     b.child.kill('SIGTERM');
   });
 
-  test('clear errors: a recipe without the queue option, labeller other than web, Redis unreachable', () => {
+  test('clear errors: a recipe without the queue option, a job with nothing to serve, labeller other than web, Redis unreachable', () => {
     const plain = rlhfSync(['label-server', 'plain.yaml'], project.dir);
     expect(plain.code).not.toBe(0);
     expect(plain.stderr).toContain('this label job has no "queue" option');
     expect(plain.stderr).toContain('add queue: { redis:');
+
+    const other = rlhfSync(['label-server', 'classifier.yaml'], project.dir);
+    expect(other.code).not.toBe(0);
+    expect(other.stderr).toContain('this recipe\'s job is "train-classifier", which has nothing to serve');
+    expect(other.stderr).toContain('job: { use: label, options: { labeller: web, queue:');
 
     const simulated = rlhfSync(['validate', 'queued.yaml', '--set', 'job.options.labeller=simulated'], project.dir);
     expect(simulated.code).not.toBe(0);

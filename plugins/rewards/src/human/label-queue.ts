@@ -285,6 +285,7 @@ export async function serveLabelQueue(s: LabelServerSettings): Promise<void> {
     port: s.port,
     question: s.question,
     pairQuestion: s.pairQuestion,
+    onFinish: () => stop(),
     onUrl: (url) => s.out(`Label in your browser: ${url}\n(items from queue ${s.name} at ${redactRedisUrl(s.queue.redis)}; answers go to the label job, which writes the labels file)`),
   });
   await web.start();

@@ -26,6 +26,8 @@ export interface WebLabellerOptions {
   pairQuestion?: string;
   /** Called with the page's URL (token included) once the server listens. */
   onUrl?: (url: string) => void;
+  /** Called when the person presses finish (after the waiting batch, if any, was settled). */
+  onFinish?: () => void;
 }
 
 /** One item as the page sees it. */
@@ -196,6 +198,7 @@ export class WebLabeller implements Labeller {
           await readJson(req, true);
           this.finished = true;
           this.settle();
+          this.options.onFinish?.();
           return sendJson(res, 200, this.state());
         }
         default:
