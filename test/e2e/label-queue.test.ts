@@ -267,6 +267,9 @@ runtime: { backend: wasm, nativeKernels: forbid, seed: 7, checkpointEvery: 1 }
     const ids = expectEachOnce(labels, itemsOf('runs/killed-job'));
     expect(ids.slice(0, before.length)).toEqual(before);
     expect(ids).toContain(whileDown);
+    // kept from the queue, not asked again: no item was answered twice on the pages
+    const all = [...a.answered, ...b.answered];
+    expect(new Set(all).size).toBe(all.length);
     a.child.kill('SIGTERM');
     b.child.kill('SIGTERM');
   });
