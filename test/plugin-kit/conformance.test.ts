@@ -149,7 +149,7 @@ describe('the kit reports each defect with its fix', () => {
     expect(dup).toContain('reward/twin is declared twice in the package: names are unique within a kind (rename one)');
     expect(dup.join('\n')).not.toContain('two packages register');
     const future = await checkPluginPackage(definePackage({ apiVersion: '3.0', plugins: [okReward()] }), { packageJson: { name: 'rlhf-plugin-x' } });
-    expect(future[0].problems.join('\n')).toContain('rlhf-plugin-x targets plugin API 3.0, but this core provides API 2.1');
+    expect(future[0].problems.join('\n')).toContain('rlhf-plugin-x targets plugin API 3.0, but this core provides API 2.2');
   });
 
   test('package.json conventions', () => {

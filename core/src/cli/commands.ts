@@ -6,6 +6,7 @@ import { registerEval } from './commands/eval';
 import { registerGenerate } from './commands/generate';
 import { registerTokenize } from './commands/tokenize';
 import { registerWorker } from './commands/worker';
+import { registerLabelServer } from './commands/label-server';
 import { registerLogprobs } from './commands/logprobs';
 import { registerMergeLora } from './commands/merge-lora';
 
@@ -17,7 +18,7 @@ export interface CommandHelpers {
   argv: string[];
 }
 
-/** Further commands (generate, logprobs, tokenize, eval, reproduce, report, worker, init), each in its own file under commands/. */
+/** Further commands (generate, logprobs, tokenize, eval, reproduce, report, worker, label-server, init), each in its own file under commands/. */
 export const extraCommands: Array<(cli: Argv, h: CommandHelpers) => void> = [
   registerReproduce,
   registerReport,
@@ -26,6 +27,7 @@ export const extraCommands: Array<(cli: Argv, h: CommandHelpers) => void> = [
   registerLogprobs,
   registerTokenize,
   registerWorker,
+  registerLabelServer,
   registerMergeLora,
   (cli, h) => (require('./commands/init') as typeof import('./commands/init')).registerInit(cli, h),
 ];

@@ -49,8 +49,36 @@ export interface JobResult {
  * job resumes after a kill through one path: the runner finds the last checkpoint, calls
  * `loadCheckpoint`, drops metrics logged after it, then calls `run` with `startStep` set.
  */
+/**
+ * What {@link Job.serve} gets: the command line's settings and a signal that ends the serving.
+ * Since plugin API 2.2.
+ */
+export interface JobServeContext {
+  /** The recipe's `name` (e.g. for default queue names). */
+  recipeName: string;
+  /** The recipe's file, for messages. */
+  recipeFile: string;
+  /** `--redis` of the command line, when given (overrides the recipe's URL). */
+  redis?: string;
+  /** `--port` of the command line, when given. */
+  port?: number;
+  /** A line for the person who started the command (the page's URL, ...): stdout. */
+  out(line: string): void;
+  /** A progress or log line: stderr. */
+  log(line: string): void;
+  /** Aborted on SIGINT or SIGTERM: stop taking work and return. */
+  signal: AbortSignal;
+}
+
 export interface Job {
   run(ctx: JobContext): Promise<JobResult>;
+  /**
+   * Optional: the serving side of a job that hands its work to other processes through a queue
+   * (the `label` job's `queue` option: `rlhf label-server <recipe>` calls this). Runs until
+   * `ctx.signal` is aborted or the serving ends by itself. A job without it is refused by the
+   * command with a message. Since plugin API 2.2.
+   */
+  serve?(ctx: JobServeContext): Promise<void>;
   /** Write everything needed to continue after `step` into `dir` (an empty folder). */
   saveCheckpoint(dir: string, step: number): Promise<void>;
   /** Restore what {@link saveCheckpoint} wrote at `step`, before `run` is called. */

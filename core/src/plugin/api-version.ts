@@ -3,7 +3,7 @@
  * default export; a different major version is refused with an error naming both.
  * Bump the major on any breaking change to the interfaces in `contract/` or to `Tokens`.
  */
-export const CORE_API_VERSION = '2.1';
+export const CORE_API_VERSION = '2.2';
 
 /** A package built against `1.x` works with core `1.y` when x ≤ y. */
 export function isCompatible(pluginVersion: string, coreVersion = CORE_API_VERSION): boolean {

@@ -9,6 +9,14 @@ export interface RedisHandle {
   quit(): Promise<unknown>;
 }
 
+/**
+ * BullMQ itself (a dependency of @rlhfjs/core), loaded on first use, for plugins that put work on
+ * a queue of their own (the label job's `queue` option) with a client from {@link connectRedis}.
+ */
+export function loadBullMQ(): typeof import('bullmq') {
+  return require('bullmq') as typeof import('bullmq');
+}
+
 /** A Redis URL with its password hidden, for messages. */
 export function redactRedisUrl(url: string): string {
   return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');

@@ -7,4 +7,5 @@ export * from './web/server';
 export * from './factory';
 export * from './human-reward';
 export * from './label-job';
+export * from './label-queue';
 export * from './human.options';

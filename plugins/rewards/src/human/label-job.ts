@@ -1,8 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CheckpointedJob, DiagnosticError, Tokens, definePlugin, writeJsonAtomic, type JobContext, type JobResult, type OptionsOf, type Prompt, type RngState } from '@rlhfjs/core';
-import { pairItem, pointwiseItem, type LabelItem } from '../labels/format';
+import { CheckpointedJob, DiagnosticError, Tokens, definePlugin, redactRedisUrl, runKey, writeJsonAtomic, type JobContext, type JobResult, type JobServeContext, type OptionsOf, type Prompt, type RngState } from '@rlhfjs/core';
+import { LabelAppender } from '../labels/appender';
+import { pairItem, pointwiseItem, type LabelItem, type LabelRecord, type LabelSource } from '../labels/format';
 import { createLabeller, labellerOptionProperties } from './factory';
+import { LabelQueueCollector, labelQueueName, labelQueueOptionSchema, serveLabelQueue, type LabelQueueOptions } from './label-queue';
 
 export const labelJobOptionsSchema = {
   type: 'object',
@@ -25,6 +27,7 @@ export const labelJobOptionsSchema = {
     split: { type: 'string', enum: ['train', 'heldOut'], default: 'train', description: 'Take prompts from the training stream (seeded order) or the held-out set (fixed order).' },
     batchSize: { type: 'integer', minimum: 1, default: 16, description: 'Completions generated per forward batch (memory, not the result).' },
     pairQuestion: { type: 'string', minLength: 1, description: 'The question shown with each pair (default: which completion is better, a or b).' },
+    queue: labelQueueOptionSchema,
     ...labellerOptionProperties,
   },
 } as const;
@@ -122,9 +125,10 @@ export class LabelJob extends CheckpointedJob<LabelJobOptions, LabelState> {
     }
     const unique = [...new Map(items.map((i) => [i.id, i])).values()];
 
-    const { labeller, appender } = createLabeller({ ...this.o, labels });
+    const source: LabelSource = { model: agent.source, step: -1 };
+    const { labeller, appender } = this.o.queue ? { labeller: undefined, appender: new LabelAppender(labels) } : createLabeller({ ...this.o, labels });
     try {
-      const records = await labeller.label(unique, { source: { model: agent.source, step: -1 }, signal: ctx.signal });
+      const records = labeller ? await labeller.label(unique, { source, signal: ctx.signal }) : await this.collectFromQueue(unique, appender!, source, ctx, labels);
       const answered = records.filter((r) => r !== undefined);
       const skipped = answered.filter((r) => r!.skipped).length;
       const positive = answered.filter((r) => r!.type === 'pointwise' && r!.label === 1).length;
@@ -134,7 +138,7 @@ export class LabelJob extends CheckpointedJob<LabelJobOptions, LabelState> {
       await metrics.log(batches, counts);
       const summary: Record<string, unknown> = {
         labelsFile: labels,
-        labeller: labeller.info,
+        labeller: labeller?.info ?? { kind: 'human', id: 'label-server queue', simulated: false },
         mode: this.o.mode,
         items: unique.length,
         answered: answered.length,
@@ -149,9 +153,57 @@ export class LabelJob extends CheckpointedJob<LabelJobOptions, LabelState> {
       return { summary };
     } finally {
       this.live = undefined;
-      await labeller.close?.();
+      await labeller?.close?.();
       appender?.close();
     }
+  }
+
+  /**
+   * The `queue` option: put the items without a label in force on the queue, then append the
+   * answers the label servers give, each once, until every item has one. This job is the only
+   * writer of the labels file; the queue's job ids are the run's key and the item id, so a resumed
+   * run puts the same jobs (a no-op for those still queued) and reads answers given meanwhile.
+   */
+  private async collectFromQueue(items: LabelItem[], appender: LabelAppender, source: LabelSource, ctx: JobContext, labels: string): Promise<Array<LabelRecord | undefined>> {
+    const q = this.o.queue as LabelQueueOptions;
+    const name = labelQueueName(ctx.container.resolve(Tokens.Recipe).name, q);
+    const collector = await LabelQueueCollector.open(q, name, runKey(ctx.runDir));
+    const say = (line: string) => process.stderr.write(`${line}\n`);
+    try {
+      const put = await collector.put(items, appender, source);
+      say(`label queue ${name} at ${redactRedisUrl(q.redis)}: ${put.length} item(s) queued, ${items.length - put.length} of ${items.length} already labelled in ${labels}`);
+      if (put.length) say(`start a label server per person (each prints its page's URL): npx rlhf label-server ${ctx.runDir} --redis ${redactRedisUrl(q.redis)} [--port N] [--set job.options.labellerId=<name>]`);
+      await collector.collect(put, appender, { signal: ctx.signal, progress: (done, total) => say(`labelled ${done}/${total} queued item(s)`) });
+    } finally {
+      await collector.close();
+    }
+    return items.map((i) => appender.current(i.id));
+  }
+
+  /** `rlhf label-server`: serve the queue's items on a page of this process (see {@link serveLabelQueue}). */
+  async serve(ctx: JobServeContext): Promise<void> {
+    if (!this.o.queue) {
+      throw new DiagnosticError({
+        code: 'label/no-queue',
+        plugin: PLUGIN,
+        file: ctx.recipeFile,
+        pointer: '/job/options',
+        message: 'rlhf label-server serves the items a label job puts on a queue, but this label job has no "queue" option (it labels in its own process)',
+        fix: 'add queue: { redis: redis://127.0.0.1:6379 } and labeller: web to job.options, and run the label job with the same recipe',
+      });
+    }
+    const q: LabelQueueOptions = { ...(this.o.queue as LabelQueueOptions), redis: ctx.redis ?? this.o.queue.redis };
+    await serveLabelQueue({
+      queue: q,
+      name: labelQueueName(ctx.recipeName, q),
+      labellerId: this.o.labellerId,
+      port: ctx.port ?? this.o.port,
+      question: this.o.question,
+      pairQuestion: this.o.pairQuestion,
+      out: ctx.out,
+      log: ctx.log,
+      signal: ctx.signal,
+    });
   }
 }
 
@@ -161,5 +213,6 @@ export const labelJob = definePlugin({
   description: 'Sample completions from the agent for environment prompts and label them (0/1 or A/B pairs) at a terminal, on a local web page, or with the simulated labeller, into a labels file.',
   requires: ['agent', 'environment'],
   options: labelJobOptionsSchema,
+  check: (o) => (o.queue && o.labeller !== 'web' ? [{ option: '/labeller', message: `the queue option hands the items to label servers, which show them on the web page, but labeller is "${o.labeller}"`, fix: 'set labeller: web (or drop the queue option)' }] : []),
   create: ({ options, resolvePath }) => new LabelJob(options, resolvePath),
 });

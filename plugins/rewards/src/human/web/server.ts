@@ -1,10 +1,21 @@
 import * as http from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { LabelAppender } from '../../labels/appender';
 import { makeRecord, type Decision, type LabelItem, type LabelRecord, type LabellerInfo, type LabelSource } from '../../labels/format';
 import { DEFAULT_PAIR_QUESTION, DEFAULT_QUESTION, type Labeller, type LabelRequestOptions } from '../labeller';
 import { renderPage } from './page';
+
+/**
+ * Where the page's answers go: the labels file's appender, or (a label server on a queue) the
+ * answers held in memory until their jobs are completed.
+ */
+export interface LabelSink {
+  /** The answer in force for an item id. */
+  current(id: string): LabelRecord | undefined;
+  append(record: LabelRecord): void;
+  /** Withdraw the answer of `id`; false when none was in force. */
+  undo(id: string, labeller: LabellerInfo): boolean;
+}
 
 export interface WebLabellerOptions {
   /** Who is labelling (recorded in every label). */
@@ -15,6 +26,8 @@ export interface WebLabellerOptions {
   pairQuestion?: string;
   /** Called with the page's URL (token included) once the server listens. */
   onUrl?: (url: string) => void;
+  /** Called when the person presses finish (after the waiting batch, if any, was settled). */
+  onFinish?: () => void;
 }
 
 /** One item as the page sees it. */
@@ -70,7 +83,7 @@ export class WebLabeller implements Labeller {
   private finished = false;
 
   constructor(
-    private readonly appender: LabelAppender,
+    private readonly appender: LabelSink,
     private readonly options: WebLabellerOptions,
   ) {
     this.info = { kind: 'human', id: options.labellerId, simulated: false };
@@ -185,6 +198,7 @@ export class WebLabeller implements Labeller {
           await readJson(req, true);
           this.finished = true;
           this.settle();
+          this.options.onFinish?.();
           return sendJson(res, 200, this.state());
         }
         default:
