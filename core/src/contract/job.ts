@@ -44,12 +44,6 @@ export interface JobResult {
 }
 
 /**
- * A job is what a recipe runs (`job:` in a recipe; `rl` by default). Every job is a plugin of kind
- * `job`, declares the recipe slots it reads (`requires`), and owns its checkpoint, so that every
- * job resumes after a kill through one path: the runner finds the last checkpoint, calls
- * `loadCheckpoint`, drops metrics logged after it, then calls `run` with `startStep` set.
- */
-/**
  * What {@link Job.serve} gets: the command line's settings and a signal that ends the serving.
  * Since plugin API 2.2.
  */
@@ -70,6 +64,12 @@ export interface JobServeContext {
   signal: AbortSignal;
 }
 
+/**
+ * A job is what a recipe runs (`job:` in a recipe; `rl` by default). Every job is a plugin of kind
+ * `job`, declares the recipe slots it reads (`requires`), and owns its checkpoint, so that every
+ * job resumes after a kill through one path: the runner finds the last checkpoint, calls
+ * `loadCheckpoint`, drops metrics logged after it, then calls `run` with `startStep` set.
+ */
 export interface Job {
   run(ctx: JobContext): Promise<JobResult>;
   /**
