@@ -157,8 +157,8 @@ runtime: { backend: wasm, nativeKernels: forbid, seed: 7, checkpointEvery: 1 }
   const itemsOf = (run: string): number => (JSON.parse(fs.readFileSync(path.join(project.dir, run, 'summary.json'), 'utf8')) as { items: number }).items;
 
   test('two label servers: every item is labelled exactly once in the file, by one or the other', async () => {
-    const a = await startServer('queued.yaml', ['--set', 'job.options.labellerId=alice']);
-    const b = await startServer('queued.yaml', ['--set', 'job.options.labellerId=bob']);
+    const a = await startServer('queued.yaml', ['--set', 'job.options.labellerId=labellerA']);
+    const b = await startServer('queued.yaml', ['--set', 'job.options.labellerId=labellerB']);
     const job = startJob(['train', 'queued.yaml', '--out', 'runs/two']);
     const stderr = await answerUntilDone(job, [a, b]);
     expect(stderr).toMatch(/\d+ item\(s\) queued, 0 of \d+ already labelled/);
@@ -171,8 +171,8 @@ runtime: { backend: wasm, nativeKernels: forbid, seed: 7, checkpointEvery: 1 }
     expect(b.answered.length).toBeGreaterThan(0);
     expect(new Set([...a.answered, ...b.answered]).size).toBe(a.answered.length + b.answered.length);
     const who = new Map(readFile('out/labels.jsonl').map((l) => [l.id, l.labeller.id]));
-    for (const id of a.answered) expect(who.get(id)).toBe('alice');
-    for (const id of b.answered) expect(who.get(id)).toBe('bob');
+    for (const id of a.answered) expect(who.get(id)).toBe('labellerA');
+    for (const id of b.answered) expect(who.get(id)).toBe('labellerB');
     expect(ids.sort()).toEqual([...a.answered, ...b.answered].sort());
     // "finish" on a page ends its server
     const finished = new Promise<number | null>((r) => a.child.once('exit', (c) => r(c)));

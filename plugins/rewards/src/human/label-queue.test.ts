@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import { LabelAppender, makeRecord, pointwiseItem, readLabels, type LabellerInfo } from '../labels/index';
 import { appendCollected, labelJobId, labelQueueName, type CollectedLabel } from './label-queue';
 
-const alice: LabellerInfo = { kind: 'human', id: 'alice', simulated: false };
-const bob: LabellerInfo = { kind: 'human', id: 'bob', simulated: false };
+const labellerA: LabellerInfo = { kind: 'human', id: 'labeller-a', simulated: false };
+const labellerB: LabellerInfo = { kind: 'human', id: 'labeller-b', simulated: false };
 let dir: string;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'label-queue-'));
@@ -13,7 +13,7 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const items = ['one', 'two', 'three', 'four'].map((c) => pointwiseItem('p', c));
-const answer = (index: number, label: 0 | 1, who = alice): CollectedLabel => ({ index, itemId: items[index].id, record: makeRecord(items[index], { kind: 'label', label }, who) });
+const answer = (index: number, label: 0 | 1, who = labellerA): CollectedLabel => ({ index, itemId: items[index].id, record: makeRecord(items[index], { kind: 'label', label }, who) });
 
 test('answers are appended in item order, whatever order they were read in', () => {
   const file = path.join(dir, 'labels.jsonl');
@@ -36,17 +36,17 @@ test('an item already labelled in the file, or answered twice in one pass, is ap
   first.close();
   // reopened, as a resumed label job does: the label read from the file counts
   const a = new LabelAppender(file);
-  const r = appendCollected(a, [answer(1, 0, bob), answer(2, 0), answer(2, 1, bob)]);
+  const r = appendCollected(a, [answer(1, 0, labellerB), answer(2, 0), answer(2, 1, labellerB)]);
   a.close();
   expect(r.appended).toEqual([items[2].id]);
   expect(r.duplicates).toEqual([items[1].id, items[2].id]);
   const { lines } = readLabels(file);
   expect(lines).toHaveLength(2);
   expect(lines.filter((l) => l.id === items[1].id)).toHaveLength(1);
-  // the first answer read for item 2 (alice's 0) is the one kept, and item 1 keeps its first label
+  // the first answer read for item 2 (labeller-a's 0) is the one kept, and item 1 keeps its first label
   expect(lines.map((l) => (l.type === 'pointwise' ? [l.labeller.id, l.label] : null))).toEqual([
-    ['alice', 1],
-    ['alice', 0],
+    ['labeller-a', 1],
+    ['labeller-a', 0],
   ]);
 });
 
@@ -54,8 +54,8 @@ test('an undone label is asked again: a new answer is appended after the tombsto
   const file = path.join(dir, 'labels.jsonl');
   const a = new LabelAppender(file);
   appendCollected(a, [answer(0, 1)]);
-  a.undo(items[0].id, alice);
-  expect(appendCollected(a, [answer(0, 0, bob)]).appended).toEqual([items[0].id]);
+  a.undo(items[0].id, labellerA);
+  expect(appendCollected(a, [answer(0, 0, labellerB)]).appended).toEqual([items[0].id]);
   a.close();
   expect(readLabels(file).lines.map((l) => l.type)).toEqual(['pointwise', 'undo', 'pointwise']);
 });
