@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Argv } from 'yargs';
 import type { CommandHelpers } from '../commands';
+import { recipeTarget } from '../run-target';
 import { DiagnosticError } from '../../diagnostics';
 import { buildRunContainer } from '../../container/build';
 import { Tokens } from '../../container/tokens';
@@ -9,8 +10,6 @@ import { loadRecipe } from '../../recipe/validate';
 import { agentFromCheckpointWith, assertLoadsCheckpoints } from '../../agent/checkpoints';
 import { createTensorRuntime } from '../../runtime/backend';
 import { RUN_FILES, atomicWriteFileSync, writeJsonAtomic } from '../../runtime/run-dir';
-import type { Manifest } from '../../runtime/manifest';
-import { openRunDir } from '../../runner/run';
 import { generateForEval, perplexity, scoreForEval } from '../../eval/evaluate';
 import { EVAL_FILE, type EvalResultRow } from '../../report/report';
 import { twoProportionPValue } from '../../eval/stats';
@@ -42,21 +41,15 @@ export function registerEval(cli: Argv, h: CommandHelpers): void {
     async (a) => {
       const target = h.abs(a.target as string);
       const overrides = (a.set as string[] | undefined) ?? [];
-      let recipeFile: string;
-      let baseDir: string | undefined;
+      const { recipeFile, baseDir, run } = recipeTarget(target);
       const models: Model[] = [{ label: 'base', step: 0 }];
       let outFile: string;
-      if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) {
-        const run = openRunDir(target);
-        const manifest = run.readJson<Manifest>(RUN_FILES.manifest);
-        recipeFile = run.file(RUN_FILES.recipe);
-        baseDir = fs.existsSync(manifest.recipeDir) ? manifest.recipeDir : path.dirname(run.path);
+      if (run) {
         const final = run.file('final');
         const summary = fs.existsSync(run.file(RUN_FILES.summary)) ? run.readJson<{ steps?: number }>(RUN_FILES.summary) : {};
         if (fs.existsSync(final)) models.push({ label: 'final', checkpoint: final, step: summary.steps });
         outFile = a.out ? h.abs(a.out) : run.file(EVAL_FILE);
       } else {
-        recipeFile = target;
         outFile = a.out ? h.abs(a.out) : path.join(path.dirname(target), EVAL_FILE);
       }
       for (const c of (a.checkpoint as string[] | undefined) ?? []) models.push({ label: h.rel(c), checkpoint: h.abs(c) });

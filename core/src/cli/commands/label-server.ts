@@ -1,16 +1,12 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Argv } from 'yargs';
 import type { CommandHelpers } from '../commands';
+import { recipeTarget } from '../run-target';
 import { DiagnosticError } from '../../diagnostics';
 import { container as rootContainer } from 'tsyringe';
 import { Tokens } from '../../container/tokens';
 import { createJob } from '../../container/build';
 import { loadRecipe } from '../../recipe/validate';
-import { RUN_FILES } from '../../runtime/run-dir';
-import type { Manifest } from '../../runtime/manifest';
 import { Rng } from '../../runtime/rng';
-import { openRunDir } from '../../runner/run';
 
 /**
  * `rlhf label-server <recipe | run-dir> [--redis url] [--port n]`: the serving side of a job that
@@ -30,14 +26,7 @@ export function registerLabelServer(cli: Argv, h: CommandHelpers): void {
         .option('set', { type: 'string', array: true, describe: 'override recipe values, as for train' }),
     async (a) => {
       const target = h.abs(a.target as string);
-      let recipeFile = target;
-      let baseDir: string | undefined;
-      if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) {
-        const run = openRunDir(target);
-        const manifest = run.readJson<Manifest>(RUN_FILES.manifest);
-        recipeFile = run.file(RUN_FILES.recipe);
-        baseDir = fs.existsSync(manifest.recipeDir) ? manifest.recipeDir : path.dirname(run.path);
-      }
+      const { recipeFile, baseDir } = recipeTarget(target);
       const loaded = await loadRecipe(recipeFile, { baseDir, overrides: (a.set as string[] | undefined) ?? [] });
       const { recipe } = loaded;
       // the job alone: a serving side needs no model and no tensor backend

@@ -1,15 +1,12 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Argv } from 'yargs';
 import type { CommandHelpers } from '../commands';
+import { recipeTarget } from '../run-target';
 import { DiagnosticError } from '../../diagnostics';
 import { buildRunContainer } from '../../container/build';
 import { Tokens } from '../../container/tokens';
 import { loadRecipe } from '../../recipe/validate';
 import { createTensorRuntime } from '../../runtime/backend';
-import { RUN_FILES } from '../../runtime/run-dir';
-import type { Manifest } from '../../runtime/manifest';
-import { openRunDir } from '../../runner/run';
 import { connectRedis, redactRedisUrl } from '../../scaleout/redis';
 import { startRolloutWorker } from '../../scaleout/worker';
 import { queueBase } from '../../scaleout/trainer';
@@ -33,14 +30,7 @@ export function registerWorker(cli: Argv, h: CommandHelpers): void {
         .option('stop-with-parent', { type: 'boolean', default: false, describe: 'stop when the process that started this one ends (how the trainer starts its own workers, runtime.workers.count)' }),
     async (a) => {
       const target = h.abs(a.target as string);
-      let recipeFile = target;
-      let baseDir: string | undefined;
-      if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) {
-        const run = openRunDir(target);
-        const manifest = run.readJson<Manifest>(RUN_FILES.manifest);
-        recipeFile = run.file(RUN_FILES.recipe);
-        baseDir = fs.existsSync(manifest.recipeDir) ? manifest.recipeDir : path.dirname(run.path);
-      }
+      const { recipeFile, baseDir } = recipeTarget(target);
       const loaded = await loadRecipe(recipeFile, { baseDir, overrides: (a.set as string[] | undefined) ?? [] });
       const { recipe } = loaded;
       const cfg = recipe.runtime.workers;
