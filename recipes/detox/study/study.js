@@ -40,7 +40,7 @@ function parseArgs(argv) {
       process.stdout.write(`usage: node ${HERE}/study.js [--algorithms ${ALGORITHMS.join(',')}] [--seeds 1,2,3] [--prompts 3000]
        [--eval-seed 1] [--batch 64] [--set key=value]... [--out runs/detox/study] [--report-only] [--control] [--jobs 1]
 Needs runs/detox/{train-prompts.jsonl,eval-prompts.jsonl,reward-model} (bash recipes/detox/run.sh makes them);
-makes runs/detox/ptx-*.jsonl with ${HERE}/0-ptx-corpus.yaml when ppo-ptx runs. --set goes to every rlhf train
+makes runs/detox/ptx-*.jsonl with recipes/detox/7-ptx-corpus.yaml when ppo-ptx runs. --set goes to every rlhf train
 (e.g. --set runtime.steps=2 for a smoke run); --report-only rewrites the table and chart from finished runs;
 --control adds, for every algorithm and seed, the same run with the reward shuffled within each batch (<algorithm>-control):
 the drop it shows comes from the KL budget (and the ptx corpus), not from the reward.
@@ -230,7 +230,7 @@ async function main() {
   const need = ['runs/detox/train-prompts.jsonl', 'runs/detox/eval-prompts.jsonl', 'runs/detox/reward-model'].filter((f) => !fs.existsSync(path.join(REPO, f)));
   if (need.length && !o.chartOnly) throw new Error(`missing ${need.join(', ')}: run the detox pipeline first (bash recipes/detox/run.sh)`);
   if (o.algorithms.includes('ppo-ptx') && !o.chartOnly && !fs.existsSync(path.join(REPO, 'runs/detox/ptx-train.jsonl'))) {
-    await rlhf(['train', path.join(HERE, '0-ptx-corpus.yaml'), '--out', path.join(o.out, 'ptx-corpus')]);
+    await rlhf(['train', path.join(path.dirname(HERE), '7-ptx-corpus.yaml'), '--out', path.join(REPO, 'runs/detox/steps/7-ptx-corpus')]);
   }
   fs.mkdirSync(o.out, { recursive: true });
   const tasks = [];
