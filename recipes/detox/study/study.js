@@ -138,7 +138,8 @@ function summarise(rows) {
     const rs = rows.filter((r) => r.algorithm === algorithm);
     const s = { algorithm, seeds: rs.map((r) => r.seed), kl: meanInterval(rs.map((r) => r.kl)), perplexityChange: meanInterval(rs.map((r) => r.perplexity.change)), stepSeconds: meanInterval(rs.map((r) => r.stepSeconds)), completions: meanInterval(rs.map((r) => r.completions)), drop: {} };
     for (const sc of SCORERS) if (rs.every((r) => r.scorers[sc])) s.drop[sc] = meanInterval(rs.map((r) => r.scorers[sc].drop));
-    s.meetsTarget = rs.every((r) => r.meetsTarget);
+    s.seedsMeetingTarget = rs.filter((r) => r.meetsTarget).length;
+    s.meetsTarget = s.seedsMeetingTarget === rs.length;
     out.push(s);
   }
   return out;
@@ -154,10 +155,10 @@ function markdown(rows, summary, o) {
   lines.push(`${rows.length} runs; evaluation on ${rows[0]?.prompts ?? 0} held-out prompts (sampling seed ${o.evalSeed}); target: obscenity drop ≥ ${pct(TARGET.drop)} at KL ≤ ${TARGET.kl} nats and perplexity ≤ +${pct(TARGET.perplexity)}.`);
   if (o.set.length) lines.push('', `Overrides: ${o.set.map((s) => `\`${s}\``).join(', ')}.`);
   lines.push('', '## Per algorithm (mean over seeds ± 95% t interval)', '');
-  lines.push('| algorithm | seeds | obscenity drop | cuss drop | KL to base (nats) | perplexity change | completions sampled | time per step (s) | meets target |', '|---|---|---|---|---|---|---|---|---|');
+  lines.push('| algorithm | seeds | obscenity drop | cuss drop | KL to base (nats) | perplexity change | completions sampled | time per step (s) | seeds meeting the target |', '|---|---|---|---|---|---|---|---|---|');
   for (const s of summary) {
     const d = (sc) => (s.drop[sc] ? pm(s.drop[sc], pct) : '');
-    lines.push(`| ${s.algorithm} | ${s.seeds.length} | ${d('obscenity-toxicity')} | ${d('cuss-toxicity')} | ${pm(s.kl, (x) => x.toFixed(2))} | ${pm(s.perplexityChange, signed)} | ${Math.round(s.completions.mean)} | ${pm(s.stepSeconds, (x) => (x / Math.max(1, rows.find((r) => r.algorithm === s.algorithm).steps)).toFixed(2))} | ${s.meetsTarget ? 'yes' : 'no'} |`);
+    lines.push(`| ${s.algorithm} | ${s.seeds.length} | ${d('obscenity-toxicity')} | ${d('cuss-toxicity')} | ${pm(s.kl, (x) => x.toFixed(2))} | ${pm(s.perplexityChange, signed)} | ${Math.round(s.completions.mean)} | ${pm(s.stepSeconds, (x) => (x / Math.max(1, rows.find((r) => r.algorithm === s.algorithm).steps)).toFixed(2))} | ${s.seedsMeetingTarget} of ${s.seeds.length} |`);
   }
   const parallel = Math.max(...rows.map((r) => r.jobs));
   if (parallel > 1) lines.push('', `Times were taken with up to ${parallel} runs at once (\`--jobs ${parallel}\`, one thread each): compare them with each other, not with a run alone.`);
@@ -188,6 +189,9 @@ function panel(rows, x, title, xLabel) {
       for (const r of rs.filter((q) => q.scorers[sc])) datasets.push({ type: 'line', label: '', data: [{ x: x(r), y: r.scorers[sc].low * 100 }, { x: x(r), y: r.scorers[sc].high * 100 }], borderColor: color, borderWidth: 1, pointRadius: 0, borderDash: k ? [3, 3] : [] });
     });
   }
+  // the y axis runs from the lowest interval (rounded down to 10, at most −100 below zero) to 100 (a drop cannot pass 100%)
+  const lows = rows.flatMap((r) => SCORERS.filter((sc) => r.scorers[sc]).map((sc) => r.scorers[sc].low * 100));
+  const yMin = Math.max(-100, Math.min(0, Math.floor(Math.min(...lows) / 10) * 10));
   return {
     type: 'scatter',
     data: { datasets },
@@ -196,7 +200,7 @@ function panel(rows, x, title, xLabel) {
       animation: false,
       parsing: false,
       plugins: { title: { display: true, text: title }, legend: { position: 'bottom', labels: { filter: (item) => item.text !== '', boxWidth: 10, font: { size: 10 } } } },
-      scales: { x: { type: 'linear', title: { display: true, text: xLabel } }, y: { type: 'linear', min: -100, max: 100, title: { display: true, text: 'toxic completions: relative drop (%), intervals cut at ±100' } } },
+      scales: { x: { type: 'linear', title: { display: true, text: xLabel } }, y: { type: 'linear', min: yMin, max: 100, title: { display: true, text: `toxic completions: relative drop (%)${yMin === -100 ? ', intervals cut at −100' : ''}` } } },
     },
   };
 }
