@@ -11,12 +11,15 @@
         "-O3",
         "-march=<!(node -p \"process.env.RLHFJS_NATIVE_MARCH || 'native'\")",
         "-fno-math-errno",
+        # lets GCC vectorize the branch-free exp/tanh loops (both sides of a select are computed, which
+        # trapping math forbids); values are unchanged: no contraction or reassociation is allowed
+        "-fno-trapping-math",
         "-std=c++17"
       ],
       "xcode_settings": {
         "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
-        "OTHER_CPLUSPLUSFLAGS": ["-O3", "-fno-math-errno"]
+        "OTHER_CPLUSPLUSFLAGS": ["-O3", "-fno-math-errno", "-fno-trapping-math"]
       },
       "msvs_settings": {
         "VCCLCompilerTool": { "ExceptionHandling": 1, "AdditionalOptions": ["/std:c++20", "/O2"] }

@@ -94,7 +94,8 @@ namespace {
 inline float BitsToFloat(int32_t bits) { return __builtin_bit_cast(float, bits); }
 inline int32_t FloatToBits(float f) { return __builtin_bit_cast(int32_t, f); }
 
-// exp(x) without branches or libm calls, so that loops over it vectorize (glibc's expf does not):
+// exp(x) without branches or libm calls, so that loops over it vectorize (glibc's expf does not;
+// GCC also needs -fno-trapping-math, set in binding.gyp, to compute both sides of the selects):
 // Cephes' polynomial on the reduced argument, scaled by 2^n in two halves so that results down in
 // the subnormal range and up to overflow come out right. Within 2 ulp of expf.
 inline float FastExp(float x) {
