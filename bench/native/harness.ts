@@ -12,8 +12,9 @@ export function median(xs: number[]): number {
 export class TorchWorker {
   private readonly proc: ChildProcessWithoutNullStreams;
   private readonly lines: AsyncIterableIterator<string>;
-  constructor(python: string) {
-    this.proc = spawn(python, [path.join(__dirname, '..', 'torch_step.py'), '--server'], { stdio: 'pipe' });
+  /** args: more torch_step.py arguments (--shape gpt2, --threads N) */
+  constructor(python: string, args: string[] = []) {
+    this.proc = spawn(python, [path.join(__dirname, '..', 'torch_step.py'), '--server', ...args], { stdio: 'pipe' });
     this.proc.stderr.on('data', (d: Buffer) => process.stderr.write(`[torch] ${d.toString()}`));
     this.lines = readline.createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
   }

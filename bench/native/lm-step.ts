@@ -12,37 +12,10 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as NativeKernels from '../../plugins/native-kernels/dist';
 import { findTorch, median, parseStepArgs, TorchWorker } from './harness';
-import { BENCH_CONFIG, makeBatch } from './tiny-gpt';
+import { type LmApi, loadLm, lmTrainStep } from './lm-api';
+import { BENCH_CONFIG } from './tiny-gpt';
 
 const nk = require(path.resolve(__dirname, '..', '..', '..', 'plugins', 'native-kernels', 'dist')) as typeof NativeKernels;
-
-/** The parts of @rlhfjs/core and @rlhfjs/plugin-lm this bench uses, loaded from their dist at run time. */
-interface LmApi {
-  GPTModel: new (tf: unknown, config: unknown, tokenizer: unknown, weights: unknown) => {
-    forward(batch: unknown): { logprobs: tf.Tensor2D };
-    trainableVariables(): tf.Variable[];
-    dispose(): void;
-  };
-  validateConfig(c: Record<string, unknown>): unknown;
-  initWeights(c: unknown, rng: unknown): unknown;
-  Rng: new (seed: number) => unknown;
-  adamOptimizer(t: typeof tf, lr: number): tf.Optimizer;
-  packRollout(tf: unknown, r: { promptIds: number[][]; responseIds: number[][] }, padId: number): { batch: { ids: tf.Tensor2D; attentionMask: tf.Tensor2D }; responseMask: tf.Tensor2D };
-  disposePacked(p: unknown): void;
-}
-
-function loadLm(): LmApi | string {
-  const root = path.resolve(__dirname, '..', '..', '..');
-  try {
-    const core = require(path.join(root, 'core', 'dist'));
-    const gpt = require(path.join(root, 'plugins', 'lm', 'dist', 'model', 'gpt'));
-    const config = require(path.join(root, 'plugins', 'lm', 'dist', 'model', 'config'));
-    const init = require(path.join(root, 'plugins', 'lm', 'dist', 'model', 'init'));
-    return { GPTModel: gpt.GPTModel, validateConfig: config.validateConfig, initWeights: init.initWeights, Rng: core.Rng, adamOptimizer: core.adamOptimizer, packRollout: core.packRollout, disposePacked: core.disposePacked };
-  } catch (err) {
-    return `plugins/lm is not built (${(err as Error).message.split('\n')[0]}); run npx tsc -b plugins/lm`;
-  }
-}
 
 async function main(): Promise<void> {
   const opts = parseStepArgs(process.argv.slice(2), { rounds: 5, steps: 3, warmup: 2 });
@@ -87,23 +60,8 @@ async function main(): Promise<void> {
     // one thread, as PyTorch's; the GEMM the build picks unless the setup asks for the own one
     if (s.kernels.length) nk.installNativeKernels(tf, { kernels: s.kernels, threads: 1, gemm: s.gemm ?? 'auto' });
     for (let i = 0; i < n; i++) {
-      const { ids, targets } = makeBatch(tf, cfg, s.step++);
-      const idRows = ids.arraySync() as number[][];
-      const next = targets.arraySync() as number[][];
-      tf.dispose([ids, targets]);
-      // rows of seq tokens: the first is the prompt, the rest the response
-      const rows = idRows.map((r, b) => [r[0], ...next[b].slice(0, cfg.seq - 1)]);
-      const packed = lm.packRollout(tf, { promptIds: rows.map((r) => r.slice(0, 1)), responseIds: rows.map((r) => r.slice(1)) }, 0);
-      const t0 = performance.now();
-      const loss = s.optimizer.minimize(() => {
-        const out = s.model.forward(packed.batch);
-        const mask = packed.responseMask;
-        return tf.neg(tf.div(tf.sum(tf.mul(out.logprobs, mask)), tf.sum(mask))) as tf.Scalar;
-      }, true, s.model.trainableVariables());
-      s.loss = loss ? loss.dataSync()[0] : NaN;
-      const dt = performance.now() - t0;
-      loss?.dispose();
-      lm.disposePacked(packed);
+      const { ms: dt, loss } = lmTrainStep(tf, lm, s.model, s.optimizer, cfg, s.step++);
+      s.loss = loss;
       if (record) s.times.push(dt);
     }
   };

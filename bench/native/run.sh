@@ -5,6 +5,7 @@
 #   run.sh lm-step [--rounds N --steps N --warmup N --no-torch]   (the project's GPT; needs plugins/lm built)
 #   run.sh kernels [--reps N]                                      (per-kernel stock vs native)
 #   run.sh gemm [--reps N]                                         (matmul GFLOP/s: stock, own GEMM, OpenBLAS)
+#   run.sh gpt2-step [--rounds N --steps N --threads N --no-torch --no-bits]  (124M step, 1 and N threads, + PyTorch)
 set -e
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -12,5 +13,5 @@ cd "$root"
 npx tsc -b plugins/native-kernels
 npx tsc -p bench/native
 script=train-step
-case "$1" in train-step|lm-step|kernels|gemm) script="$1"; shift ;; esac
+case "$1" in train-step|lm-step|kernels|gemm|gpt2-step) script="$1"; shift ;; esac
 exec nice node "bench/native/dist/$script.js" "$@"

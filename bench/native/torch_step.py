@@ -1,6 +1,8 @@
-"""The PyTorch reference for bench/native: the same small GPT as tiny-gpt.ts, one thread.
+"""The PyTorch reference for bench/native: the same small GPT as tiny-gpt.ts, one thread, or
+(--shape gpt2) the GPT-2 small shape of gpt2-step.ts on --threads N threads.
 
   python3 torch_step.py --steps 20          # prints the median ms/step
+  python3 torch_step.py --shape gpt2 --threads 2 --steps 3
   python3 torch_step.py --server            # line protocol used by train-step.ts:
                                             #   hello -> {"ready", "version", "threads"}
                                             #   run N -> {"times": [...ms], "loss": last}
@@ -12,16 +14,33 @@ import os
 import sys
 import time
 
+
+def _arg(name, default):
+    return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else default
+
+
+THREADS = int(_arg("--threads", "1"))
+SHAPE = _arg("--shape", "tiny")
+
 # Debian's torch calls a BLAS that starts its own threads whatever torch.set_num_threads says:
-# pin every pool to one thread before torch loads, so that the comparison is one thread each.
+# pin every pool to the thread count before torch loads, so that each side runs on as many threads
+# as it says.
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS"):
-    os.environ[_var] = "1"
+    os.environ[_var] = str(THREADS)
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-CFG = dict(vocab=512, d_model=128, layers=2, heads=4, seq=64, batch=16, lr=1e-3)
+SHAPES = {
+    # the benchmarks' reference model (tiny-gpt.ts BENCH_CONFIG): separate output head
+    "tiny": dict(vocab=512, d_model=128, layers=2, heads=4, seq=64, positions=64, batch=16, lr=1e-3, tied=False),
+    # GPT-2 small (124M parameters with the head tied to the token embedding), batch 8 x 64 tokens
+    "gpt2": dict(vocab=50257, d_model=768, layers=12, heads=12, seq=64, positions=1024, batch=8, lr=1e-4, tied=True),
+}
+if SHAPE not in SHAPES:
+    sys.exit(f"--shape must be one of {', '.join(SHAPES)}, got {SHAPE}")
+CFG = SHAPES[SHAPE]
 
 
 class Block(nn.Module):
@@ -50,15 +69,17 @@ class TinyGpt(nn.Module):
     def __init__(self, c):
         super().__init__()
         self.wte = nn.Embedding(c["vocab"], c["d_model"])
-        self.wpe = nn.Parameter(torch.randn(c["seq"], c["d_model"]) * 0.02)
+        self.wpe = nn.Parameter(torch.randn(c["positions"], c["d_model"]) * 0.02)
         self.blocks = nn.ModuleList(Block(c["d_model"], c["heads"]) for _ in range(c["layers"]))
         self.lnf = nn.LayerNorm(c["d_model"], eps=1e-5)
         self.head = nn.Linear(c["d_model"], c["vocab"], bias=False)
+        if c["tied"]:
+            self.head.weight = self.wte.weight
         mask = torch.triu(torch.full((c["seq"], c["seq"]), -1e9), diagonal=1)
         self.register_buffer("mask", mask)
 
     def forward(self, ids):
-        x = self.wte(ids) + self.wpe
+        x = self.wte(ids) + self.wpe[: ids.shape[1]]
         for blk in self.blocks:
             x = blk(x, self.mask)
         return self.head(self.lnf(x))
@@ -83,7 +104,7 @@ def make_batch(step, c):
 
 class Trainer:
     def __init__(self):
-        torch.set_num_threads(1)
+        torch.set_num_threads(THREADS)
         torch.manual_seed(7)
         self.model = TinyGpt(CFG)
         self.opt = torch.optim.Adam(self.model.parameters(), lr=CFG["lr"])
@@ -125,7 +146,7 @@ def main():
     trainer.run(3)
     times, loss = trainer.run(steps)
     times.sort()
-    print(f"PyTorch {torch.__version__}, 1 thread: median {times[len(times) // 2]:.1f} ms/step, loss {loss:.4f}")
+    print(f"PyTorch {torch.__version__}, {SHAPE}, {torch.get_num_threads()} thread(s): median {times[len(times) // 2]:.1f} ms/step, loss {loss:.4f}")
 
 
 if __name__ == "__main__":
