@@ -30,7 +30,7 @@ algorithm:
   use: ppo
   options: { promptsPerIteration: ${o.prompts}, samplesPerPrompt: 1, minibatchSize: ${o.minibatch}, epochs: 1, learningRate: 0.001 }
 klController: { use: fixed, options: { beta: 0.05 } }
-runtime: { backend: wasm, seed: 1, steps: ${o.iterations}, checkpointEvery: 0 }
+runtime: { backend: wasm, seed: 1, steps: ${o.iterations}, checkpointEvery: 0${o.threads !== undefined ? `, threads: ${o.threads}` : ''} }
 `;
 }
 
