@@ -12,6 +12,7 @@ import { buildManifest, type Manifest } from '../runtime/manifest';
 import { assertPlanFits } from '../plan/memory-plan';
 import { recipeMemoryPlan } from '../plan/recipe-plan';
 import { RUN_FILES, RunDirectory } from '../runtime/run-dir';
+import { localThreadSplit } from '../scaleout/threads';
 import { assertNoRedacted, redactCommand, redactRecipe, secretPlaces, secretValues } from '../recipe/secrets';
 
 export interface TrainOptions {
@@ -174,7 +175,9 @@ export async function loadStoredRecipe(runDir: RunDirectory, manifest: Manifest,
 
 async function execute(loaded: LoadedRecipe, runDir: RunDirectory, o: { resume: boolean; command: string[]; signal?: AbortSignal; previous?: Manifest }): Promise<TrainResult> {
   const { recipe } = loaded;
-  const runtime = await createTensorRuntime(recipe.runtime);
+  // with local workers and runtime.threads 0, the trainer takes its share of the cores (localThreadSplit)
+  const split = localThreadSplit(recipe.runtime);
+  const runtime = await createTensorRuntime(split && split.trainer > 0 ? { ...recipe.runtime, threads: split.trainer } : recipe.runtime);
   const secrets = secretPlaces(recipe as unknown as Record<string, unknown>, loaded.registry);
   const manifest = buildManifest(loaded, runtime, redactCommand(o.command, secrets, secretValues(recipe, secrets)));
   if (o.previous) {

@@ -4,5 +4,6 @@ export { runKey, weightsFile, publishWeights, loadPublishedWeights, type Weights
 export { connectRedis, loadBullMQ, parseRedisUrl, redactRedisUrl, type RedisHandle } from './redis';
 export { RolloutDispatcher, queueNames, attemptKey, checkResult } from './queue';
 export { startRolloutWorker, type WorkerSettings } from './worker';
+export { localThreadSplit } from './threads';
 export { ScaleOut, queueBase, type WorkersConfig, type ScaleOutContext, type ScaledRollout } from './trainer';
 

@@ -9,9 +9,30 @@ import { sampleStream } from './streams';
 import { mergeChunks, splitPrompts, type ChunkOutput } from './chunk';
 import { loadPublishedWeights, publishWeights, runKey } from './weights';
 import { parseRedisUrl, redactRedisUrl } from './redis';
+import { localThreadSplit } from './threads';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
+});
+
+describe('localThreadSplit', () => {
+  const rt = (threads: number, workers?: { count?: number; offPolicySteps?: number }) => ({ threads, workers: workers as never });
+  it('leaves the threads alone when runtime.threads is set or no local worker starts', () => {
+    expect(localThreadSplit(rt(2, { count: 2, offPolicySteps: 1 }), 8)).toBeNull();
+    expect(localThreadSplit(rt(0), 8)).toBeNull();
+    expect(localThreadSplit(rt(0, { count: 0, offPolicySteps: 1 }), 8)).toBeNull();
+    expect(localThreadSplit(rt(0, {}), 8)).toBeNull();
+  });
+  it('synchronously, the workers share the cores and the trainer keeps all of them', () => {
+    expect(localThreadSplit(rt(0, { count: 2, offPolicySteps: 0 }), 8)).toEqual({ trainer: 0, worker: 4 });
+    expect(localThreadSplit(rt(0, { count: 3 }), 8)).toEqual({ trainer: 0, worker: 2 });
+    expect(localThreadSplit(rt(0, { count: 4 }), 2)).toEqual({ trainer: 0, worker: 1 });
+  });
+  it('one step off-policy, the trainer and the workers compute at once and share the cores, one thread at least', () => {
+    expect(localThreadSplit(rt(0, { count: 1, offPolicySteps: 1 }), 2)).toEqual({ trainer: 1, worker: 1 });
+    expect(localThreadSplit(rt(0, { count: 3, offPolicySteps: 1 }), 16)).toEqual({ trainer: 4, worker: 4 });
+    expect(localThreadSplit(rt(0, { count: 2, offPolicySteps: 1 }), 2)).toEqual({ trainer: 1, worker: 1 });
+  });
 });
 
 describe('sampleStream', () => {

@@ -8,6 +8,7 @@ import type { ResolvedRecipe } from '../recipe/types';
 import { computeChunk, mergeChunks, splitPrompts, type ChunkJob, type ChunkOutput, type ChunkParts } from './chunk';
 import { RolloutDispatcher } from './queue';
 import { connectRedis, type RedisHandle } from './redis';
+import { localThreadSplit } from './threads';
 import { publishWeights, runKey } from './weights';
 
 export type WorkersConfig = NonNullable<ResolvedRecipe['runtime']['workers']>;
@@ -65,7 +66,8 @@ export class ScaleOut {
     const redis = await connectRedis(cfg.redis, { pointer: '/runtime/workers/redis' });
     const dispatcher = await RolloutDispatcher.open({ url: cfg.redis, queue: queueBase(ctx.recipe), attempts: cfg.attempts, log: ctx.log }, redis, run, attempt);
     const children: ChildProcess[] = [];
-    for (let i = 0; i < (cfg.count ?? 0); i++) children.push(startLocalWorker(ctx.runDir, cfg.redis, ctx.log, i));
+    const split = localThreadSplit(ctx.recipe.runtime);
+    for (let i = 0; i < (cfg.count ?? 0); i++) children.push(startLocalWorker(ctx.runDir, cfg.redis, ctx.log, i, split?.worker));
     return new ScaleOut(ctx, cfg, run, attempt, { redis, dispatcher, weights: ctx.resolvePath(cfg.weights), children });
   }
 
@@ -73,6 +75,8 @@ export class ScaleOut {
   describe(): Record<string, unknown> {
     return {
       count: this.cfg.count ?? null,
+      // the local processes' native-kernel threads when runtime.threads is 0 (null: as the recipe says)
+      localThreads: localThreadSplit(this.ctx.recipe.runtime),
       chunkSize: this.cfg.chunkSize,
       offPolicySteps: this.cfg.offPolicySteps,
       queue: this.queue ? queueBase(this.ctx.recipe) : null,
@@ -120,10 +124,14 @@ export class ScaleOut {
   }
 }
 
-/** `rlhf worker <run-dir> --redis <url>` as a child process, its output prefixed and passed on. */
-function startLocalWorker(runDir: string, redis: string, log: (line: string) => void, i: number): ChildProcess {
+/**
+ * `rlhf worker <run-dir> --redis <url>` as a child process, its output prefixed and passed on;
+ * `threads`: its runtime.threads (localThreadSplit), else the recipe's.
+ */
+function startLocalWorker(runDir: string, redis: string, log: (line: string) => void, i: number, threads?: number): ChildProcess {
   const cli = path.resolve(__dirname, '..', '..', 'bin', 'rlhf.js');
-  const child = spawn(process.execPath, [cli, 'worker', runDir, '--redis', redis, '--stop-with-parent'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = [cli, 'worker', runDir, '--redis', redis, '--stop-with-parent', ...(threads !== undefined && threads > 0 ? ['--set', `runtime.threads=${threads}`] : [])];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const relay = (d: Buffer) => {
     for (const line of String(d).split('\n')) if (line.trim()) log(`[worker ${i}] ${line}`);
   };
