@@ -6,6 +6,7 @@
  * Needs Debian's redis-server (CI installs it); skipped with a note when it is absent.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { RolloutDispatcher, attemptKey, compareMetrics, connectRedis, queueNames, readMetricsFile } from '@rlhfjs/core';
@@ -161,6 +162,9 @@ maybe('runtime.workers on BullMQ and Redis', () => {
     expect(cmp.first?.step).toBe(1);
     const manifest = JSON.parse(fs.readFileSync(path.join(project.dir, 'runs/off2/manifest.json'), 'utf8'));
     expect(manifest.scaleOut).toMatchObject({ offPolicySteps: 1, count: 2, chunkSize: 2 });
+    // runtime.threads is 0: the trainer and its 2 workers compute at once and share the cores
+    const share = Math.max(1, Math.floor(os.availableParallelism() / 3));
+    expect(manifest.scaleOut.localThreads).toEqual({ trainer: share, worker: share });
 
     const dir = path.join(project.dir, 'runs/off-killed');
     await killAfterCheckpoint(['train', 'tiny-workers.yaml', '--out', 'runs/off-killed', '--set', off[0], '--set', 'runtime.workers.count=2'], project.dir, dir, 1);
