@@ -21,7 +21,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as NativeKernels from '../../plugins/native-kernels/dist';
 import { findTorch, median, TorchWorker } from './harness';
-import { type GptModel, type LmApi, loadLm, lmTrainStep } from './lm-api';
+import { type GptModel, type LmApi, loadLm, lmTrainStep, useWasmWithNativeKernels } from './lm-api';
 
 const nk = require(path.resolve(__dirname, '..', '..', '..', 'plugins', 'native-kernels', 'dist')) as typeof NativeKernels;
 
@@ -75,12 +75,7 @@ interface ChildResult { times: number[]; bitLosses: string[]; weights: string; g
  * times --steps more steps. Prints one JSON line.
  */
 async function child(lm: LmApi, gemm: 'auto' | 'own', threads: number, bitSteps: number, steps: number): Promise<ChildResult> {
-  if (tf.getGradient('Sum') === undefined) require('@tensorflow/tfjs');
-  require('@tensorflow/tfjs-backend-wasm');
-  await tf.setBackend('wasm');
-  if (tf.getBackend() !== 'wasm') throw new Error(`wanted the wasm backend, got ${tf.getBackend()}`);
-  const avail = nk.nativeKernelsAvailable();
-  if (!avail.ok) throw new Error(avail.reason);
+  await useWasmWithNativeKernels(tf, nk);
   nk.installNativeKernels(tf, { threads, gemm });
   const { model, optimizer } = buildModel(lm);
   const bitLosses: string[] = [];

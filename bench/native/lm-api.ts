@@ -62,3 +62,16 @@ export function lmTrainStep(t: typeof tf, lm: LmApi, model: GptModel, optimizer:
   lm.disposePacked(packed);
   return { ms, loss };
 }
+
+/**
+ * Makes the wasm backend current (with the gradients of the @tensorflow/tfjs bundle, which the
+ * CommonJS tfjs-core does not register) and checks that the native kernels' addon loads.
+ */
+export async function useWasmWithNativeKernels(t: typeof tf, nk: { nativeKernelsAvailable(): { ok: boolean; reason?: string } }): Promise<void> {
+  if (t.getGradient('Sum') === undefined) require('@tensorflow/tfjs');
+  require('@tensorflow/tfjs-backend-wasm');
+  await t.setBackend('wasm');
+  if (t.getBackend() !== 'wasm') throw new Error(`wanted the wasm backend, got ${t.getBackend()}`);
+  const avail = nk.nativeKernelsAvailable();
+  if (!avail.ok) throw new Error(avail.reason);
+}

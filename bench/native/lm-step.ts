@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as NativeKernels from '../../plugins/native-kernels/dist';
 import { findTorch, median, parseStepArgs, TorchWorker } from './harness';
-import { type LmApi, loadLm, lmTrainStep } from './lm-api';
+import { type LmApi, loadLm, lmTrainStep, useWasmWithNativeKernels } from './lm-api';
 import { BENCH_CONFIG } from './tiny-gpt';
 
 const nk = require(path.resolve(__dirname, '..', '..', '..', 'plugins', 'native-kernels', 'dist')) as typeof NativeKernels;
@@ -24,12 +24,7 @@ async function main(): Promise<void> {
     console.log(`skipped: ${lm}`);
     return;
   }
-  if (tf.getGradient('Sum') === undefined) require('@tensorflow/tfjs');
-  require('@tensorflow/tfjs-backend-wasm');
-  await tf.setBackend('wasm');
-  if (tf.getBackend() !== 'wasm') throw new Error(`wanted the wasm backend, got ${tf.getBackend()}`);
-  const avail = nk.nativeKernelsAvailable();
-  if (!avail.ok) throw new Error(avail.reason);
+  await useWasmWithNativeKernels(tf, nk);
 
   const cfg = BENCH_CONFIG;
   const config = lm.validateConfig({ vocabSize: cfg.vocab, contextSize: cfg.seq, dModel: cfg.dModel, nLayers: cfg.layers, nHeads: cfg.heads, dMlp: 4 * cfg.dModel, tieEmbeddings: false, valueHead: false, dropout: 0 });
