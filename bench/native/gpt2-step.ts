@@ -59,8 +59,13 @@ function weightHash(model: GptModel): string {
   return h.toString(16).padStart(8, '0');
 }
 
+/** GPT-2 small's shape as the project's GPT config. */
+function gpt2Config(lm: LmApi): unknown {
+  return lm.validateConfig({ vocabSize: SHAPE.vocab, contextSize: SHAPE.positions, dModel: SHAPE.dModel, nLayers: SHAPE.layers, nHeads: SHAPE.heads, dMlp: 4 * SHAPE.dModel, tieEmbeddings: true, valueHead: false, dropout: 0 });
+}
+
 function buildModel(lm: LmApi): { model: GptModel; optimizer: tf.Optimizer } {
-  const config = lm.validateConfig({ vocabSize: SHAPE.vocab, contextSize: SHAPE.positions, dModel: SHAPE.dModel, nLayers: SHAPE.layers, nHeads: SHAPE.heads, dMlp: 4 * SHAPE.dModel, tieEmbeddings: true, valueHead: false, dropout: 0 });
+  const config = gpt2Config(lm);
   // the bench feeds token ids directly: the model only reads vocabSize and padId from its tokenizer
   const idsOnly = { vocabSize: SHAPE.vocab, eosId: 0, padId: 0, encode: (): number[] => [], decode: (): string => '' };
   const model = new lm.GPTModel(tf, config, idsOnly, lm.initWeights(config, new lm.Rng(SHAPE.seed)));
@@ -117,7 +122,7 @@ async function main(): Promise<void> {
   const info = nk.nativeBlasInfo();
   if (!info) throw new Error(nk.nativeKernelsAvailable().reason ?? 'the native kernels are not available');
   const gemms: string[] = info.gemms;
-  const params = SHAPE.vocab * SHAPE.dModel + SHAPE.positions * SHAPE.dModel + SHAPE.layers * (12 * SHAPE.dModel * SHAPE.dModel + 13 * SHAPE.dModel) + 2 * SHAPE.dModel;
+  const params = lm.parameterCount(gpt2Config(lm));
   console.log(`project GPT (plugins/lm), GPT-2 small shape: ${(params / 1e6).toFixed(1)}M parameters (vocab ${SHAPE.vocab}, d ${SHAPE.dModel}, ${SHAPE.layers} layers, ${SHAPE.heads} heads, tied head), batch ${SHAPE.batch} × ${SHAPE.seq} tokens, Adam ${SHAPE.lr}; GEMMs in this build: ${gemms.join(', ')}`);
   console.log(`each tfjs setup runs in a fresh process per round (one 124M model with Adam fills most of the wasm heap's 4 GB): ${opts.bitSteps} warm-up steps from the seed, then ${opts.steps} timed`);
 

@@ -17,6 +17,7 @@ export type GptModel = {
 export interface LmApi {
   GPTModel: new (tf: unknown, config: unknown, tokenizer: unknown, weights: unknown) => GptModel;
   validateConfig(c: Record<string, unknown>): unknown;
+  parameterCount(c: unknown): number;
   initWeights(c: unknown, rng: unknown): unknown;
   Rng: new (seed: number) => unknown;
   adamOptimizer(t: typeof tf, lr: number): tf.Optimizer;
@@ -32,7 +33,7 @@ export function loadLm(): LmApi | string {
     const gpt = require(path.join(root, 'plugins', 'lm', 'dist', 'model', 'gpt'));
     const config = require(path.join(root, 'plugins', 'lm', 'dist', 'model', 'config'));
     const init = require(path.join(root, 'plugins', 'lm', 'dist', 'model', 'init'));
-    return { GPTModel: gpt.GPTModel, validateConfig: config.validateConfig, initWeights: init.initWeights, Rng: core.Rng, adamOptimizer: core.adamOptimizer, packRollout: core.packRollout, disposePacked: core.disposePacked };
+    return { GPTModel: gpt.GPTModel, validateConfig: config.validateConfig, parameterCount: config.parameterCount, initWeights: init.initWeights, Rng: core.Rng, adamOptimizer: core.adamOptimizer, packRollout: core.packRollout, disposePacked: core.disposePacked };
   } catch (err) {
     return `plugins/lm is not built (${(err as Error).message.split('\n')[0]}); run npx tsc -b plugins/lm`;
   }
