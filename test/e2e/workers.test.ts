@@ -160,6 +160,10 @@ maybe('runtime.workers on BullMQ and Redis', () => {
     const cmp = compareMetrics(sync, inProcess);
     expect(cmp.identical).toBe(false);
     expect(cmp.first?.step).toBe(1);
+    // from step 1 the chunks bring the sampling policy's log-probs and values (the ratio's π_old);
+    // step 0's rollout is the policy being updated, which the update recomputes as synchronously
+    const worked = metrics('runs/off2').filter((r) => r.step !== undefined).map((r) => (r['perf/behaviour_s'] as number) > 0);
+    expect(worked).toEqual(Array.from({ length: STEPS }, (_, i) => i > 0));
     const manifest = JSON.parse(fs.readFileSync(path.join(project.dir, 'runs/off2/manifest.json'), 'utf8'));
     expect(manifest.scaleOut).toMatchObject({ offPolicySteps: 1, count: 2, chunkSize: 2 });
     // runtime.threads is 0: the trainer and its 2 workers compute at once and share the cores

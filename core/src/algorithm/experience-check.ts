@@ -12,6 +12,16 @@ export function checkExperience(exp: Experience, plugin: string): number {
       throw new Error(`${plugin}: sample ${i} has ${r.length} response tokens but ${refLogprobs[i].length} reference log-probs`);
     }
   });
+  if (exp.behaviour) {
+    const { logprobs, values } = exp.behaviour;
+    for (const [what, rowsOf] of [['behaviour log-probs', logprobs], ['behaviour values', values]] as const) {
+      if (!rowsOf) continue;
+      if (rowsOf.length !== n) throw new Error(`${plugin}: ${rowsOf.length} rows of ${what} for ${n} samples`);
+      rollout.responseIds.forEach((r, i) => {
+        if (rowsOf[i].length !== r.length) throw new Error(`${plugin}: sample ${i} has ${r.length} response tokens but ${rowsOf[i].length} ${what}`);
+      });
+    }
+  }
   if (!Number.isFinite(exp.beta) || exp.beta < 0) throw new Error(`${plugin}: KL coefficient β is ${exp.beta}`);
   return n;
 }

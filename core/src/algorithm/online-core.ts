@@ -92,7 +92,8 @@ export class OnlineCore {
   }
 
   /**
-   * One update: check the experience, the old policy's forward pass, the algorithm's `plan` for the
+   * One update: check the experience, the old policy's forward pass (or the behaviour policy's
+   * numbers that the experience brings, see {@link Experience.behaviour}), the algorithm's `plan` for the
    * iteration (advantages and minibatch loss, from the old policy), the epochs, then the metrics:
    * the ones every online algorithm reports, the minibatch means, the algorithm's own, and the time.
    * `plan` gets the start time too, for timings of its own.
@@ -101,7 +102,12 @@ export class OnlineCore {
     const t0 = performance.now();
     const tf = this.tf;
     checkExperience(exp, `algorithm/${this.settings.plugin}`);
-    const old = await this.forwardNoGrad(exp.rollout, want);
+    // one step off policy the runner gives the sampling policy's numbers: the ratio is taken to it
+    const b = exp.behaviour;
+    let old: OldPolicy;
+    if (!b) old = await this.forwardNoGrad(exp.rollout, want);
+    else if (!want.values) old = { logprobs: b.logprobs };
+    else old = { logprobs: b.logprobs, values: b.values ?? (await this.forwardNoGrad(exp.rollout, want)).values };
     const p = plan(old, t0);
     const res = await this.runEpochs(
       exp.rollout,

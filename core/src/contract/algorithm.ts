@@ -26,6 +26,15 @@ export interface Experience {
   /** KL coefficient β from the KL controller for this iteration. */
   beta: number;
   iteration: number;
+  /**
+   * The policy that sampled the rollout, when it is not the policy being updated (one step off
+   * policy: the weights before the last update): log π_behaviour of each response token, and V(s_t)
+   * when that policy has a value head, by the same training forward pass, with those weights.
+   * Given, an algorithm takes it as its old policy instead of recomputing one with the current
+   * weights, so that its importance ratio π_θ/π_behaviour corrects for the staleness (within its
+   * clipping). Absent, the old policy is the current one.
+   */
+  behaviour?: { logprobs: number[][]; values?: number[][] };
 }
 
 export interface UpdateResult {

@@ -2,7 +2,7 @@ import type { Agent, PolicyModel, Rollout } from '../contract/agent';
 import type { Prompt } from '../contract/environment';
 import type { TF } from '../contract/tensor-runtime';
 import type { RewardSet, SourceScores } from '../runner/reward-set';
-import { referenceLogprobs } from '../runner/pack';
+import { disposePacked, packRollout, referenceLogprobs, responseColumns } from '../runner/pack';
 import { sampleStream } from './streams';
 
 /** One prompt of a chunk, with its index in the iteration's batch (which seeds its samples' streams). */
@@ -28,18 +28,25 @@ export interface ChunkJob {
   prompts: ChunkPrompt[];
   /** What the reward sources are told produced the completions (the trainer's run directory). */
   model: string;
+  /**
+   * Also the sampling policy's log-probs (and values, with a value head) by the training forward
+   * pass: asked for a rollout that the trainer uses one update later (`offPolicySteps: 1`).
+   */
+  behaviour?: boolean;
 }
 
 /** What a chunk gives back: its rows in prompt order (samples of one prompt together), nothing combined yet. */
 export interface ChunkOutput {
   rollout: Rollout;
   refLogprobs: number[][];
+  /** With `behaviour` asked: the sampling policy's log-probs (and values) of the response tokens. */
+  behaviour?: { logprobs: number[][]; values?: number[][] };
   /** Each reward source's raw score of every row (the trainer weights, normalises and clips them). */
   scores: SourceScores;
   /** Row → the prompt it completes (for the samples the trainer shows). */
   promptIds: string[];
   promptTexts: string[];
-  timings: { generate_s: number; reference_s: number; score_s: number };
+  timings: { generate_s: number; reference_s: number; behaviour_s: number; score_s: number };
 }
 
 /** The result a worker returns: the output and the job's identity, checked by the trainer. */
@@ -62,10 +69,11 @@ export interface ChunkParts {
 /**
  * A chunk's rollout: each prompt encoded as the RL loop encodes it, sampled `samplesPerPrompt`
  * times with one random stream per sample ({@link sampleStream} of seed, iteration, prompt index
- * and sample index), then the reference's log-probs and every reward source's raw scores. The same
+ * and sample index), then the reference's log-probs, the sampling policy's own when the job asks
+ * (`behaviour`), and every reward source's raw scores. The same
  * function runs in a worker and in the trainer (`runtime.workers.count: 0`).
  */
-export async function computeChunk(parts: ChunkParts, job: Pick<ChunkJob, 'iteration' | 'seed' | 'samplesPerPrompt' | 'prompts' | 'model'>): Promise<ChunkOutput> {
+export async function computeChunk(parts: ChunkParts, job: Pick<ChunkJob, 'iteration' | 'seed' | 'samplesPerPrompt' | 'prompts' | 'model' | 'behaviour'>): Promise<ChunkOutput> {
   const { tf, agent, reference, rewards } = parts;
   const policy = agent.policy;
   const t0 = performance.now();
@@ -86,17 +94,39 @@ export async function computeChunk(parts: ChunkParts, job: Pick<ChunkJob, 'itera
 
   const refLogprobs = await referenceLogprobs(tf, reference, rollout, policy.tokenizer.padId);
   const t2 = performance.now();
+  const behaviour = job.behaviour ? await behaviourForward(tf, policy, rollout) : undefined;
+  const t2b = performance.now();
   const samples = rollout.completions.map((completion, i) => ({ prompt: rollout.prompts[i] ?? rows[i].text, completion, promptId: rows[i].id }));
   const scores = await rewards.scoreSources(samples, { step: job.iteration, model: job.model });
   const t3 = performance.now();
   return {
     rollout,
     refLogprobs,
+    ...(behaviour ? { behaviour } : {}),
     scores,
     promptIds: rows.map((r) => r.id),
     promptTexts: rows.map((r) => r.text),
-    timings: { generate_s: (t1 - t0) / 1000, reference_s: (t2 - t1) / 1000, score_s: (t3 - t2) / 1000 },
+    timings: { generate_s: (t1 - t0) / 1000, reference_s: (t2 - t1) / 1000, behaviour_s: behaviour ? (t2b - t2) / 1000 : 0, score_s: (t3 - t2b) / 1000 },
   };
+}
+
+/** The policy's log-probs (and values, with a value head) of a rollout's response tokens: the no-gradient training forward pass over all its rows at once. */
+async function behaviourForward(tf: TF, policy: PolicyModel, rollout: Rollout): Promise<{ logprobs: number[][]; values?: number[][] }> {
+  const packed = packRollout(tf, rollout, policy.tokenizer.padId);
+  try {
+    const out = tf.tidy(() => {
+      const o = policy.forward(packed.batch, { values: policy.hasValueHead });
+      return o.values ? [o.logprobs, o.values] : [o.logprobs];
+    });
+    try {
+      const logprobs = responseColumns((await out[0].array()) as number[][], packed);
+      return out[1] ? { logprobs, values: responseColumns((await out[1].array()) as number[][], packed) } : { logprobs };
+    } finally {
+      tf.dispose(out);
+    }
+  } finally {
+    disposePacked(packed);
+  }
 }
 
 /** The chunks of an iteration's prompts, in order: prompts [c·size, (c+1)·size). */
@@ -121,13 +151,17 @@ export function mergeChunks(outputs: readonly ChunkOutput[]): ChunkOutput {
   const bySource = Array.from({ length: sources }, (_, s) => cat((o) => o.scores.bySource[s]));
   const details: SourceScores['details'] = {};
   for (const key of new Set(outputs.flatMap((o) => Object.keys(o.scores.details)))) details[key] = cat((o) => o.scores.details[key] ?? o.rollout.responseIds.map(() => null));
-  const sum = (k: keyof ChunkOutput['timings']) => outputs.reduce((a, o) => a + o.timings[k], 0);
+  const sum = (k: keyof ChunkOutput['timings']) => outputs.reduce((a, o) => a + (o.timings[k] ?? 0), 0);
+  const withBehaviour = outputs.length > 0 && outputs.every((o) => o.behaviour);
+  const behaviour = withBehaviour ? { logprobs: cat((o) => o.behaviour!.logprobs) } : undefined;
+  if (behaviour && outputs.every((o) => o.behaviour!.values)) Object.assign(behaviour, { values: cat((o) => o.behaviour!.values ?? []) });
   return {
     rollout,
     refLogprobs: cat((o) => o.refLogprobs),
+    ...(behaviour ? { behaviour } : {}),
     scores: { bySource, details },
     promptIds: cat((o) => o.promptIds),
     promptTexts: cat((o) => o.promptTexts),
-    timings: { generate_s: sum('generate_s'), reference_s: sum('reference_s'), score_s: sum('score_s') },
+    timings: { generate_s: sum('generate_s'), reference_s: sum('reference_s'), behaviour_s: sum('behaviour_s'), score_s: sum('score_s') },
   };
 }

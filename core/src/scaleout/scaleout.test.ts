@@ -68,20 +68,29 @@ describe('chunks', () => {
   it('split prompts in order with their batch index, and merge outputs back in order', () => {
     const prompts = ['a', 'b', 'c', 'd', 'e'].map((t) => ({ id: t, text: t }));
     expect(splitPrompts(prompts, 2).map((c) => c.map((p) => `${p.index}${p.text}`))).toEqual([['0a', '1b'], ['2c', '3d'], ['4e']]);
-    const out = (rows: number[]): ChunkOutput => ({
+    const out = (rows: number[], behaviour: 'none' | 'logprobs' | 'values' = 'none'): ChunkOutput => ({
       rollout: { promptIds: rows.map((r) => [r]), responseIds: rows.map((r) => [r, r]), responseLogprobs: rows.map((r) => [-r]), prompts: rows.map(String), completions: rows.map(String), values: rows.map((r) => [r / 10]) },
       refLogprobs: rows.map((r) => [-2 * r]),
+      ...(behaviour === 'none' ? {} : { behaviour: { logprobs: rows.map((r) => [-3 * r]), ...(behaviour === 'values' ? { values: rows.map((r) => [r + 0.5]) } : {}) } }),
       scores: { bySource: [rows.map((r) => r * 3)], details: { 'x/y': rows.map((r) => `d${r}`) } },
       promptIds: rows.map(String),
       promptTexts: rows.map(String),
-      timings: { generate_s: 1, reference_s: 2, score_s: 3 },
+      timings: { generate_s: 1, reference_s: 2, behaviour_s: behaviour === 'none' ? 0 : 0.5, score_s: 3 },
     });
     const m = mergeChunks([out([0, 1]), out([2])]);
     expect(m.rollout.responseIds).toEqual([[0, 0], [1, 1], [2, 2]]);
     expect(m.rollout.values).toEqual([[0], [0.1], [0.2]]);
     expect(m.refLogprobs).toEqual([[-0], [-2], [-4]]);
     expect(m.scores).toEqual({ bySource: [[0, 3, 6]], details: { 'x/y': ['d0', 'd1', 'd2'] } });
-    expect(m.timings).toEqual({ generate_s: 2, reference_s: 4, score_s: 6 });
+    expect(m.timings).toEqual({ generate_s: 2, reference_s: 4, behaviour_s: 0, score_s: 6 });
+    expect(m.behaviour).toBeUndefined();
+    // the sampling policy's numbers, asked for a rollout used one update later, are joined the same way
+    const b = mergeChunks([out([0, 1], 'values'), out([2], 'values')]);
+    expect(b.behaviour).toEqual({ logprobs: [[-0], [-3], [-6]], values: [[0.5], [1.5], [2.5]] });
+    expect(b.timings.behaviour_s).toBe(1);
+    expect(mergeChunks([out([0, 1], 'logprobs'), out([2], 'logprobs')]).behaviour).toEqual({ logprobs: [[-0], [-3], [-6]] });
+    // a chunk without them (another worker's build): none, so the trainer recomputes the old policy
+    expect(mergeChunks([out([0, 1], 'values'), out([2])]).behaviour).toBeUndefined();
   });
 });
 

@@ -94,11 +94,12 @@ export class ScaleOut {
   /**
    * Start the rollout of `iteration`: on return, the policy's weights have been published (so the
    * caller may update the policy) and the chunks are on the queue; `result` waits for them. In the
-   * trainer's process (`count: 0`) the chunks are computed before this returns.
+   * trainer's process (`count: 0`) the chunks are computed before this returns. `behaviour`: the
+   * chunks bring the sampling policy's log-probs and values too (a rollout used one update later).
    */
-  async start(iteration: number, version: number, prompts: readonly Prompt[], samplesPerPrompt: number, policy: PolicyModel): Promise<{ result: Promise<ScaledRollout> }> {
+  async start(iteration: number, version: number, prompts: readonly Prompt[], samplesPerPrompt: number, policy: PolicyModel, opts: { behaviour?: boolean } = {}): Promise<{ result: Promise<ScaledRollout> }> {
     const chunks = splitPrompts(prompts, this.cfg.chunkSize);
-    const base = { run: this.run, attempt: this.attempt, iteration, version, seed: this.ctx.recipe.runtime.seed, samplesPerPrompt, model: this.ctx.runDir };
+    const base = { run: this.run, attempt: this.attempt, iteration, version, seed: this.ctx.recipe.runtime.seed, samplesPerPrompt, model: this.ctx.runDir, ...(opts.behaviour ? { behaviour: true } : {}) };
     if (!this.queue) {
       const outs: ChunkOutput[] = [];
       for (const c of chunks) outs.push(await computeChunk(this.ctx.parts, { ...base, prompts: c }));

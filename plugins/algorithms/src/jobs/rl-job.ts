@@ -239,18 +239,19 @@ export class RLJob implements Job {
     const t1 = performance.now();
     if (this.p.recipe.runtime.workers?.offPolicySteps === 1 && step + 1 < this.p.recipe.runtime.steps) {
       // the next iteration's prompts (drawn in the same order as without pipelining) go out with
-      // the policy before this update; start() returns once its weights are published
+      // the policy before this update; start() returns once its weights are published. Update t+1
+      // takes its ratio to that policy, so the chunks bring its log-probs and values as well.
       const prompts = env.nextBatch(promptsPerIteration, this.dataRng);
-      this.pending = { iteration: step + 1, prompts, result: (await scale.start(step + 1, step, prompts, samplesPerPrompt, agent.policy)).result };
+      this.pending = { iteration: step + 1, prompts, result: (await scale.start(step + 1, step, prompts, samplesPerPrompt, agent.policy, { behaviour: true })).result };
     }
     const tNext = performance.now();
-    const { rollout, refLogprobs } = r;
+    const { rollout, refLogprobs, behaviour } = r;
     const combined = rewards.combine(r.scores, step, rollout.responseIds.length);
     const samples = rollout.completions.map((completion, i) => ({ prompt: rollout.prompts[i] ?? r.promptTexts[i], completion, promptId: r.promptIds[i] }));
     const t3 = performance.now();
 
     const beta = kl.value;
-    const res = await algorithm.update({ rollout, scores: combined.scores, refLogprobs, beta, iteration: step });
+    const res = await algorithm.update({ rollout, scores: combined.scores, refLogprobs, beta, iteration: step, ...(behaviour ? { behaviour } : {}) });
     const t4 = performance.now();
     kl.update(res.kl, rollout.responseIds.length);
 
@@ -266,10 +267,12 @@ export class RLJob implements Job {
       'perf/generate_s': (t1 - t0) / 1000,
       // summed over the chunks (on the workers, these overlap)
       'perf/reference_s': r.timings.reference_s,
+      // one step off: the sampling policy's own forward pass, in the chunks (0 when not asked)
+      'perf/behaviour_s': r.timings.behaviour_s ?? 0,
       'perf/score_s': r.timings.score_s + (t3 - tNext) / 1000,
       'perf/publish_s': r.publish_s,
       // the chunks' own compute (generation + reference + rewards), summed over the chunks
-      'perf/chunks_compute_s': r.timings.generate_s + r.timings.reference_s + r.timings.score_s,
+      'perf/chunks_compute_s': r.timings.generate_s + r.timings.reference_s + (r.timings.behaviour_s ?? 0) + r.timings.score_s,
       'perf/chunks': r.chunks,
       'perf/next_rollout_start_s': (tNext - t1) / 1000,
       'perf/update_s': (t4 - t3) / 1000,

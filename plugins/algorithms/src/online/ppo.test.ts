@@ -62,6 +62,43 @@ describe('ppo plugin', () => {
     expect((await free.update(exp)).metrics['ppo/steps']).toBe(8);
   });
 
+  it('one step off policy, takes its ratio to the behaviour policy the experience brings', async () => {
+    const make = () => BigramPolicy.create(tf, new Rng(7), { valueHead: true });
+    const opts = { promptsPerIteration: 8, minibatchSize: 4, epochs: 4, learningRate: 0.1, targetKL: 1e-9 };
+    const sampler = make();
+    const exp = await experience(tf, sampler, sampler.frozenCopy(), 8);
+    // the sampling policy's numbers by the training forward pass (what a rollout chunk computes)
+    const packed = packRollout(tf, exp.rollout, 0);
+    const [lp, v] = tf.tidy(() => {
+      const o = sampler.forward(packed.batch, { values: true });
+      return [o.logprobs, o.values!];
+    });
+    const behaviour = { logprobs: responseColumns(lp.arraySync() as number[][], packed), values: responseColumns(v.arraySync() as number[][], packed) };
+    tf.dispose([lp, v]);
+    disposePacked(packed);
+    const run = async (e: Experience) => {
+      const policy = make();
+      const ppo = await createPlugin<OnlineAlgorithm>(ppoPlugin, opts, testContainer(tf, policy));
+      return { res: await ppo.update(e), weights: weights(policy) };
+    };
+    // the behaviour policy is the policy being updated: the same update as recomputing it
+    const recomputed = await run(exp);
+    const given = await run({ ...exp, behaviour });
+    expect(given.res.metrics['ppo/steps']).toBe(1);
+    expect(given.weights).toEqual(recomputed.weights);
+    const noTimes = (m: Record<string, number>) => Object.fromEntries(Object.entries(m).filter(([k]) => !k.startsWith('perf/')));
+    expect(noTimes(given.res.metrics)).toEqual(noTimes(recomputed.res.metrics));
+    // a behaviour policy one update older (log-probs 0.1 lower per token): the ratio starts away
+    // from 1, so approx KL passes targetKL before the first step, which is vetoed
+    const stale = await run({ ...exp, behaviour: { ...behaviour, logprobs: behaviour.logprobs.map((r) => r.map((x) => x - 0.1)) } });
+    expect(stale.res.metrics['ppo/steps']).toBe(0);
+    expect(stale.res.metrics['ppo/early_stop']).toBe(1);
+    expect(stale.weights).toEqual(weights(make()));
+    // rows that do not match the rollout are refused
+    await expect(run({ ...exp, behaviour: { logprobs: behaviour.logprobs.slice(1) } })).rejects.toThrow('7 rows of behaviour log-probs for 8 samples');
+    await expect(run({ ...exp, behaviour: { ...behaviour, values: behaviour.values.map((r, i) => (i === 2 ? r.slice(1) : r)) } })).rejects.toThrow(/sample 2 has \d+ response tokens but \d+ behaviour values/);
+  });
+
   it('refuses a NaN loss before touching the weights', async () => {
     const policy = BigramPolicy.create(tf, new Rng(5), { valueHead: true });
     const ppo = await createPlugin<OnlineAlgorithm>(ppoPlugin, { promptsPerIteration: 8, learningRate: 0.1 }, testContainer(tf, policy));
