@@ -41,6 +41,9 @@ export interface ScaledRollout extends ChunkOutput {
  * policy's weights first as the iteration's version), then joins them in prompt order.
  */
 export class ScaleOut {
+  /** The last version this attempt published, and its file. */
+  private published?: { version: number; file: string };
+
   private constructor(
     private readonly ctx: ScaleOutContext,
     private readonly cfg: WorkersConfig,
@@ -106,7 +109,10 @@ export class ScaleOut {
       return { result: Promise.resolve({ ...mergeChunks(outs), publish_s: 0, chunks: chunks.length }) };
     }
     const t0 = performance.now();
-    const weights = await publishWeights(this.queue.weights, policy, { run: this.run, attempt: this.attempt, version });
+    // a version is the weights after that many updates: one already published is the same file
+    // (one step off, iterations 0 and 1 both sample version 0)
+    const weights = this.published?.version === version ? this.published.file : await publishWeights(this.queue.weights, policy, { run: this.run, attempt: this.attempt, version });
+    this.published = { version, file: weights };
     const publish_s = (performance.now() - t0) / 1000;
     const jobs: ChunkJob[] = chunks.map((c, i) => ({ ...base, weights, chunk: i, prompts: c }));
     const dispatcher = this.queue.dispatcher;

@@ -235,16 +235,19 @@ export class RLJob implements Job {
       const prompts = env.nextBatch(promptsPerIteration, this.dataRng);
       current = { iteration: step, prompts, result: (await scale.start(step, step, prompts, samplesPerPrompt, agent.policy)).result };
     }
-    const r = await current.result;
-    const t1 = performance.now();
+    const tNext0 = performance.now();
     if (this.p.recipe.runtime.workers?.offPolicySteps === 1 && step + 1 < this.p.recipe.runtime.steps) {
       // the next iteration's prompts (drawn in the same order as without pipelining) go out with
-      // the policy before this update; start() returns once its weights are published. Update t+1
-      // takes its ratio to that policy, so the chunks bring its log-probs and values as well.
+      // the policy as it is now, before this update; start() returns once its weights are
+      // published. Started before this iteration's rollout is awaited, so a worker that finishes
+      // this one finds the next one queued. Update t+1 takes its ratio to this policy, so the
+      // chunks bring its log-probs and values as well.
       const prompts = env.nextBatch(promptsPerIteration, this.dataRng);
       this.pending = { iteration: step + 1, prompts, result: (await scale.start(step + 1, step, prompts, samplesPerPrompt, agent.policy, { behaviour: true })).result };
     }
     const tNext = performance.now();
+    const r = await current.result;
+    const t1 = performance.now();
     const { rollout, refLogprobs, behaviour } = r;
     const combined = rewards.combine(r.scores, step, rollout.responseIds.length);
     const samples = rollout.completions.map((completion, i) => ({ prompt: rollout.prompts[i] ?? r.promptTexts[i], completion, promptId: r.promptIds[i] }));
@@ -263,21 +266,22 @@ export class RLJob implements Job {
       'kl/mean': res.kl,
       'kl/beta': beta,
       'response/length_mean': genTokens / rollout.responseIds.length,
-      // wall time of the whole fan-out (publication, queue, generation, reference and rewards on the workers)
-      'perf/generate_s': (t1 - t0) / 1000,
+      // wall time of the whole fan-out (publication, queue, generation, reference and rewards on the
+      // workers), less the start of the next iteration's rollout
+      'perf/generate_s': (t1 - t0 - (tNext - tNext0)) / 1000,
       // summed over the chunks (on the workers, these overlap)
       'perf/reference_s': r.timings.reference_s,
       // one step off: the sampling policy's own forward pass, in the chunks (0 when not asked)
       'perf/behaviour_s': r.timings.behaviour_s ?? 0,
-      'perf/score_s': r.timings.score_s + (t3 - tNext) / 1000,
+      'perf/score_s': r.timings.score_s + (t3 - t1) / 1000,
       'perf/publish_s': r.publish_s,
       // the chunks' own compute (generation + reference + rewards), summed over the chunks
       'perf/chunks_compute_s': r.timings.generate_s + r.timings.reference_s + (r.timings.behaviour_s ?? 0) + r.timings.score_s,
       'perf/chunks': r.chunks,
-      'perf/next_rollout_start_s': (tNext - t1) / 1000,
+      'perf/next_rollout_start_s': (tNext - tNext0) / 1000,
       'perf/update_s': (t4 - t3) / 1000,
       'perf/step_s': (t4 - t0) / 1000,
-      'perf/tokens_per_s': genTokens / ((t1 - t0) / 1000),
+      'perf/tokens_per_s': genTokens / ((t1 - t0 - (tNext - tNext0)) / 1000),
     };
     for (const [name, scores] of Object.entries(combined.perSource)) metrics[`reward/${name}`] = mean(scores);
     const shown = samples.slice(0, 2).map((s, i) => JSON.stringify({ step, prompt: s.prompt, completion: s.completion, score: combined.scores[i] }) + '\n');
