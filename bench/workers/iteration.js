@@ -11,6 +11,7 @@
 // demo), else bench/workers/ppo-base.yaml (the same shape with a cheap reward); any RL recipe can be
 // given instead.
 // Usage: node bench/workers/iteration.js [recipe] [iterations=6] [chunkSize=8] [--pairs=N]
+// (chunkSize: prompts per job; one job per worker and iteration generates fastest, docs/scale-out.md)
 // --pairs=N: only the reference and 1 worker one-step-off, alternately N times each, with every
 // pair's speed-up and their median: on a machine whose speed drifts from minute to minute, a ratio
 // of two runs taken one after the other says more than one table.

@@ -163,6 +163,14 @@ export function checkResult(r: ChunkResult, job: ChunkJob): void {
       fix: 'every worker must run the same version of rlhfjs against the same weights folder; restart the workers and resume the run',
     });
   }
+  if (job.behaviour && !r.behaviour) {
+    throw new DiagnosticError({
+      code: 'workers/wrong-result',
+      pointer: '/runtime/workers',
+      message: `chunk ${job.chunk} of iteration ${job.iteration} came back without the sampling policy's log-probs that one-step-off asks for (the worker runs an older rlhfjs)`,
+      fix: 'every worker must run the same version of rlhfjs as the trainer; update the workers and resume the run',
+    });
+  }
   const rows = job.prompts.length * job.samplesPerPrompt;
   if (r.rollout.responseIds.length !== rows) {
     throw new DiagnosticError({ code: 'workers/wrong-result', pointer: '/runtime/workers', message: `chunk ${job.chunk} of iteration ${job.iteration} came back with ${r.rollout.responseIds.length} rows instead of ${rows}`, fix: 'every worker must run the same recipe as the trainer' });

@@ -9,6 +9,7 @@ import { sampleStream } from './streams';
 import { mergeChunks, splitPrompts, type ChunkOutput } from './chunk';
 import { loadPublishedWeights, publishWeights, runKey } from './weights';
 import { parseRedisUrl, redactRedisUrl } from './redis';
+import { checkResult } from './queue';
 import { localThreadSplit } from './threads';
 
 beforeAll(async () => {
@@ -91,6 +92,28 @@ describe('chunks', () => {
     expect(mergeChunks([out([0, 1], 'logprobs'), out([2], 'logprobs')]).behaviour).toEqual({ logprobs: [[-0], [-3], [-6]] });
     // a chunk without them (another worker's build): none, so the trainer recomputes the old policy
     expect(mergeChunks([out([0, 1], 'values'), out([2])]).behaviour).toBeUndefined();
+  });
+});
+
+describe('checkResult', () => {
+  const job = { run: 'r', attempt: 'a', iteration: 4, version: 3, weights: 'r/v-000003.safetensors', chunk: 1, seed: 1, samplesPerPrompt: 2, prompts: [{ index: 2, text: 'p', id: 'p' }], model: 'm' };
+  const result = (o: object = {}) => ({
+    run: 'r', attempt: 'a', iteration: 4, version: 3, chunk: 1,
+    rollout: { promptIds: [[1], [1]], responseIds: [[2], [3]], responseLogprobs: [[-1], [-1]], prompts: ['p', 'p'], completions: ['x', 'y'] },
+    refLogprobs: [[-1], [-1]],
+    scores: { bySource: [[0, 0]], details: {} },
+    promptIds: ['p', 'p'],
+    promptTexts: ['p', 'p'],
+    timings: { generate_s: 0, reference_s: 0, behaviour_s: 0, score_s: 0 },
+    ...o,
+  });
+  it('takes the job\'s own result, and refuses another version, a wrong row count, or missing sampling-policy numbers', () => {
+    expect(() => checkResult(result(), job)).not.toThrow();
+    expect(() => checkResult(result({ version: 2 }), job)).toThrow('does not match its job: version 2 instead of 3');
+    expect(() => checkResult(result({ refLogprobs: [[-1]], rollout: { ...result().rollout, responseIds: [[2]] } }), job)).toThrow('came back with 1 rows instead of 2');
+    const off = { ...job, behaviour: true };
+    expect(() => checkResult(result(), off)).toThrow('without the sampling policy\'s log-probs that one-step-off asks for');
+    expect(() => checkResult(result({ behaviour: { logprobs: [[-1], [-1]] } }), off)).not.toThrow();
   });
 });
 
