@@ -77,17 +77,29 @@ export function disposePacked(p: PackedRollout): void {
 }
 
 /**
- * The reference model's log-probs of each completion's tokens: the rollout packed as for training
- * (`packRollout`), one no-gradient forward pass, the response columns read back.
+ * A model's log-probs (and, with `values`, its value head) of each completion's tokens: the rollout
+ * packed as for training (`packRollout`), one no-gradient forward pass over all its rows, the
+ * response columns read back.
  */
-export async function referenceLogprobs(tf: TF, reference: PolicyModel, rollout: Pick<Rollout, 'promptIds' | 'responseIds'>, padId: number): Promise<number[][]> {
+export async function responseForward(tf: TF, model: PolicyModel, rollout: Pick<Rollout, 'promptIds' | 'responseIds'>, padId: number, want: { values?: boolean } = {}): Promise<{ logprobs: number[][]; values?: number[][] }> {
   const packed = packRollout(tf, rollout, padId);
   try {
-    const lp = tf.tidy(() => reference.forward(packed.batch).logprobs);
-    const out = responseColumns((await lp.array()) as number[][], packed);
-    lp.dispose();
-    return out;
+    const out = tf.tidy(() => {
+      const o = model.forward(packed.batch, { values: want.values });
+      return o.values ? [o.logprobs, o.values] : [o.logprobs];
+    });
+    try {
+      const logprobs = responseColumns((await out[0].array()) as number[][], packed);
+      return out[1] ? { logprobs, values: responseColumns((await out[1].array()) as number[][], packed) } : { logprobs };
+    } finally {
+      tf.dispose(out);
+    }
   } finally {
     disposePacked(packed);
   }
+}
+
+/** The reference model's log-probs of each completion's tokens ({@link responseForward}). */
+export async function referenceLogprobs(tf: TF, reference: PolicyModel, rollout: Pick<Rollout, 'promptIds' | 'responseIds'>, padId: number): Promise<number[][]> {
+  return (await responseForward(tf, reference, rollout, padId)).logprobs;
 }

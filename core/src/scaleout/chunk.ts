@@ -2,7 +2,7 @@ import type { Agent, PolicyModel, Rollout } from '../contract/agent';
 import type { Prompt } from '../contract/environment';
 import type { TF } from '../contract/tensor-runtime';
 import type { RewardSet, SourceScores } from '../runner/reward-set';
-import { disposePacked, packRollout, referenceLogprobs, responseColumns } from '../runner/pack';
+import { referenceLogprobs, responseForward } from '../runner/pack';
 import { sampleStream } from './streams';
 
 /** One prompt of a chunk, with its index in the iteration's batch (which seeds its samples' streams). */
@@ -94,7 +94,7 @@ export async function computeChunk(parts: ChunkParts, job: Pick<ChunkJob, 'itera
 
   const refLogprobs = await referenceLogprobs(tf, reference, rollout, policy.tokenizer.padId);
   const t2 = performance.now();
-  const behaviour = job.behaviour ? await behaviourForward(tf, policy, rollout) : undefined;
+  const behaviour = job.behaviour ? await responseForward(tf, policy, rollout, policy.tokenizer.padId, { values: policy.hasValueHead }) : undefined;
   const t2b = performance.now();
   const samples = rollout.completions.map((completion, i) => ({ prompt: rollout.prompts[i] ?? rows[i].text, completion, promptId: rows[i].id }));
   const scores = await rewards.scoreSources(samples, { step: job.iteration, model: job.model });
@@ -108,25 +108,6 @@ export async function computeChunk(parts: ChunkParts, job: Pick<ChunkJob, 'itera
     promptTexts: rows.map((r) => r.text),
     timings: { generate_s: (t1 - t0) / 1000, reference_s: (t2 - t1) / 1000, behaviour_s: behaviour ? (t2b - t2) / 1000 : 0, score_s: (t3 - t2b) / 1000 },
   };
-}
-
-/** The policy's log-probs (and values, with a value head) of a rollout's response tokens: the no-gradient training forward pass over all its rows at once. */
-async function behaviourForward(tf: TF, policy: PolicyModel, rollout: Rollout): Promise<{ logprobs: number[][]; values?: number[][] }> {
-  const packed = packRollout(tf, rollout, policy.tokenizer.padId);
-  try {
-    const out = tf.tidy(() => {
-      const o = policy.forward(packed.batch, { values: policy.hasValueHead });
-      return o.values ? [o.logprobs, o.values] : [o.logprobs];
-    });
-    try {
-      const logprobs = responseColumns((await out[0].array()) as number[][], packed);
-      return out[1] ? { logprobs, values: responseColumns((await out[1].array()) as number[][], packed) } : { logprobs };
-    } finally {
-      tf.dispose(out);
-    }
-  } finally {
-    disposePacked(packed);
-  }
 }
 
 /** The chunks of an iteration's prompts, in order: prompts [c·size, (c+1)·size). */
