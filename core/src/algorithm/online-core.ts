@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
 import { definePlugin, type FactoryContext, type PluginDefinition } from '../plugin/define';
-import { disposePacked, packRollout, responseColumns, toColumns, type PackedRollout } from '../runner/pack';
+import { disposePacked, packRollout, responseForward, toColumns, type PackedRollout } from '../runner/pack';
 import { writeJsonAtomic } from '../runtime/atomic';
 import type { Rng, RngState } from '../runtime/rng';
 import type { ForwardOutput, PolicyModel, Rollout } from '../contract/agent';
@@ -139,23 +139,10 @@ export class OnlineCore {
     const values: number[][] = [];
     const chunk = Math.max(1, this.settings.minibatchSize);
     for (let s = 0; s < n; s += chunk) {
-      const rows = range(s, Math.min(n, s + chunk));
-      const packed = packRollout(tf, rollout, this.padId, rows);
-      try {
-        const out = tf.tidy(() => {
-          const o = this.policy.forward(packed.batch, { values: want.values });
-          if (want.values && !o.values) throw new Error(`${this.settings.plugin}: the policy returned no values; it needs a value head`);
-          return o.values ? [o.logprobs, o.values] : [o.logprobs];
-        });
-        try {
-          logprobs.push(...responseColumns((await out[0].array()) as number[][], packed));
-          if (out[1]) values.push(...responseColumns((await out[1].array()) as number[][], packed));
-        } finally {
-          tf.dispose(out);
-        }
-      } finally {
-        disposePacked(packed);
-      }
+      const out = await responseForward(tf, this.policy, rollout, this.padId, { values: want.values }, range(s, Math.min(n, s + chunk)));
+      if (want.values && !out.values) throw new Error(`${this.settings.plugin}: the policy returned no values; it needs a value head`);
+      logprobs.push(...out.logprobs);
+      if (out.values) values.push(...out.values);
     }
     return want.values ? { logprobs, values } : { logprobs };
   }

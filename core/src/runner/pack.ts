@@ -78,11 +78,11 @@ export function disposePacked(p: PackedRollout): void {
 
 /**
  * A model's log-probs (and, with `values`, its value head) of each completion's tokens: the rollout
- * packed as for training (`packRollout`), one no-gradient forward pass over all its rows, the
- * response columns read back.
+ * (or its `rows`) packed as for training (`packRollout`), one no-gradient forward pass over them,
+ * the response columns read back.
  */
-export async function responseForward(tf: TF, model: PolicyModel, rollout: Pick<Rollout, 'promptIds' | 'responseIds'>, padId: number, want: { values?: boolean } = {}): Promise<{ logprobs: number[][]; values?: number[][] }> {
-  const packed = packRollout(tf, rollout, padId);
+export async function responseForward(tf: TF, model: PolicyModel, rollout: Pick<Rollout, 'promptIds' | 'responseIds'>, padId: number, want: { values?: boolean } = {}, rows?: readonly number[]): Promise<{ logprobs: number[][]; values?: number[][] }> {
+  const packed = packRollout(tf, rollout, padId, rows);
   try {
     const out = tf.tidy(() => {
       const o = model.forward(packed.batch, { values: want.values });
