@@ -133,9 +133,10 @@ export function mergeChunks(outputs: readonly ChunkOutput[]): ChunkOutput {
   const details: SourceScores['details'] = {};
   for (const key of new Set(outputs.flatMap((o) => Object.keys(o.scores.details)))) details[key] = cat((o) => o.scores.details[key] ?? o.rollout.responseIds.map(() => null));
   const sum = (k: keyof ChunkOutput['timings']) => outputs.reduce((a, o) => a + (o.timings[k] ?? 0), 0);
-  const withBehaviour = outputs.length > 0 && outputs.every((o) => o.behaviour);
-  const behaviour = withBehaviour ? { logprobs: cat((o) => o.behaviour!.logprobs) } : undefined;
-  if (behaviour && outputs.every((o) => o.behaviour!.values)) Object.assign(behaviour, { values: cat((o) => o.behaviour!.values ?? []) });
+  const behaviours = outputs.map((o) => o.behaviour);
+  const behaviour = behaviours.length && behaviours.every((b) => b)
+    ? { logprobs: behaviours.flatMap((b) => b!.logprobs), ...(behaviours.every((b) => b!.values) ? { values: behaviours.flatMap((b) => b!.values!) } : {}) }
+    : undefined;
   return {
     rollout,
     refLogprobs: cat((o) => o.refLogprobs),

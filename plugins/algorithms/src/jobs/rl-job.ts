@@ -248,6 +248,8 @@ export class RLJob implements Job {
     const tNext = performance.now();
     const r = await current.result;
     const t1 = performance.now();
+    // the wait for this iteration's rollout, without the start of the next one
+    const fanout_s = (t1 - t0 - (tNext - tNext0)) / 1000;
     const { rollout, refLogprobs, behaviour } = r;
     const combined = rewards.combine(r.scores, step, rollout.responseIds.length);
     const samples = rollout.completions.map((completion, i) => ({ prompt: rollout.prompts[i] ?? r.promptTexts[i], completion, promptId: r.promptIds[i] }));
@@ -268,7 +270,7 @@ export class RLJob implements Job {
       'response/length_mean': genTokens / rollout.responseIds.length,
       // wall time of the whole fan-out (publication, queue, generation, reference and rewards on the
       // workers), less the start of the next iteration's rollout
-      'perf/generate_s': (t1 - t0 - (tNext - tNext0)) / 1000,
+      'perf/generate_s': fanout_s,
       // summed over the chunks (on the workers, these overlap)
       'perf/reference_s': r.timings.reference_s,
       // one step off: the sampling policy's own forward pass, in the chunks (0 when not asked)
@@ -281,7 +283,7 @@ export class RLJob implements Job {
       'perf/next_rollout_start_s': (tNext - tNext0) / 1000,
       'perf/update_s': (t4 - t3) / 1000,
       'perf/step_s': (t4 - t0) / 1000,
-      'perf/tokens_per_s': genTokens / ((t1 - t0 - (tNext - tNext0)) / 1000),
+      'perf/tokens_per_s': genTokens / fanout_s,
     };
     for (const [name, scores] of Object.entries(combined.perSource)) metrics[`reward/${name}`] = mean(scores);
     const shown = samples.slice(0, 2).map((s, i) => JSON.stringify({ step, prompt: s.prompt, completion: s.completion, score: combined.scores[i] }) + '\n');

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DiagnosticError, Rng, disposePacked, packRollout, responseColumns, type Experience, type OnlineAlgorithm, type PolicyModel, type TF } from '@rlhfjs/core';
+import { DiagnosticError, Rng, referenceLogprobs, responseForward, type Experience, type OnlineAlgorithm, type PolicyModel, type TF } from '@rlhfjs/core';
 import { cpuTf } from '../__fixtures__/tf';
 import { BigramPolicy } from '@rlhfjs/core/testing';
 import { SAMPLING, createPlugin, fractionOf, meanOf, testContainer, trainLoop } from '../__fixtures__/harness';
@@ -12,11 +12,7 @@ const C = 4; // token id of the letter "c": the reward is the share of generated
 
 async function experience(tf: TF, policy: PolicyModel, reference: PolicyModel, seed: number, n = 8): Promise<Experience> {
   const rollout = await policy.generate(Array.from({ length: n }, () => [1]), SAMPLING, new Rng(seed));
-  const packed = packRollout(tf, rollout, 0);
-  const lp = tf.tidy(() => reference.forward(packed.batch).logprobs);
-  const refLogprobs = responseColumns(lp.arraySync() as number[][], packed);
-  lp.dispose();
-  disposePacked(packed);
+  const refLogprobs = await referenceLogprobs(tf, reference, rollout, 0);
   return { rollout, scores: rollout.responseIds.map(fractionOf(C)), refLogprobs, beta: 0.05, iteration: 0 };
 }
 
@@ -68,14 +64,8 @@ describe('ppo plugin', () => {
     const sampler = make();
     const exp = await experience(tf, sampler, sampler.frozenCopy(), 8);
     // the sampling policy's numbers by the training forward pass (what a rollout chunk computes)
-    const packed = packRollout(tf, exp.rollout, 0);
-    const [lp, v] = tf.tidy(() => {
-      const o = sampler.forward(packed.batch, { values: true });
-      return [o.logprobs, o.values!];
-    });
-    const behaviour = { logprobs: responseColumns(lp.arraySync() as number[][], packed), values: responseColumns(v.arraySync() as number[][], packed) };
-    tf.dispose([lp, v]);
-    disposePacked(packed);
+    const forward = await responseForward(tf, sampler, exp.rollout, 0, { values: true });
+    const behaviour = { logprobs: forward.logprobs, values: forward.values! };
     const run = async (e: Experience) => {
       const policy = make();
       const ppo = await createPlugin<OnlineAlgorithm>(ppoPlugin, opts, testContainer(tf, policy));
